@@ -1,0 +1,426 @@
+package config
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+func (c *Config) evalContext(getenv func(string) string) *hcl.EvalContext {
+	vars := map[string]cty.Value{}
+	for n, v := range c.Variables {
+		vars[n] = v.Value
+	}
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
+		Functions: map[string]function.Function{"env": envFunc(getenv)},
+	}
+}
+
+// envFunc is env(NAME) or env(NAME, DEFAULT): the value of an environment
+// variable, an error when it is unset and no default is given.
+func envFunc(getenv func(string) string) function.Function {
+	return function.New(&function.Spec{
+		Params:   []function.Parameter{{Name: "name", Type: cty.String}},
+		VarParam: &function.Parameter{Name: "default", Type: cty.String},
+		Type:     function.StaticReturnType(cty.String),
+		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
+			return b.NotNull()
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			name := args[0].AsString()
+			if len(args) > 2 {
+				return cty.NilVal, fmt.Errorf("env takes a name and at most one default")
+			}
+			if v := getenv(name); v != "" {
+				return cty.StringVal(v), nil
+			}
+			if len(args) == 2 {
+				return args[1], nil
+			}
+			return cty.NilVal, function.NewArgErrorf(0, "environment variable %s is not set; set it, or give a default: env(%q, \"...\")", name, name)
+		},
+	})
+}
+
+var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "host"}, {Name: "port"}, {Name: "database"}, {Name: "username"}, {Name: "password"},
+	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "journal_schema"},
+}}
+
+var defaultPorts = map[string]int{"postgres": 5432}
+
+func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
+	typ, name := b.Labels[0], b.Labels[1]
+	known := false
+	for _, t := range SourceTypes {
+		known = known || t == typ
+	}
+	if !known {
+		detail := fmt.Sprintf("anomgen has no provider %q. Known providers: %s.", typ, strings.Join(SourceTypes, ", "))
+		if s := Nearest(typ, SourceTypes); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown source type", Detail: detail, Subject: b.LabelRanges[0].Ptr()}}
+	}
+	s := &Source{Type: typ, Name: name, DeclRange: b.DefRange, Port: defaultPorts[typ], JournalSchema: "anomgen"}
+	if prev := c.Source(s.Addr()); prev != nil {
+		return hcl.Diagnostics{duplicate("source", s.Addr(), b.DefRange, prev.DeclRange)}
+	}
+	content, diags := b.Body.Content(sourceSchema)
+	a := attrs{ctx: ctx, m: content.Attributes}
+	a.str("host", &s.Host, &diags)
+	a.int("port", &s.Port, &diags)
+	a.str("database", &s.Database, &diags)
+	a.str("username", &s.Username, &diags)
+	a.secret("password", &s.Password, &diags)
+	a.str("tls", &s.TLS, &diags)
+	a.secret("dsn", &s.DSN, &diags)
+	a.str("path", &s.Path, &diags)
+	a.bool("allow_writes", &s.AllowWrites, &diags)
+	a.str("journal_schema", &s.JournalSchema, &diags)
+	switch typ {
+	case "sqlite":
+		if s.Path == "" {
+			diags = append(diags, missing("source "+s.Addr(), "path", `path = "shop.db"`, b.Body.MissingItemRange()))
+		}
+	case "postgres":
+		if !s.DSN.IsSet() && s.Database == "" {
+			diags = append(diags, missing("source "+s.Addr(), "database", `database = "shop"`, b.Body.MissingItemRange()))
+		}
+		if s.Host == "" {
+			s.Host = "localhost"
+		}
+		switch s.TLS {
+		case "", "disable", "require", "verify-ca", "verify-full":
+		default:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid tls mode",
+				Detail:  fmt.Sprintf("tls = %q is not a mode anomgen knows: use disable, require, verify-ca or verify-full.", s.TLS),
+				Subject: content.Attributes["tls"].Expr.Range().Ptr()})
+		}
+	}
+	if !validIdent(s.JournalSchema) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid journal schema",
+			Detail:  fmt.Sprintf("journal_schema = %q: use letters, digits and underscores only.", s.JournalSchema),
+			Subject: content.Attributes["journal_schema"].Expr.Range().Ptr()})
+	}
+	c.Sources = append(c.Sources, s)
+	return diags
+}
+
+var targetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "source", Required: true}, {Name: "table", Required: true}, {Name: "time_column"}, {Name: "key"},
+}}
+
+func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
+	t := &Target{Name: b.Labels[0], DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}}
+	if prev := c.Target(t.Name); prev != nil {
+		return hcl.Diagnostics{duplicate("target", t.Name, b.DefRange, prev.DeclRange)}
+	}
+	content, diags := b.Body.Content(targetSchema)
+	for n, at := range content.Attributes {
+		t.Ranges[n] = at.Expr.Range()
+	}
+	if at, ok := content.Attributes["source"]; ok {
+		addr, d := reference(at.Expr, "source", 2)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if t.Source = c.Source(addr); t.Source == nil {
+				diags = append(diags, unknownRef(addr, c.sourceAddrs(), at.Expr.Range()))
+			}
+		}
+	}
+	a := attrs{ctx: ctx, m: content.Attributes}
+	a.str("table", &t.Table, &diags)
+	a.str("time_column", &t.TimeColumn, &diags)
+	a.strList("key", &t.Key, &diags)
+	c.Targets = append(c.Targets, t)
+	return diags
+}
+
+// anomalyAttrs are the attributes every kind takes; others go to Params.
+var anomalySchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "target", Required: true}, {Name: "column"}, {Name: "volume"}, {Name: "amplitude"},
+		{Name: "seed"}, {Name: "duration"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "window"}},
+}
+
+var windowSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "start"}, {Name: "duration"}, {Name: "last"},
+}}
+
+func (c *Config) decodeAnomaly(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
+	an := &Anomaly{Kind: b.Labels[0], Name: b.Labels[1], DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, Params: map[string]Param{}}
+	an.Ranges["kind"] = b.LabelRanges[0]
+	if prev := c.Anomaly(an.Addr()); prev != nil {
+		return hcl.Diagnostics{duplicate("anomaly", an.Addr(), b.DefRange, prev.DeclRange)}
+	}
+	content, remain, diags := b.Body.PartialContent(anomalySchema)
+	for n, at := range content.Attributes {
+		an.Ranges[n] = at.Expr.Range()
+	}
+	if at, ok := content.Attributes["target"]; ok {
+		addr, d := reference(at.Expr, "target", 1)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			name := strings.TrimPrefix(addr, "target.")
+			if an.Target = c.Target(name); an.Target == nil {
+				diags = append(diags, unknownRef(addr, c.targetAddrs(), at.Expr.Range()))
+			}
+		}
+	}
+	a := attrs{ctx: ctx, m: content.Attributes}
+	a.str("column", &an.Column, &diags)
+	a.optFloat("volume", &an.Volume, &diags)
+	a.optFloat("amplitude", &an.Amplitude, &diags)
+	if at, ok := content.Attributes["seed"]; ok {
+		var s int
+		a.int("seed", &s, &diags)
+		s64 := int64(s)
+		an.Seed = &s64
+		_ = at
+	}
+	a.duration("duration", &an.Duration, &diags)
+	if an.Volume != nil && (*an.Volume <= 0 || *an.Volume > 1) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid volume",
+			Detail:  fmt.Sprintf("volume is the share of rows to change, between 0 (exclusive) and 1; got %g. For 30 %% write volume = 0.3.", *an.Volume),
+			Subject: an.Range("volume")})
+	}
+	wins := content.Blocks.OfType("window")
+	if len(wins) > 1 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate window block",
+			Detail: "An anomaly takes at most one window block.", Subject: wins[1].DefRange.Ptr()})
+	}
+	if len(wins) > 0 {
+		w, d := decodeWindow(ctx, wins[0])
+		diags = append(diags, d...)
+		an.Window = w
+	}
+	params, d := remain.JustAttributes()
+	diags = append(diags, d...)
+	for n, at := range params {
+		v, d := at.Expr.Value(ctx)
+		diags = append(diags, d...)
+		an.Params[n] = Param{Value: v, Range: at.Expr.Range()}
+		an.Ranges[n] = at.NameRange
+	}
+	c.Anomalies = append(c.Anomalies, an)
+	return diags
+}
+
+func decodeWindow(ctx *hcl.EvalContext, b *hcl.Block) (*Window, hcl.Diagnostics) {
+	content, diags := b.Body.Content(windowSchema)
+	w := &Window{Range: b.DefRange}
+	a := attrs{ctx: ctx, m: content.Attributes}
+	var start string
+	a.str("start", &start, &diags)
+	a.duration("duration", &w.Duration, &diags)
+	a.duration("last", &w.Last, &diags)
+	_, hasStart := content.Attributes["start"]
+	_, hasLast := content.Attributes["last"]
+	_, hasDur := content.Attributes["duration"]
+	switch {
+	case hasStart && hasLast:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting window settings",
+			Detail:  "A window is either absolute (start and duration) or relative (last), not both. Remove start/duration or last.",
+			Subject: b.DefRange.Ptr()})
+	case hasStart:
+		t, err := ParseTime(start)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid window start",
+				Detail: err.Error(), Subject: content.Attributes["start"].Expr.Range().Ptr()})
+		} else {
+			w.Start = &t
+		}
+		if !hasDur {
+			diags = append(diags, missing("window", "duration", `duration = "24h"`, b.Body.MissingItemRange()))
+		}
+		w.Text = fmt.Sprintf("start=%s duration=%s", start, w.Duration)
+	case hasLast:
+		if hasDur {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting window settings",
+				Detail:  `A relative window is given by last alone ("the last 48h"); duration goes with start.`,
+				Subject: content.Attributes["duration"].NameRange.Ptr()})
+		}
+		w.Text = fmt.Sprintf("last=%s", w.Last)
+	default:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty window",
+			Detail:  `A window needs start and duration (e.g. start = "2026-11-20T00:00:00Z", duration = "24h") or last (e.g. last = "48h").`,
+			Subject: b.DefRange.Ptr()})
+	}
+	if (hasDur && w.Duration <= 0) || (hasLast && w.Last <= 0) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid window length",
+			Detail: "A window's duration or last must be positive.", Subject: b.DefRange.Ptr()})
+	}
+	return w, diags
+}
+
+// reference decodes a traversal such as source.postgres.shop (root plus n
+// attribute steps) into its dotted address.
+func reference(expr hcl.Expression, root string, n int) (string, hcl.Diagnostics) {
+	example := map[string]string{"source": "source.postgres.shop", "target": "target.orders"}[root]
+	bad := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid reference",
+		Detail:  fmt.Sprintf("Expected a reference to a %s block, such as %s (without quotes).", root, example),
+		Subject: expr.Range().Ptr()}}
+	tr, diags := hcl.AbsTraversalForExpr(expr)
+	if diags.HasErrors() || tr.RootName() != root || len(tr) != n+1 {
+		return "", bad
+	}
+	parts := []string{root}
+	for _, step := range tr[1:] {
+		at, ok := step.(hcl.TraverseAttr)
+		if !ok {
+			return "", bad
+		}
+		parts = append(parts, at.Name)
+	}
+	return strings.Join(parts, "."), nil
+}
+
+func unknownRef(addr string, known []string, rng hcl.Range) *hcl.Diagnostic {
+	detail := fmt.Sprintf("There is no block %s in this folder's scenario files.", addr)
+	if s := Nearest(addr, known); s != "" {
+		detail += fmt.Sprintf(" Did you mean %s?", s)
+	} else if len(known) > 0 {
+		detail += " Declared: " + strings.Join(known, ", ") + "."
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared " + strings.SplitN(addr, ".", 2)[0], Detail: detail, Subject: rng.Ptr()}
+}
+
+func missing(block, attr, example string, rng hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing required argument",
+		Detail: fmt.Sprintf("The %s block needs %s, for example: %s", block, attr, example), Subject: rng.Ptr()}
+}
+
+func (c *Config) sourceAddrs() []string {
+	var out []string
+	for _, s := range c.Sources {
+		out = append(out, s.Addr())
+	}
+	return out
+}
+
+func (c *Config) targetAddrs() []string {
+	var out []string
+	for _, t := range c.Targets {
+		out = append(out, t.Addr())
+	}
+	return out
+}
+
+// attrs evaluates attributes into Go values, appending diagnostics.
+type attrs struct {
+	ctx *hcl.EvalContext
+	m   hcl.Attributes
+}
+
+func (a attrs) value(name string, ty cty.Type, diags *hcl.Diagnostics) (cty.Value, bool) {
+	at, ok := a.m[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	v, d := at.Expr.Value(a.ctx)
+	*diags = append(*diags, d...)
+	if d.HasErrors() {
+		return cty.NilVal, false
+	}
+	v, _ = v.Unmark()
+	cv, err := convert.Convert(v, ty)
+	if err != nil || cv.IsNull() || !cv.IsKnown() {
+		msg := "a value"
+		if err != nil {
+			msg = err.Error()
+		}
+		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for " + name,
+			Detail: fmt.Sprintf("%s must be %s: %s.", name, ty.FriendlyName(), msg), Subject: at.Expr.Range().Ptr()})
+		return cty.NilVal, false
+	}
+	return cv, true
+}
+
+func (a attrs) str(name string, dst *string, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.String, diags); ok {
+		*dst = v.AsString()
+	}
+}
+
+func (a attrs) secret(name string, dst *Secret, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.String, diags); ok {
+		*dst = NewSecret(v.AsString())
+	}
+}
+
+func (a attrs) bool(name string, dst *bool, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.Bool, diags); ok {
+		*dst = v.True()
+	}
+}
+
+func (a attrs) int(name string, dst *int, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.Number, diags); ok {
+		bf := v.AsBigFloat()
+		if !bf.IsInt() {
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for " + name,
+				Detail: name + " must be a whole number.", Subject: a.m[name].Expr.Range().Ptr()})
+			return
+		}
+		i, _ := bf.Int64()
+		*dst = int(i)
+	}
+}
+
+func (a attrs) optFloat(name string, dst **float64, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.Number, diags); ok {
+		f, _ := v.AsBigFloat().Float64()
+		*dst = &f
+	}
+}
+
+func (a attrs) strList(name string, dst *[]string, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.List(cty.String), diags); ok {
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			*dst = append(*dst, e.AsString())
+		}
+	}
+}
+
+func (a attrs) duration(name string, dst *time.Duration, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.String, diags); ok {
+		d, err := ParseDuration(v.AsString())
+		if err != nil {
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid duration for " + name,
+				Detail: err.Error(), Subject: a.m[name].Expr.Range().Ptr()})
+			return
+		}
+		*dst = d
+	}
+}
+
+// DefaultSeed derives a stable seed from an address, used when a block
+// gives none.
+func DefaultSeed(addr string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(addr))
+	return int64(h.Sum64() & 0x7fffffff)
+}
+
+func validIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,198 @@
+// Package config loads scenario files: every *.hcl file in a folder, decoded
+// into sources, targets, anomalies and variables.
+//
+// Mistakes in a scenario are returned as hcl.Diagnostics pointing at the
+// offending range, so the user sees file:line:col and the snippet.
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Config is every block of a folder of scenario files.
+type Config struct {
+	// Dir is the folder the files were read from.
+	Dir string
+	// Files maps file names to their parsed form, for diagnostics snippets.
+	Files map[string]*hcl.File
+	// Variables are the declared variables with their final values.
+	Variables map[string]*Variable
+	// Sources, Targets and Anomalies are in file order.
+	Sources   []*Source
+	Targets   []*Target
+	Anomalies []*Anomaly
+}
+
+// Variable is a variable block and its resolved value.
+type Variable struct {
+	Name        string
+	Description string
+	Sensitive   bool
+	Default     cty.Value
+	Value       cty.Value
+	DeclRange   hcl.Range
+}
+
+// Secret is a string that must never be shown. Every way of formatting it
+// prints a placeholder; Reveal returns the value.
+type Secret struct{ v string }
+
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{v: s} }
+
+// Reveal returns the secret value. Call it only where the value is handed to
+// a driver.
+func (s Secret) Reveal() string { return s.v }
+
+// IsSet reports whether the secret holds a non-empty value.
+func (s Secret) IsSet() bool { return s.v != "" }
+
+func (s Secret) String() string   { return "(sensitive)" }
+func (s Secret) GoString() string { return "(sensitive)" }
+
+// Format makes every fmt verb print the placeholder.
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("(sensitive)")) }
+
+// MarshalText keeps secrets out of JSON and other encodings.
+func (s Secret) MarshalText() ([]byte, error) { return []byte("(sensitive)"), nil }
+
+// Source is a source block: one database connection.
+type Source struct {
+	// Type is the provider: postgres or sqlite.
+	Type string
+	Name string
+	// Connection settings; which apply depends on Type.
+	Host     string
+	Port     int
+	Database string
+	Username string
+	Password Secret
+	// TLS is disable, require, verify-ca or verify-full (postgres).
+	TLS string
+	// DSN, when set, replaces the individual settings.
+	DSN Secret
+	// Path is the database file of an embedded sqlite source, relative to
+	// the scenario folder.
+	Path string
+	// AllowWrites must be true before apply or rollback touch this source.
+	AllowWrites bool
+	// JournalSchema holds journals in the target database (default anomgen).
+	JournalSchema string
+	DeclRange     hcl.Range
+}
+
+// Addr is source.<type>.<name>.
+func (s *Source) Addr() string { return "source." + s.Type + "." + s.Name }
+
+// Target is a target block: one table of a source.
+type Target struct {
+	Name   string
+	Source *Source
+	// Table is the table name, optionally schema-qualified (schema.table).
+	Table string
+	// TimeColumn, when set, lets anomalies have windows.
+	TimeColumn string
+	// Key identifies rows; empty means the primary key.
+	Key       []string
+	DeclRange hcl.Range
+	// Ranges holds the range of each attribute, for diagnostics.
+	Ranges map[string]hcl.Range
+}
+
+// Addr is target.<name>.
+func (t *Target) Addr() string { return "target." + t.Name }
+
+// Anomaly is an anomaly block.
+type Anomaly struct {
+	Kind   string
+	Name   string
+	Target *Target
+	// Column is the affected column, for kinds that change a column.
+	Column string
+	// Volume is the share of rows in the window to change (nil: kind default).
+	Volume *float64
+	// Amplitude is the strength of the change (nil: kind default).
+	Amplitude *float64
+	// Seed drives row selection; nil means a seed derived from the address.
+	Seed *int64
+	// Window limits the anomaly in time (nil: kind default).
+	Window *Window
+	// Duration, when set, is how long the anomaly stays before plan proposes
+	// to expire (revert) it.
+	Duration time.Duration
+	// Params holds kind-specific attributes not decoded above.
+	Params map[string]Param
+	// DeclRange is the block header; Ranges has each attribute's range.
+	DeclRange hcl.Range
+	Ranges    map[string]hcl.Range
+}
+
+// Param is a kind-specific attribute and its value.
+type Param struct {
+	Value cty.Value
+	Range hcl.Range
+}
+
+// Addr is anomaly.<kind>.<name>.
+func (a *Anomaly) Addr() string { return "anomaly." + a.Kind + "." + a.Name }
+
+// Range returns the range of attribute name, or the block's range.
+func (a *Anomaly) Range(name string) *hcl.Range {
+	if r, ok := a.Ranges[name]; ok {
+		return &r
+	}
+	r := a.DeclRange
+	return &r
+}
+
+// Window is a window block: either Start+Duration or Last.
+type Window struct {
+	Start    *time.Time
+	Duration time.Duration
+	Last     time.Duration
+	// Text is the declaration as written, used to detect changes.
+	Text  string
+	Range hcl.Range
+}
+
+// Resolve returns the concrete [start, end) interval at time now.
+func (w *Window) Resolve(now time.Time) (time.Time, time.Time) {
+	if w.Start != nil {
+		return *w.Start, w.Start.Add(w.Duration)
+	}
+	return now.Add(-w.Last), now
+}
+
+// Source returns the source with the given address, or nil.
+func (c *Config) Source(addr string) *Source {
+	for _, s := range c.Sources {
+		if s.Addr() == addr {
+			return s
+		}
+	}
+	return nil
+}
+
+// Target returns the target with the given name, or nil.
+func (c *Config) Target(name string) *Target {
+	for _, t := range c.Targets {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Anomaly returns the anomaly with the given address, or nil.
+func (c *Config) Anomaly(addr string) *Anomaly {
+	for _, a := range c.Anomalies {
+		if a.Addr() == addr {
+			return a
+		}
+	}
+	return nil
+}

@@ -1,0 +1,334 @@
+package executor
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+// Refresh reconciles st with the journal catalogs of the open sources. The
+// catalogs are the truth: a journal committed by a run that died before it
+// saved the state is added, and a state entry whose journal is gone (a
+// rollback that died before saving) is removed. It reports whether st
+// changed.
+func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
+	changed := false
+	for addr, c := range e.conns {
+		src := e.cfg.Source(addr)
+		stmt := sqlgen.CatalogList(c.Dialect, src.JournalSchema)
+		rows, err := c.DB.QueryContext(ctx, stmt.SQL)
+		if providers.IsUndefinedTable(err) {
+			rows = nil
+		} else if err != nil {
+			return changed, fmt.Errorf("reading the journal catalog of %s: %w", addr, err)
+		}
+		inDB := map[string]*state.Anomaly{}
+		if rows != nil {
+			for rows.Next() {
+				var id, entry string
+				if err := rows.Scan(&id, &entry); err != nil {
+					rows.Close()
+					return changed, err
+				}
+				var a state.Anomaly
+				if err := json.Unmarshal([]byte(entry), &a); err != nil {
+					rows.Close()
+					return changed, fmt.Errorf("journal %s in %s has an unreadable entry: %w", id, addr, err)
+				}
+				if a.Source == addr {
+					inDB[id] = &a
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return changed, err
+			}
+		}
+		for _, a := range append([]*state.Anomaly(nil), st.Anomalies...) {
+			if a.Source != addr {
+				continue
+			}
+			if _, ok := inDB[a.Journal.ID]; !ok {
+				st.Remove(a.Address)
+				changed = true
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s is no longer in %s: the anomaly was rolled back by a run that stopped before saving state; removed it from state", a.Journal.ID, addr)})
+			}
+		}
+		for id, a := range inDB {
+			if cur := st.Get(a.Address); cur == nil || cur.Journal.ID != id {
+				st.Put(a)
+				changed = true
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("found journal %s in %s that the state did not record (a run stopped after committing); added it to state", id, addr)})
+			}
+		}
+	}
+	return changed, nil
+}
+
+// Count fills in Rows and WindowRows of every create and replace change with
+// exact counts from the database.
+func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
+	for _, ch := range p.Changes {
+		if ch.Mutation == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) {
+			continue
+		}
+		c := e.conns[ch.Source]
+		stmt := sqlgen.Count(c.Dialect, ch.Mutation)
+		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: stmt.SQL})
+		if err := c.DB.QueryRowContext(ctx, stmt.SQL, stmt.Args...).Scan(&ch.WindowRows, &ch.Rows); err != nil {
+			return fmt.Errorf("counting rows for %s: %w", ch.Address, err)
+		}
+	}
+	return nil
+}
+
+// Save persists the state; the executor calls it after every change.
+type Save func(*state.State) error
+
+// Result summarises an apply.
+type Result struct {
+	Applied, RolledBack, Failed int
+	Conflicts                  int64
+}
+
+// ErrConflicts is returned when a rollback left rows alone.
+var ErrConflicts = errors.New("rollback left rows that were changed after injection")
+
+// Apply carries out the plan's changes in order. Each change commits on its
+// own; state is saved after each. It stops at the first failure and
+// returns it; the changes before it stay applied and recorded.
+func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, save Save) (Result, error) {
+	var res Result
+	for _, ch := range p.Changes {
+		if ch.Action == planner.NoOp {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		start := time.Now()
+		e.emit(Event{Kind: EventStart, Address: ch.Address, Action: ch.Action})
+		if ch.Prior != nil && ch.Action != planner.Create {
+			n, conflicts, err := e.rollback(ctx, ch.Prior, st, save)
+			res.Conflicts += conflicts
+			if err != nil {
+				res.Failed++
+				e.emit(Event{Kind: EventFailed, Address: ch.Address, Action: ch.Action, Err: err})
+				return res, err
+			}
+			res.RolledBack++
+			if ch.Action != planner.Replace {
+				e.emit(Event{Kind: EventDone, Address: ch.Address, Action: ch.Action, Rows: n, Elapsed: time.Since(start),
+					Message: fmt.Sprintf("restored %d rows", n)})
+				continue
+			}
+		}
+		n, err := e.apply(ctx, p.Now, ch, st, save)
+		if err != nil {
+			res.Failed++
+			e.emit(Event{Kind: EventFailed, Address: ch.Address, Action: ch.Action, Err: err})
+			return res, err
+		}
+		res.Applied++
+		msg := fmt.Sprintf("changed %d rows", n)
+		if ch.Rows >= 0 && n != ch.Rows {
+			msg += fmt.Sprintf(" (the plan counted %d: the table changed in between)", ch.Rows)
+		}
+		e.emit(Event{Kind: EventDone, Address: ch.Address, Action: ch.Action, Rows: n, Elapsed: time.Since(start), Message: msg})
+	}
+	return res, nil
+}
+
+func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, st *state.State, save Save) (int64, error) {
+	c := e.conns[ch.Source]
+	src := e.cfg.Source(ch.Source)
+	d := c.Dialect
+	id := state.NewID()
+	stmts, err := sqlgen.Apply(d, src.JournalSchema, id, ch.Mutation)
+	if err != nil {
+		return 0, err
+	}
+	m := ch.Mutation
+	entry := &state.Anomaly{
+		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
+		Column: ch.Column, Window: ch.Window,
+		Journal: state.Journal{ID: id, Schema: src.JournalSchema, Op: string(m.Op), TableSchema: m.Table.Schema, Table: m.Table.Name},
+	}
+	for _, k := range m.Key {
+		entry.Journal.Key = append(entry.Journal.Key, k.Name)
+	}
+	if m.Column != nil {
+		entry.Journal.Column = m.Column.Name
+	}
+	if m.Op == planner.OpDelete {
+		for _, col := range m.Columns {
+			if !col.Generated {
+				entry.Journal.Columns = append(entry.Journal.Columns, col.Name)
+			}
+		}
+	}
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, classifyRun(err, ch.Address)
+	}
+	defer tx.Rollback() // no-op after Commit
+	var rows int64
+	for _, s := range stmts {
+		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
+		r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+		if err != nil {
+			return 0, classifyRun(err, ch.Address)
+		}
+		if s.Role == sqlgen.RoleMutation {
+			rows, _ = r.RowsAffected()
+		}
+	}
+	entry.Rows = rows
+	entry.AppliedAt = time.Now().UTC()
+	if ch.Duration > 0 {
+		exp := entry.AppliedAt.Add(ch.Duration)
+		entry.ExpiresAt = &exp
+	}
+	b, _ := json.Marshal(entry)
+	cat := sqlgen.CatalogInsert(d, src.JournalSchema, id, ch.Address, entry.AppliedAt, string(b))
+	if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
+		return 0, classifyRun(err, ch.Address)
+	}
+	testHook("before-commit")
+	if err := tx.Commit(); err != nil {
+		return 0, classifyRun(err, ch.Address)
+	}
+	testHook("after-commit")
+	st.Put(entry)
+	if err := save(st); err != nil {
+		return rows, fmt.Errorf("%s was applied (journal %s) but the state could not be saved: %w; the next plan will find the journal and record it", ch.Address, id, err)
+	}
+	return rows, nil
+}
+
+// rollback restores prior from its journal. Rows changed since injection
+// are conflicts: left alone (journal kept) unless e.Force.
+func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.State, save Save) (restored, conflicts int64, err error) {
+	c := e.conns[prior.Source]
+	if c == nil {
+		return 0, 0, fmt.Errorf("no connection to %s", prior.Source)
+	}
+	r := sqlgen.RenderRollback(c.Dialect, prior.Journal, e.Force)
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, classifyRun(err, prior.Address)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, r.Conflicts.SQL, r.Conflicts.Args...).Scan(&conflicts); err != nil {
+		if providers.IsUndefinedTable(err) {
+			return 0, 0, fmt.Errorf("the journal of %s (%s) is missing from the database, so its rows cannot be restored; if it was purged on purpose, run `anomgen plan` to drop the entry from state", prior.Address, prior.Journal.ID)
+		}
+		return 0, 0, classifyRun(err, prior.Address)
+	}
+	var keys []string
+	if conflicts > 0 {
+		rows, err := tx.QueryContext(ctx, r.ConflictKeys.SQL)
+		if err != nil {
+			return 0, 0, classifyRun(err, prior.Address)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() && len(keys) < 10 {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err == nil {
+				keys = append(keys, fmtKey(vals))
+			}
+		}
+		rows.Close()
+	}
+	for i, s := range r.Restore {
+		e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
+		res, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+		if err != nil {
+			return 0, 0, classifyRun(err, prior.Address)
+		}
+		if n, _ := res.RowsAffected(); i == len(r.Restore)-1 {
+			restored = n
+		}
+	}
+	keep := conflicts > 0 && !e.Force
+	if !keep {
+		for _, s := range r.Drop {
+			if _, err := tx.ExecContext(ctx, s.SQL, s.Args...); err != nil {
+				return 0, 0, classifyRun(err, prior.Address)
+			}
+		}
+	}
+	testHook("before-commit")
+	if err := tx.Commit(); err != nil {
+		return 0, 0, classifyRun(err, prior.Address)
+	}
+	if keep {
+		prior.Conflicts = conflicts
+		st.Put(prior)
+	} else {
+		st.Remove(prior.Address)
+	}
+	if err := save(st); err != nil {
+		return restored, conflicts, fmt.Errorf("%s was rolled back but the state could not be saved: %w", prior.Address, err)
+	}
+	if conflicts > 0 {
+		msg := fmt.Sprintf("%d rows were changed by someone else after injection (keys %s)", conflicts, strings.Join(keys, ", "))
+		if keep {
+			e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: msg + "; they were left alone and their before-images stay in journal " + prior.Journal.ID + ". Check them, then run `anomgen rollback -force " + prior.Address + "` to overwrite them."})
+			return restored, conflicts, fmt.Errorf("%w: %s", ErrConflicts, prior.Address)
+		}
+		e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: msg + "; -force overwrote them with their before-images"})
+	}
+	return restored, conflicts, nil
+}
+
+func fmtKey(vals []any) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		parts[i] = fmt.Sprint(v)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// classifyRun wraps a statement error with what it means for the run: the
+// transaction was rolled back, so the table is untouched.
+func classifyRun(err error, addr string) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: interrupted; its transaction was rolled back and the table is untouched", addr)
+	}
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("%s: the connection was lost; its transaction was rolled back and the table is untouched: %w", addr, err)
+	}
+	return fmt.Errorf("%s: %w (its transaction was rolled back; the table is untouched)", addr, err)
+}
+
+// testHook lets the crash-safety tests stop a run at a known point: with
+// ANOMGEN_TEST_HOOK=<point>, the run prints a marker to stderr at that point
+// and sleeps so the test can kill it.
+func testHook(point string) {
+	if os.Getenv("ANOMGEN_TEST_HOOK") != point {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "anomgen-test-hook: %s\n", point)
+	time.Sleep(time.Minute)
+}

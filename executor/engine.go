@@ -1,0 +1,194 @@
+// Package executor carries out plans: it connects to sources, profiles
+// targets, counts the rows each change touches, and applies and rolls back
+// mutations, each with its journal in one transaction.
+//
+// The executor never prints: it reports through Events, which cmd renders.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/state"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// EventKind classifies events.
+type EventKind string
+
+const (
+	EventConnected EventKind = "connected"
+	EventNote      EventKind = "note"
+	EventWarning   EventKind = "warning"
+	EventStart     EventKind = "start"
+	EventDone      EventKind = "done"
+	EventFailed    EventKind = "failed"
+	EventStatement EventKind = "statement"
+)
+
+// Event is something the executor did or noticed.
+type Event struct {
+	Kind    EventKind
+	Address string
+	Action  planner.Action
+	Message string
+	Rows    int64
+	Elapsed time.Duration
+	Err     error
+}
+
+// Engine holds the open connections of one run.
+type Engine struct {
+	cfg   *config.Config
+	conns map[string]*providers.Conn
+	// Events receives progress; nil drops it.
+	Events func(Event)
+	// Force makes rollbacks overwrite rows changed since injection.
+	Force bool
+}
+
+// New returns an engine for cfg with no connections yet.
+func New(cfg *config.Config) *Engine {
+	return &Engine{cfg: cfg, conns: map[string]*providers.Conn{}}
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.Events != nil {
+		e.Events(ev)
+	}
+}
+
+// Settings converts a source block into provider settings. This is the one
+// place a secret is revealed, to be handed to a driver.
+func Settings(src *config.Source, dir string) providers.Settings {
+	s := providers.Settings{
+		Type: src.Type, Name: src.Name, Host: src.Host, Port: src.Port, Database: src.Database,
+		Username: src.Username, Password: src.Password.Reveal(), TLS: src.TLS, DSN: src.DSN.Reveal(),
+		JournalSchema: src.JournalSchema,
+	}
+	if src.Path != "" {
+		s.Path = src.Path
+		if !filepath.IsAbs(s.Path) {
+			s.Path = filepath.Join(dir, s.Path)
+		}
+	}
+	return s
+}
+
+// Open connects to the given sources (addresses); with none, to every
+// source an anomaly uses or the state mentions.
+func (e *Engine) Open(ctx context.Context, addrs []string) error {
+	for _, addr := range addrs {
+		if _, ok := e.conns[addr]; ok {
+			continue
+		}
+		src := e.cfg.Source(addr)
+		if src == nil {
+			return fmt.Errorf("%s is not declared in the scenario files; it is needed to roll back anomalies applied through it. Restore its source block (it may be the only change), then run again", addr)
+		}
+		c, err := providers.Open(ctx, Settings(src, e.cfg.Dir))
+		if err != nil {
+			return err
+		}
+		e.conns[addr] = c
+		e.emit(Event{Kind: EventConnected, Message: fmt.Sprintf("%s: %s, database %s (%s)", addr, c.Host, c.Database, c.Version)})
+	}
+	return nil
+}
+
+// Conn returns the open connection of a source address.
+func (e *Engine) Conn(addr string) *providers.Conn { return e.conns[addr] }
+
+// Close closes every connection.
+func (e *Engine) Close() {
+	for _, c := range e.conns {
+		c.Close()
+	}
+}
+
+// SourcesFor lists the sources that the in-scope anomalies and state
+// entries need.
+func SourcesFor(cfg *config.Config, st *state.State, only []string) []string {
+	set := map[string]bool{}
+	in := func(addr string) bool {
+		if len(only) == 0 {
+			return true
+		}
+		for _, o := range only {
+			if o == addr {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range cfg.Anomalies {
+		if in(a.Addr()) && a.Target != nil && a.Target.Source != nil {
+			set[a.Target.Source.Addr()] = true
+		}
+	}
+	for _, a := range st.Anomalies {
+		if in(a.Address) {
+			set[a.Source] = true
+		}
+	}
+	var out []string
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Profiles inspects the target of every in-scope anomaly. A missing table
+// is a diagnostic on the target's table attribute.
+func (e *Engine) Profiles(ctx context.Context, only []string) (map[string]*planner.TableProfile, hcl.Diagnostics) {
+	out := map[string]*planner.TableProfile{}
+	var diags hcl.Diagnostics
+	for _, a := range e.cfg.Anomalies {
+		if len(only) > 0 && !contains(only, a.Addr()) {
+			continue
+		}
+		t := a.Target
+		if _, done := out[t.Name]; done {
+			continue
+		}
+		c := e.conns[t.Source.Addr()]
+		if c == nil {
+			continue
+		}
+		p, err := c.Inspector.Profile(ctx, t.Table, t.TimeColumn)
+		var nt *providers.NoTableError
+		switch {
+		case errors.As(err, &nt):
+			detail := fmt.Sprintf("Source %s has no table %s.", t.Source.Addr(), nt.Table)
+			if len(nt.Similar) > 0 {
+				detail += " Did you mean " + strings.Join(nt.Similar, " or ") + "?"
+			}
+			r := t.Ranges["table"]
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Table not found", Detail: detail, Subject: &r})
+		case err != nil:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot inspect " + t.Table,
+				Detail: providers.Scrub(err, Settings(t.Source, e.cfg.Dir)).Error(), Subject: t.DeclRange.Ptr()})
+		default:
+			out[t.Name] = p
+		}
+	}
+	return out, diags
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

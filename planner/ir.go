@@ -1,0 +1,152 @@
+package planner
+
+import (
+	"math"
+	"time"
+)
+
+// ColumnClass groups database types by what anomalies can do with them.
+type ColumnClass string
+
+const (
+	ClassInteger ColumnClass = "integer"
+	ClassDecimal ColumnClass = "decimal" // exact numerics: numeric, decimal
+	ClassFloat   ColumnClass = "float"
+	ClassText    ColumnClass = "text"
+	ClassTime    ColumnClass = "time" // timestamp, date, datetime
+	ClassBool    ColumnClass = "bool"
+	ClassOther   ColumnClass = "other"
+)
+
+// Numeric reports whether the class holds numbers.
+func (c ColumnClass) Numeric() bool {
+	return c == ClassInteger || c == ClassDecimal || c == ClassFloat
+}
+
+// TableName is a possibly schema-qualified table name, as the database
+// spells it.
+type TableName struct {
+	Schema string `json:"schema,omitempty"`
+	Name   string `json:"name"`
+}
+
+func (t TableName) String() string {
+	if t.Schema == "" {
+		return t.Name
+	}
+	return t.Schema + "." + t.Name
+}
+
+// Column is one column of a table as the database describes it.
+type Column struct {
+	Name string `json:"name"`
+	// Type is the database's own type name, e.g. "numeric(10,2)".
+	Type     string      `json:"type"`
+	Class    ColumnClass `json:"class"`
+	Nullable bool        `json:"nullable"`
+	// Generated columns are computed by the database and never written.
+	Generated bool `json:"generated,omitempty"`
+	// Identity columns are filled by the database on insert (GENERATED
+	// ALWAYS AS IDENTITY); restoring them needs the dialect's override.
+	Identity bool `json:"identity,omitempty"`
+}
+
+// TimeFormat says how a time column stores its values where the database
+// has no time type (SQLite): Layout is a Go time layout for text, or Epoch
+// is "s" or "ms" for numbers. The zero value means a native time type.
+type TimeFormat struct {
+	Layout string `json:"layout,omitempty"`
+	Epoch  string `json:"epoch,omitempty"`
+}
+
+// TableProfile is what the planner knows about a target table.
+type TableProfile struct {
+	Table   TableName `json:"table"`
+	Columns []Column  `json:"columns"`
+	// PrimaryKey lists the primary key columns; empty when there is none.
+	PrimaryKey []string `json:"primary_key,omitempty"`
+	// Rows is the table's row count (an estimate for large tables).
+	Rows int64 `json:"rows"`
+	// TimeFormat describes the target's time column storage (SQLite).
+	TimeFormat TimeFormat `json:"time_format"`
+}
+
+// Column returns the named column, or nil.
+func (p *TableProfile) Column(name string) *Column {
+	for i := range p.Columns {
+		if p.Columns[i].Name == name {
+			return &p.Columns[i]
+		}
+	}
+	return nil
+}
+
+// ColumnNames lists the table's columns in order.
+func (p *TableProfile) ColumnNames() []string {
+	out := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// Op is what a mutation does to the chosen rows.
+type Op string
+
+const (
+	// OpUpdate changes one column of the chosen rows; the journal keeps the
+	// key, the value before and the value after.
+	OpUpdate Op = "update"
+	// OpDelete removes the chosen rows; the journal keeps them whole.
+	OpDelete Op = "delete"
+)
+
+// Mutation is the database-neutral description of one anomaly's change.
+// Providers render it into SQL; nothing in it is SQL text.
+type Mutation struct {
+	Op    Op
+	Table TableName
+	// Key identifies rows; never empty.
+	Key []Column
+	// Columns are all columns of the table in order (delete journals).
+	Columns []Column
+	// Column is the changed column (OpUpdate).
+	Column *Column
+	// Set is the new value of Column (OpUpdate).
+	Set Expr
+	// Where chooses the rows.
+	Where Selection
+}
+
+// Expr is a new value for a column, computed from the old one.
+type Expr interface{ isExpr() }
+
+// SetNull sets the column to NULL.
+type SetNull struct{}
+
+// Scale multiplies the column by Factor (integer columns are rounded).
+type Scale struct{ Factor float64 }
+
+func (SetNull) isExpr() {}
+func (Scale) isExpr()   {}
+
+// Selection chooses rows: those in the time window whose hash of seed and
+// key falls below the share threshold. The hash is the first 32 bits of
+// MD5(seed || ':' || key text), so every database chooses the same rows for
+// the same keys and seed.
+type Selection struct {
+	// TimeColumn is nil when the whole table is eligible.
+	TimeColumn *Column
+	From, To   time.Time
+	TimeFormat TimeFormat
+	Seed       int64
+	// Share is the probability that an eligible row is chosen, in (0, 1].
+	Share float64
+	// SkipNull leaves out rows where the mutation's column is already NULL.
+	SkipNull bool
+}
+
+// Threshold is the exclusive upper bound of the 32-bit hash for Share.
+func (s Selection) Threshold() int64 {
+	return int64(math.Round(s.Share * (1 << 32)))
+}

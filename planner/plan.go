@@ -1,0 +1,356 @@
+// Package planner turns scenarios, state and table profiles into a Plan.
+// It is pure: no database, file or clock is touched here; the caller passes
+// everything in, including the current time.
+package planner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/state"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Action is what a Change does.
+type Action string
+
+const (
+	Create  Action = "create"
+	Replace Action = "replace"
+	Destroy Action = "destroy"
+	Expire  Action = "expire"
+	NoOp    Action = "no-op"
+)
+
+// Symbol is the plan-text marker of the action, after Terraform.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Replace:
+		return "-/+"
+	case Destroy, Expire:
+		return "-"
+	}
+	return " "
+}
+
+// Plan is the set of changes that apply would make.
+type Plan struct {
+	// Now is the time the plan was made at; relative windows end here.
+	Now time.Time `json:"now"`
+	// Changes are in execution order: reverts (newest first), then creates
+	// in file order. No-op changes are included so callers can list them.
+	Changes []*Change `json:"changes"`
+}
+
+// Change is one anomaly's planned action.
+type Change struct {
+	Action  Action `json:"action"`
+	Address string `json:"address"`
+	Kind    string `json:"kind"`
+	// Source is the source address, Target the target name.
+	Source string    `json:"source"`
+	Target string    `json:"target"`
+	Table  TableName `json:"table"`
+	Column string    `json:"column,omitempty"`
+	// Window is the resolved window; nil means the whole table.
+	Window *state.Window `json:"window,omitempty"`
+	// Settings are the effective settings, for display, in a stable order.
+	Settings []Setting `json:"settings,omitempty"`
+	// ParamsHash identifies the effective declared settings.
+	ParamsHash string `json:"params_hash,omitempty"`
+	// Duration, when non-zero, is how long the anomaly stays applied.
+	Duration time.Duration `json:"duration,omitempty"`
+	// Mutation is the change to make (create and replace).
+	Mutation *Mutation `json:"-"`
+	// Prior is the applied anomaly to revert (replace, destroy, expire).
+	Prior *state.Anomaly `json:"prior,omitempty"`
+	// Rows is the exact number of rows the mutation changes and WindowRows
+	// the rows in its window; both are filled in by counting against the
+	// database (executor.Count) and are -1 until then.
+	Rows       int64 `json:"rows"`
+	WindowRows int64 `json:"window_rows"`
+	// Effect describes the change in words, e.g. "set to NULL".
+	Effect string `json:"effect,omitempty"`
+}
+
+// Setting is one effective setting of a change.
+type Setting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Counts returns the number of changes per action.
+func (p *Plan) Counts() map[Action]int {
+	m := map[Action]int{}
+	for _, c := range p.Changes {
+		m[c.Action]++
+	}
+	return m
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool {
+	for _, c := range p.Changes {
+		if c.Action != NoOp {
+			return false
+		}
+	}
+	return true
+}
+
+// Input is everything Plan needs.
+type Input struct {
+	Config *config.Config
+	State  *state.State
+	// Profiles are keyed by target name; every target an anomaly uses must
+	// have one.
+	Profiles map[string]*TableProfile
+	Now      time.Time
+	// Only, when not empty, limits the plan to these anomaly addresses.
+	Only []string
+	// Destroy plans the revert of every applied anomaly in scope.
+	Destroy bool
+}
+
+// Make computes the plan. Diagnostics point at the scenario ranges that
+// cause them.
+func Make(in Input) (*Plan, hcl.Diagnostics) {
+	p := &Plan{Now: in.Now.UTC()}
+	var diags hcl.Diagnostics
+	inScope := func(addr string) bool {
+		if len(in.Only) == 0 {
+			return true
+		}
+		for _, o := range in.Only {
+			if o == addr {
+				return true
+			}
+		}
+		return false
+	}
+	var reverts []*Change
+	declared := map[string]bool{}
+	for _, a := range in.Config.Anomalies {
+		declared[a.Addr()] = true
+		if !inScope(a.Addr()) {
+			continue
+		}
+		prior := in.State.Get(a.Addr())
+		if in.Destroy {
+			if prior != nil {
+				reverts = append(reverts, revert(Destroy, prior))
+			}
+			continue
+		}
+		ch, d := plan(a, in.Profiles[a.Target.Name], in.Now)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		switch {
+		case prior == nil:
+			ch.Action = Create
+		case prior.ParamsHash != ch.ParamsHash:
+			ch.Action = Replace
+			ch.Prior = prior
+		case prior.ExpiresAt != nil && !in.Now.Before(*prior.ExpiresAt):
+			reverts = append(reverts, revert(Expire, prior))
+			continue
+		default:
+			ch.Action = NoOp
+			ch.Prior = prior
+			ch.Rows = prior.Rows
+			if prior.Window != nil {
+				ch.Window = prior.Window
+			}
+		}
+		p.Changes = append(p.Changes, ch)
+	}
+	// Applied anomalies whose block is gone are reverted.
+	for _, prior := range in.State.Anomalies {
+		if !declared[prior.Address] && inScope(prior.Address) {
+			reverts = append(reverts, revert(Destroy, prior))
+		}
+	}
+	// Reverts run first, newest first, so stacked anomalies unwind in
+	// reverse order of application.
+	sort.SliceStable(reverts, func(i, j int) bool { return reverts[i].Prior.AppliedAt.After(reverts[j].Prior.AppliedAt) })
+	p.Changes = append(reverts, p.Changes...)
+	for _, o := range in.Only {
+		if !declared[o] && in.State.Get(o) == nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown -target address",
+				Detail: fmt.Sprintf("-target %s names no anomaly in the scenario files or the state. Addresses look like anomaly.null_rate.email_nulls; `anomgen state list` shows the applied ones.", o)})
+		}
+	}
+	return p, diags
+}
+
+func revert(action Action, prior *state.Anomaly) *Change {
+	return &Change{
+		Action: action, Address: prior.Address, Kind: prior.Kind, Source: prior.Source, Target: prior.Target,
+		Table: TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, Column: prior.Column,
+		Window: prior.Window, Prior: prior, Rows: prior.Rows, WindowRows: -1,
+		Effect: "restore from journal " + prior.Journal.ID,
+	}
+}
+
+func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Diagnostics) {
+	k, diags := kindOf(a)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	t := a.Target
+	if prof == nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No profile for target " + t.Name,
+			Detail: "The table could not be inspected.", Subject: t.DeclRange.Ptr()}}
+	}
+	b := &build{Anomaly: a, Profile: prof, Volume: k.DefaultVolume, Amplitude: k.DefaultAmplitude}
+	if a.Volume != nil {
+		b.Volume = *a.Volume
+	}
+	if a.Amplitude != nil {
+		b.Amplitude = *a.Amplitude
+	}
+	if k.UsesAmplitude && b.Amplitude <= -1 {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid amplitude",
+			Detail:  fmt.Sprintf("amplitude %g would multiply values by %g; use a value above -1 (e.g. -0.3 for a 30%% drop, 0.5 for +50%%).", b.Amplitude, 1+b.Amplitude),
+			Subject: a.Range("amplitude")}}
+	}
+	// Key.
+	keyNames := t.Key
+	keyRange := t.Ranges["key"]
+	if len(keyNames) == 0 {
+		keyNames = prof.PrimaryKey
+	}
+	if len(keyNames) == 0 {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No key for table " + prof.Table.String(),
+			Detail:  fmt.Sprintf("Table %s has no primary key, so anomgen cannot tell rows apart to journal and restore them. Add key = [\"...\"] to target %q naming columns that are unique together (columns: %s).", prof.Table, t.Name, strings.Join(prof.ColumnNames(), ", ")),
+			Subject: t.DeclRange.Ptr()}}
+	}
+	for _, n := range keyNames {
+		c := prof.Column(n)
+		if c == nil {
+			return nil, hcl.Diagnostics{missingColumn(prof, n, "key", &keyRange)}
+		}
+		b.Key = append(b.Key, *c)
+	}
+	// Column.
+	if k.NeedsColumn {
+		c := prof.Column(a.Column)
+		if c == nil {
+			return nil, hcl.Diagnostics{missingColumn(prof, a.Column, "column", a.Range("column"))}
+		}
+		for _, kc := range b.Key {
+			if kc.Name == c.Name {
+				return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Column is part of the key",
+					Detail:  fmt.Sprintf("Column %s of %s identifies rows (it is in the key), so changing it would lose track of them. Choose another column.", c.Name, prof.Table),
+					Subject: a.Range("column")}}
+			}
+		}
+		if c.Generated {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Generated column",
+				Detail:  fmt.Sprintf("Column %s of %s is generated by the database and cannot be written. Choose a column it is computed from.", c.Name, prof.Table),
+				Subject: a.Range("column")}}
+		}
+		if ok, why := k.Suits(*c); !ok {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: fmt.Sprintf("Kind %s does not suit %s.%s", k.Name, prof.Table, c.Name),
+				Detail: why + ". " + suitableHint(k, prof), Subject: a.Range("column")}}
+		}
+		b.Column = c
+	}
+	// Window.
+	ch := &Change{Address: a.Addr(), Kind: k.Name, Source: t.Source.Addr(), Target: t.Name, Table: prof.Table,
+		Column: a.Column, Duration: a.Duration, Rows: -1, WindowRows: -1}
+	b.Where = Selection{Seed: config.DefaultSeed(a.Addr()), Share: b.Volume, TimeFormat: prof.TimeFormat}
+	if a.Seed != nil {
+		b.Where.Seed = *a.Seed
+	}
+	windowText := ""
+	if t.TimeColumn != "" {
+		tc := prof.Column(t.TimeColumn)
+		if tc == nil {
+			r := t.Ranges["time_column"]
+			return nil, hcl.Diagnostics{missingColumn(prof, t.TimeColumn, "time_column", &r)}
+		}
+		w := a.Window
+		if w == nil {
+			w = &config.Window{Last: k.DefaultWindow, Text: fmt.Sprintf("last=%s (default)", k.DefaultWindow)}
+		}
+		from, to := w.Resolve(now.UTC())
+		b.Where.TimeColumn, b.Where.From, b.Where.To = tc, from, to
+		ch.Window = &state.Window{Start: from, End: to}
+		windowText = w.Text
+	} else if a.Window != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Window without a time column",
+			Detail:  fmt.Sprintf("Anomaly %s has a window, but target %q names no time_column. Add time_column = \"...\" to the target, or remove the window to use the whole table.", a.Addr(), t.Name),
+			Subject: a.Window.Range.Ptr()}}
+	}
+	m := k.Build(b)
+	m.Table, m.Key, m.Columns = prof.Table, b.Key, prof.Columns
+	ch.Mutation = m
+	ch.Effect = describe(m)
+
+	ch.Settings = append(ch.Settings, Setting{"volume", fmt.Sprint(b.Volume)})
+	if k.UsesAmplitude {
+		ch.Settings = append(ch.Settings, Setting{"amplitude", fmt.Sprint(b.Amplitude)})
+	}
+	ch.Settings = append(ch.Settings, Setting{"seed", fmt.Sprint(b.Where.Seed)})
+	if a.Duration > 0 {
+		ch.Settings = append(ch.Settings, Setting{"duration", a.Duration.String()})
+	}
+	ch.ParamsHash = paramsHash(map[string]any{
+		"kind": k.Name, "source": t.Source.Addr(), "table": prof.Table.String(), "key": keyNames,
+		"time_column": t.TimeColumn, "column": a.Column, "volume": b.Volume, "amplitude": b.Amplitude,
+		"seed": b.Where.Seed, "window": windowText, "duration": a.Duration.String(),
+	})
+	return ch, nil
+}
+
+func describe(m *Mutation) string {
+	switch s := m.Set.(type) {
+	case SetNull:
+		return "set to NULL"
+	case Scale:
+		return fmt.Sprintf("multiply by %g", s.Factor)
+	}
+	if m.Op == OpDelete {
+		return "delete rows (kept in the journal)"
+	}
+	return string(m.Op)
+}
+
+func paramsHash(v map[string]any) string {
+	b, _ := json.Marshal(v) // map keys are sorted by encoding/json
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+func missingColumn(prof *TableProfile, name, attr string, rng *hcl.Range) *hcl.Diagnostic {
+	detail := fmt.Sprintf("Table %s has no column %q.", prof.Table, name)
+	if s := config.Nearest(name, prof.ColumnNames()); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	detail += " Its columns: " + strings.Join(prof.ColumnNames(), ", ") + "."
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("No column %q in %s (%s)", name, prof.Table, attr), Detail: detail, Subject: rng}
+}
+
+func suitableHint(k *Kind, prof *TableProfile) string {
+	var ok []string
+	for _, c := range prof.Columns {
+		if good, _ := k.Suits(c); good && !c.Generated {
+			ok = append(ok, c.Name)
+		}
+	}
+	if len(ok) == 0 {
+		return fmt.Sprintf("No column of %s suits %s.", prof.Table, k.Name)
+	}
+	return fmt.Sprintf("Columns of %s that suit %s: %s.", prof.Table, k.Name, strings.Join(ok, ", "))
+}

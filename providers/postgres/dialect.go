@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// Dialect renders SQL for PostgreSQL 12+.
+type Dialect struct{}
+
+var _ sqlgen.Dialect = Dialect{}
+
+func (Dialect) Name() string { return "postgres" }
+
+func (Dialect) Quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func (Dialect) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
+
+func (d Dialect) Table(t planner.TableName) string {
+	if t.Schema == "" {
+		return d.Quote(t.Name)
+	}
+	return d.Quote(t.Schema) + "." + d.Quote(t.Name)
+}
+
+func (d Dialect) JournalTable(schema, id string) string {
+	return d.Quote(schema) + "." + d.Quote("j_"+id)
+}
+
+func (d Dialect) CatalogTable(schema string) string { return d.Quote(schema) + "." + d.Quote("journals") }
+
+func (d Dialect) EnsureJournal(schema string) []string {
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + d.Quote(schema),
+		"CREATE TABLE IF NOT EXISTS " + d.CatalogTable(schema) +
+			" (id text PRIMARY KEY, address text NOT NULL, applied_at text NOT NULL, entry text NOT NULL)",
+	}
+}
+
+func (Dialect) Hash(seed string, keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = "CAST(" + k + " AS text)"
+	}
+	return fmt.Sprintf("('x' || substr(md5(CAST(%s AS text) || ':' || %s), 1, 8))::bit(32)::bigint", seed, strings.Join(parts, " || '|' || "))
+}
+
+func (Dialect) NotDistinct(a, b string) string { return a + " IS NOT DISTINCT FROM " + b }
+
+func (Dialect) UpdateJoin(table, journal, set, on, cond string) string {
+	where := on
+	if cond != "" {
+		where += " AND " + cond
+	}
+	return fmt.Sprintf("UPDATE %s AS t SET %s FROM %s AS j WHERE %s", table, set, journal, where)
+}
+
+func (Dialect) DeleteJoin(table, journal string, keys []string) string {
+	on := make([]string, len(keys))
+	for i, k := range keys {
+		on[i] = "t." + k + " = j." + k
+	}
+	return fmt.Sprintf("DELETE FROM %s AS t USING %s AS j WHERE %s", table, journal, strings.Join(on, " AND "))
+}
+
+func (Dialect) Scale(col string, c planner.Column, factor string) string {
+	switch c.Class {
+	case planner.ClassInteger:
+		return fmt.Sprintf("CAST(ROUND(%s * CAST(%s AS numeric)) AS %s)", col, factor, c.Type)
+	case planner.ClassFloat:
+		return fmt.Sprintf("%s * CAST(%s AS double precision)", col, factor)
+	}
+	return fmt.Sprintf("%s * CAST(%s AS numeric)", col, factor)
+}
+
+func (Dialect) TimeArg(t time.Time, _ planner.TimeFormat) any { return t.UTC() }
+
+func (Dialect) InsertRestore(table string, cols []string, identity bool) string {
+	head := fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(cols, ", "))
+	if identity {
+		head += " OVERRIDING SYSTEM VALUE"
+	}
+	return head
+}

@@ -1,0 +1,222 @@
+// Package providers opens connections to the databases anomgen supports and
+// inspects their tables. Each database lives in its own subpackage, which
+// registers itself here; the dialect (SQL rendering) is in each subpackage
+// too, built on providers/sqlgen.
+package providers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// Settings are a source's connection settings. Password and DSN are the
+// only secrets; providers must never put them in an error or a log.
+type Settings struct {
+	Type, Name     string
+	Host           string
+	Port           int
+	Database       string
+	Username       string
+	Password       string
+	TLS            string
+	DSN            string
+	Path           string // sqlite: absolute file path
+	JournalSchema  string
+	ConnectTimeout int // seconds; 0 means the provider default
+}
+
+// Conn is an open source.
+type Conn struct {
+	DB      *sql.DB
+	Dialect sqlgen.Dialect
+	// Inspector describes tables.
+	Inspector Inspector
+	// Host and Database are for display (never a DSN).
+	Host, Database string
+	// Version is the server version string.
+	Version string
+}
+
+// Close closes the connection pool.
+func (c *Conn) Close() error { return c.DB.Close() }
+
+// Inspector describes tables of one database.
+type Inspector interface {
+	// Profile describes table (schema-qualified or not). timeColumn, when
+	// not empty, is examined for its storage format. A missing table is a
+	// *NoTableError.
+	Profile(ctx context.Context, table, timeColumn string) (*planner.TableProfile, error)
+}
+
+// Driver opens connections for one provider.
+type Driver interface {
+	Open(ctx context.Context, s Settings) (*Conn, error)
+}
+
+var (
+	mu      sync.Mutex
+	drivers = map[string]Driver{}
+)
+
+// Register makes a driver available under name.
+func Register(name string, d Driver) {
+	mu.Lock()
+	defer mu.Unlock()
+	drivers[name] = d
+}
+
+// Names lists the registered providers.
+func Names() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	var out []string
+	for n := range drivers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Open connects to the source described by s.
+func Open(ctx context.Context, s Settings) (*Conn, error) {
+	mu.Lock()
+	d := drivers[s.Type]
+	mu.Unlock()
+	if d == nil {
+		return nil, fmt.Errorf("no provider %q is built into this anomgen (have: %s)", s.Type, strings.Join(Names(), ", "))
+	}
+	c, err := d.Open(ctx, s)
+	if err != nil {
+		return nil, Scrub(err, s)
+	}
+	return c, nil
+}
+
+// NoTableError says a table does not exist and names similar ones.
+type NoTableError struct {
+	Table   string
+	Similar []string
+}
+
+func (e *NoTableError) Error() string {
+	msg := fmt.Sprintf("table %s does not exist", e.Table)
+	if len(e.Similar) > 0 {
+		msg += "; similar tables: " + strings.Join(e.Similar, ", ")
+	}
+	return msg
+}
+
+// ConnectError is a failed connection, classified for the user.
+type ConnectError struct {
+	// Class is one of: unreachable, auth, database, tls, other.
+	Class  string
+	Source string
+	Detail string
+	Hint   string
+}
+
+func (e *ConnectError) Error() string {
+	msg := fmt.Sprintf("cannot connect to %s: %s", e.Source, e.Detail)
+	if e.Hint != "" {
+		msg += ". " + e.Hint
+	}
+	return msg
+}
+
+// Scrub returns err with every occurrence of the settings' secrets replaced,
+// keeping a *ConnectError's type.
+func Scrub(err error, s Settings) error {
+	if err == nil {
+		return nil
+	}
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		c := *ce
+		c.Detail = scrubString(c.Detail, s)
+		c.Hint = scrubString(c.Hint, s)
+		return &c
+	}
+	msg := scrubString(err.Error(), s)
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func scrubString(msg string, s Settings) string {
+	for _, secret := range []string{s.DSN, s.Password} {
+		if len(secret) >= 3 {
+			msg = strings.ReplaceAll(msg, secret, "(sensitive)")
+		}
+	}
+	return msg
+}
+
+// Similar returns up to three names from candidates that resemble name.
+func Similar(name string, candidates []string) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	var all []scored
+	for _, c := range candidates {
+		all = append(all, scored{c, distance(strings.ToLower(name), strings.ToLower(c))})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].d < all[j].d || all[i].d == all[j].d && all[i].s < all[j].s })
+	var out []string
+	for _, s := range all {
+		if len(out) == 3 || s.d > max(3, len(name)/2) {
+			break
+		}
+		out = append(out, s.s)
+	}
+	return out
+}
+
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// SplitTable splits "schema.table" into its parts; schema may be empty.
+func SplitTable(s string) (schema, table string) {
+	if i := strings.LastIndex(s, "."); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return "", s
+}
+
+// IsUndefinedTable reports whether err says a table does not exist, in the
+// words of any supported database.
+func IsUndefinedTable(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 42P01") || strings.Contains(s, "no such table") ||
+		strings.Contains(s, "doesn't exist") || strings.Contains(s, "Invalid object name") || strings.Contains(s, "ORA-00942")
+}

@@ -1,0 +1,291 @@
+// Package sqlgen renders the planner's mutation IR into SQL statements for a
+// Dialect. It only builds strings and argument lists; the executor runs them.
+//
+// Every statement a mutation needs is here once; a Dialect supplies the few
+// pieces that differ between databases (quoting, placeholders, the hash, the
+// UPDATE-with-join form, how time values are passed).
+package sqlgen
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/state"
+)
+
+// Dialect is what differs between databases. Implementations return SQL
+// text only.
+type Dialect interface {
+	// Name is the provider name, e.g. "postgres".
+	Name() string
+	// Quote quotes one identifier.
+	Quote(ident string) string
+	// Placeholder is the n-th (1-based) bind parameter.
+	Placeholder(n int) string
+	// Table renders a possibly schema-qualified table name.
+	Table(t planner.TableName) string
+	// JournalTable and CatalogTable name the journal tables inside the
+	// journal schema (or with it as a prefix where there are no schemas).
+	JournalTable(schema, id string) string
+	CatalogTable(schema string) string
+	// EnsureJournal returns the statements that create the journal schema
+	// and catalog table when missing; they must be idempotent.
+	EnsureJournal(schema string) []string
+	// Hash returns an integer expression in [0, 2^32): the first 32 bits of
+	// MD5(seed || ':' || k1 || '|' || k2 ...), keys rendered as text.
+	Hash(seed string, keys []string) string
+	// NotDistinct is null-safe equality.
+	NotDistinct(a, b string) string
+	// UpdateJoin updates table (aliased t) from journal (aliased j) where
+	// on and cond hold; set is "col = expr" with expressions over t and j.
+	UpdateJoin(table, journal, set, on, cond string) string
+	// DeleteJoin deletes the rows of table whose key (quoted key column
+	// names) matches a row of journal.
+	DeleteJoin(table, journal string, keys []string) string
+	// Scale multiplies column expression col of column c by the factor
+	// placeholder, keeping the column's type.
+	Scale(col string, c planner.Column, factor string) string
+	// TimeArg converts a window bound to the value bound for the column.
+	TimeArg(t time.Time, f planner.TimeFormat) any
+	// InsertRestore returns the INSERT head used to put journaled rows back
+	// (e.g. with OVERRIDING SYSTEM VALUE when identity columns are present).
+	InsertRestore(table string, cols []string, identity bool) string
+}
+
+// Statement is one SQL statement with its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+	// Role tells the executor what the statement is for: RoleMutation's
+	// affected-row count is the anomaly's row count.
+	Role Role
+}
+
+// Role classifies statements.
+type Role string
+
+const (
+	RoleSchema   Role = "schema"
+	RoleJournal  Role = "journal"
+	RoleMutation Role = "mutation"
+	RoleCatalog  Role = "catalog"
+	RoleRestore  Role = "restore"
+	RoleCleanup  Role = "cleanup"
+)
+
+// Journal column names in update journals.
+const (
+	BeforeCol = "anomgen_before"
+	AfterCol  = "anomgen_after"
+)
+
+type args struct {
+	d    Dialect
+	vals []any
+}
+
+func (a *args) add(v any) string {
+	a.vals = append(a.vals, v)
+	return a.d.Placeholder(len(a.vals))
+}
+
+func qualify(d Dialect, alias string, cols []planner.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = alias + "." + d.Quote(c.Name)
+	}
+	return out
+}
+
+func quoteAll(d Dialect, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = d.Quote(n)
+	}
+	return out
+}
+
+func keyJoin(d Dialect, keys []string, a, b string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, d.Quote(k), b, d.Quote(k))
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// where renders the selection over alias t: the window and the hash test.
+func where(d Dialect, m *planner.Mutation, a *args) string {
+	var conds []string
+	s := m.Where
+	if s.TimeColumn != nil {
+		col := "t." + d.Quote(s.TimeColumn.Name)
+		conds = append(conds, fmt.Sprintf("%s >= %s", col, a.add(d.TimeArg(s.From, s.TimeFormat))),
+			fmt.Sprintf("%s < %s", col, a.add(d.TimeArg(s.To, s.TimeFormat))))
+	}
+	if s.SkipNull && m.Column != nil {
+		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
+	}
+	if s.Share < 1 {
+		seed := a.add(fmt.Sprint(s.Seed))
+		conds = append(conds, fmt.Sprintf("%s < %s", d.Hash(seed, qualify(d, "t", m.Key)), a.add(s.Threshold())))
+	}
+	if len(conds) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// Count returns one statement yielding two integers: rows in the window
+// and rows the mutation would change.
+func Count(d Dialect, m *planner.Mutation) Statement {
+	a := &args{d: d}
+	var window []string
+	if s := m.Where; s.TimeColumn != nil {
+		col := "t." + d.Quote(s.TimeColumn.Name)
+		window = append(window, fmt.Sprintf("%s >= %s", col, a.add(d.TimeArg(s.From, s.TimeFormat))),
+			fmt.Sprintf("%s < %s", col, a.add(d.TimeArg(s.To, s.TimeFormat))))
+	}
+	inner := *m
+	inner.Where.TimeColumn = nil // the window is the outer WHERE
+	chosen := where(d, &inner, a)
+	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s t", chosen, d.Table(m.Table))
+	if len(window) > 0 {
+		sql += " WHERE " + strings.Join(window, " AND ")
+	}
+	return Statement{SQL: sql, Args: a.vals, Role: RoleJournal}
+}
+
+// Apply returns the statements that journal and apply m, in order, inside
+// one transaction: journal table, before-images, mutation. The catalog
+// insert is rendered by CatalogInsert once the row count is known.
+func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, error) {
+	j := d.JournalTable(schema, id)
+	t := d.Table(m.Table)
+	keyNames := names(m.Key)
+	on := keyJoin(d, keyNames, "t", "j")
+	var out []Statement
+	for _, s := range d.EnsureJournal(schema) {
+		out = append(out, Statement{SQL: s, Role: RoleSchema})
+	}
+	switch m.Op {
+	case planner.OpUpdate:
+		col := "t." + d.Quote(m.Column.Name)
+		keys := strings.Join(qualify(d, "t", m.Key), ", ")
+		out = append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf(
+			"CREATE TABLE %s AS SELECT %s, %s AS %s, %s AS %s FROM %s t WHERE 1 = 0",
+			j, keys, col, d.Quote(BeforeCol), col, d.Quote(AfterCol), t)})
+		a := &args{d: d}
+		var set string
+		switch e := m.Set.(type) {
+		case planner.SetNull:
+			set = "NULL"
+		case planner.Scale:
+			set = d.Scale(col, *m.Column, a.add(e.Factor))
+		default:
+			return nil, fmt.Errorf("sqlgen: %s cannot render %T", d.Name(), m.Set)
+		}
+		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
+		sql := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s, %s, %s FROM %s t WHERE %s",
+			j, strings.Join(cols, ", "), keys, col, set, t, where(d, m, a))
+		out = append(out, Statement{Role: RoleJournal, SQL: sql, Args: a.vals})
+		out = append(out, Statement{Role: RoleMutation, SQL: d.UpdateJoin(t, j,
+			d.Quote(m.Column.Name)+" = j."+d.Quote(AfterCol), on, "")})
+	case planner.OpDelete:
+		out = append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf("CREATE TABLE %s AS SELECT t.* FROM %s t WHERE 1 = 0", j, t)})
+		a := &args{d: d}
+		out = append(out, Statement{Role: RoleJournal, Args: nil, SQL: fmt.Sprintf(
+			"INSERT INTO %s SELECT t.* FROM %s t WHERE %s", j, t, where(d, m, a))})
+		out[len(out)-1].Args = a.vals
+		out = append(out, Statement{Role: RoleMutation, SQL: d.DeleteJoin(t, j, quoteAll(d, keyNames))})
+	default:
+		return nil, fmt.Errorf("sqlgen: unknown op %q", m.Op)
+	}
+	return out, nil
+}
+
+// CatalogInsert records a journal in the catalog table.
+func CatalogInsert(d Dialect, schema, id, address string, appliedAt time.Time, entry string) Statement {
+	return Statement{Role: RoleCatalog,
+		SQL: fmt.Sprintf("INSERT INTO %s (id, address, applied_at, entry) VALUES (%s, %s, %s, %s)",
+			d.CatalogTable(schema), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4)),
+		Args: []any{id, address, appliedAt.UTC().Format(time.RFC3339Nano), entry}}
+}
+
+// CatalogList reads every journal entry of the catalog.
+func CatalogList(d Dialect, schema string) Statement {
+	return Statement{SQL: fmt.Sprintf("SELECT id, entry FROM %s ORDER BY applied_at", d.CatalogTable(schema))}
+}
+
+// Rollback holds the statements that restore one journal.
+type Rollback struct {
+	// Conflicts counts journal rows someone changed since injection.
+	Conflicts Statement
+	// ConflictKeys lists up to 10 keys of such rows.
+	ConflictKeys Statement
+	// Restore puts unchanged rows back (all rows with force).
+	Restore []Statement
+	// Drop removes the journal and its catalog entry.
+	Drop []Statement
+}
+
+// RenderRollback renders the restore of journal j. With force, rows changed
+// since injection are overwritten with their before-image too.
+func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
+	jt := d.JournalTable(j.Schema, j.ID)
+	t := d.Table(planner.TableName{Schema: j.TableSchema, Name: j.Table})
+	on := keyJoin(d, j.Key, "t", "j")
+	var r Rollback
+	var conflict string
+	switch j.Op {
+	case string(planner.OpUpdate):
+		col := d.Quote(j.Column)
+		// A row is restorable when it still holds the injected value, done
+		// when it holds the before value, and a conflict otherwise.
+		ok := fmt.Sprintf("(%s OR %s)", d.NotDistinct("t."+col, "j."+d.Quote(AfterCol)), d.NotDistinct("t."+col, "j."+d.Quote(BeforeCol)))
+		conflict = fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s t WHERE %s AND %s)", t, on, ok)
+		cond := ""
+		if !force {
+			cond = d.NotDistinct("t."+col, "j."+d.Quote(AfterCol))
+		}
+		r.Restore = []Statement{{Role: RoleRestore, SQL: d.UpdateJoin(t, jt, col+" = j."+d.Quote(BeforeCol), on, cond)}}
+	case string(planner.OpDelete):
+		same := []string{on}
+		for _, c := range j.Columns {
+			same = append(same, d.NotDistinct("t."+d.Quote(c), "j."+d.Quote(c)))
+		}
+		identical := fmt.Sprintf("EXISTS (SELECT 1 FROM %s t WHERE %s)", t, strings.Join(same, " AND "))
+		present := fmt.Sprintf("EXISTS (SELECT 1 FROM %s t WHERE %s)", t, on)
+		conflict = fmt.Sprintf("%s AND NOT %s", present, identical)
+		if force {
+			r.Restore = append(r.Restore, Statement{Role: RoleRestore, SQL: d.DeleteJoin(t, jt, quoteAll(d, j.Key))})
+		}
+		cols := quoteAll(d, j.Columns)
+		jcols := make([]string, len(cols))
+		for i, c := range cols {
+			jcols[i] = "j." + c
+		}
+		r.Restore = append(r.Restore, Statement{Role: RoleRestore, SQL: fmt.Sprintf("%s SELECT %s FROM %s j WHERE NOT %s",
+			d.InsertRestore(t, cols, true), strings.Join(jcols, ", "), jt, present)})
+	}
+	r.Conflicts = Statement{SQL: fmt.Sprintf("SELECT COUNT(*) FROM %s j WHERE %s", jt, conflict)}
+	keys := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		keys[i] = "j." + d.Quote(k)
+	}
+	r.ConflictKeys = Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j WHERE %s ORDER BY %s", strings.Join(keys, ", "), jt, conflict, strings.Join(keys, ", "))}
+	r.Drop = []Statement{
+		{Role: RoleCleanup, SQL: "DROP TABLE " + jt},
+		{Role: RoleCleanup, SQL: fmt.Sprintf("DELETE FROM %s WHERE id = %s", d.CatalogTable(j.Schema), d.Placeholder(1)), Args: []any{j.ID}},
+	}
+	return r
+}
+
+func names(cols []planner.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// Dialect renders SQL for SQLite 3.35+. SQLite has no schemas of its own
+// kind, so journal tables live in the main database with the journal
+// schema as a name prefix (anomgen_journals, anomgen_j_<id>).
+type Dialect struct{}
+
+var _ sqlgen.Dialect = Dialect{}
+
+func (Dialect) Name() string { return "sqlite" }
+
+func (Dialect) Quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func (Dialect) Placeholder(n int) string { return fmt.Sprintf("?%d", n) }
+
+func (d Dialect) Table(t planner.TableName) string {
+	if t.Schema == "" || t.Schema == "main" {
+		return d.Quote(t.Name)
+	}
+	return d.Quote(t.Schema) + "." + d.Quote(t.Name)
+}
+
+func (d Dialect) JournalTable(schema, id string) string { return d.Quote(schema + "_j_" + id) }
+
+func (d Dialect) CatalogTable(schema string) string { return d.Quote(schema + "_journals") }
+
+func (d Dialect) EnsureJournal(schema string) []string {
+	return []string{"CREATE TABLE IF NOT EXISTS " + d.CatalogTable(schema) +
+		" (id TEXT PRIMARY KEY, address TEXT NOT NULL, applied_at TEXT NOT NULL, entry TEXT NOT NULL)"}
+}
+
+// Hash calls anomgen_hash, a Go function registered with the driver that
+// computes the same value as the other dialects' MD5 expressions.
+func (Dialect) Hash(seed string, keys []string) string {
+	return fmt.Sprintf("anomgen_hash(%s, %s)", seed, strings.Join(keys, ", "))
+}
+
+func (Dialect) NotDistinct(a, b string) string { return a + " IS " + b }
+
+func (Dialect) UpdateJoin(table, journal, set, on, cond string) string {
+	where := on
+	if cond != "" {
+		where += " AND " + cond
+	}
+	return fmt.Sprintf("UPDATE %s AS t SET %s FROM %s AS j WHERE %s", table, set, journal, where)
+}
+
+func (Dialect) DeleteJoin(table, journal string, keys []string) string {
+	k := strings.Join(keys, ", ")
+	return fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s)", table, k, k, journal)
+}
+
+var decimalScale = regexp.MustCompile(`(?i)^\s*(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)`)
+
+func (Dialect) Scale(col string, c planner.Column, factor string) string {
+	switch c.Class {
+	case planner.ClassInteger:
+		return fmt.Sprintf("CAST(ROUND(%s * %s) AS INTEGER)", col, factor)
+	case planner.ClassDecimal:
+		if m := decimalScale.FindStringSubmatch(c.Type); m != nil {
+			return fmt.Sprintf("ROUND(%s * %s, %s)", col, factor, m[1])
+		}
+	}
+	return fmt.Sprintf("%s * %s", col, factor)
+}
+
+func (Dialect) TimeArg(t time.Time, f planner.TimeFormat) any {
+	t = t.UTC()
+	switch {
+	case f.Epoch == "s":
+		return t.Unix()
+	case f.Epoch == "ms":
+		return t.UnixMilli()
+	case f.Layout != "":
+		return t.Format(f.Layout)
+	}
+	return t.Format("2006-01-02 15:04:05")
+}
+
+func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
+	return fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(cols, ", "))
+}

@@ -1,0 +1,221 @@
+// Package sqlite is the embedded SQLite provider (modernc.org/sqlite, pure
+// Go, no cgo).
+package sqlite
+
+import (
+	"context"
+	"crypto/md5"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
+	sqlite "modernc.org/sqlite"
+)
+
+func init() {
+	providers.Register("sqlite", drv{})
+	sqlite.MustRegisterDeterministicScalarFunction("anomgen_hash", -1, hashFunc)
+}
+
+// Hash is the selection hash over already-rendered key texts: the first 32
+// bits of MD5(seed ":" k1 "|" k2 ...), as an unsigned number.
+func Hash(seed string, keys ...string) int64 {
+	h := md5.New()
+	h.Write([]byte(seed + ":" + strings.Join(keys, "|")))
+	return int64(binary.BigEndian.Uint32(h.Sum(nil)[:4]))
+}
+
+func hashFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if len(args) < 2 {
+		return nil, errors.New("anomgen_hash needs a seed and at least one key")
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case nil:
+			return nil, nil
+		case int64:
+			parts[i] = strconv.FormatInt(v, 10)
+		case float64:
+			parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		case string:
+			parts[i] = v
+		case []byte:
+			parts[i] = string(v)
+		case time.Time:
+			parts[i] = v.UTC().Format(time.RFC3339Nano)
+		default:
+			parts[i] = fmt.Sprint(v)
+		}
+	}
+	return Hash(parts[0], parts[1:]...), nil
+}
+
+type drv struct{}
+
+// DSN is the driver data source name for a database file.
+func DSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, error) {
+	if _, err := os.Stat(s.Path); err != nil {
+		return nil, &providers.ConnectError{Class: "database", Source: fmt.Sprintf("source.sqlite.%s", s.Name),
+			Detail: fmt.Sprintf("database file %s does not exist", s.Path), Hint: "Check path in the source block (relative paths are relative to the scenario folder)."}
+	}
+	db, err := sql.Open("sqlite", DSN(s.Path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(2)
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&version); err != nil {
+		db.Close()
+		return nil, &providers.ConnectError{Class: "database", Source: "source.sqlite." + s.Name, Detail: err.Error()}
+	}
+	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db}, Host: "local file", Database: s.Path, Version: "SQLite " + version}, nil
+}
+
+type inspector struct{ db *sql.DB }
+
+func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*planner.TableProfile, error) {
+	schema, name := providers.SplitTable(table)
+	if schema == "" {
+		schema = "main"
+	}
+	var n int
+	if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_list WHERE schema = ? AND name = ? AND type = 'table'", schema, name).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		var all []string
+		r, err := in.db.QueryContext(ctx, "SELECT name FROM pragma_table_list WHERE schema = ? AND type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'anomgen_%'", schema)
+		if err == nil {
+			for r.Next() {
+				var s string
+				if r.Scan(&s) == nil {
+					all = append(all, s)
+				}
+			}
+			r.Close()
+		}
+		return nil, &providers.NoTableError{Table: table, Similar: providers.Similar(name, all)}
+	}
+	p := &planner.TableProfile{Table: planner.TableName{Name: name}}
+	if schema != "main" {
+		p.Table.Schema = schema
+	}
+	r, err := in.db.QueryContext(ctx, "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?, ?) ORDER BY cid", name, schema)
+	if err != nil {
+		return nil, err
+	}
+	type pkCol struct {
+		name string
+		pos  int
+	}
+	var pks []pkCol
+	for r.Next() {
+		var c planner.Column
+		var notnull, pk, hidden int
+		if err := r.Scan(&c.Name, &c.Type, &notnull, &pk, &hidden); err != nil {
+			r.Close()
+			return nil, err
+		}
+		if hidden == 1 { // virtual table hidden column
+			continue
+		}
+		c.Nullable = notnull == 0 && pk == 0
+		c.Generated = hidden == 2 || hidden == 3
+		c.Class = classOf(c.Type)
+		if pk > 0 {
+			pks = append(pks, pkCol{c.Name, pk})
+		}
+		p.Columns = append(p.Columns, c)
+	}
+	r.Close()
+	for i := 1; i <= len(pks); i++ {
+		for _, k := range pks {
+			if k.pos == i {
+				p.PrimaryKey = append(p.PrimaryKey, k.name)
+			}
+		}
+	}
+	d := Dialect{}
+	if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+d.Table(p.Table)).Scan(&p.Rows); err != nil {
+		return nil, err
+	}
+	if timeColumn != "" && p.Column(timeColumn) != nil {
+		var typ string
+		var val any
+		err := in.db.QueryRowContext(ctx, fmt.Sprintf("SELECT typeof(%[1]s), %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL LIMIT 1", d.Quote(timeColumn), d.Table(p.Table))).Scan(&typ, &val)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		p.TimeFormat = timeFormat(typ, val)
+	}
+	return p, nil
+}
+
+// timeFormat guesses how a SQLite time column stores values from one sample.
+func timeFormat(typ string, val any) planner.TimeFormat {
+	switch typ {
+	case "integer", "real":
+		var f float64
+		switch v := val.(type) {
+		case int64:
+			f = float64(v)
+		case float64:
+			f = v
+		}
+		if f > 1e11 || f < -1e11 {
+			return planner.TimeFormat{Epoch: "ms"}
+		}
+		return planner.TimeFormat{Epoch: "s"}
+	case "text":
+		s, _ := val.(string)
+		for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05.000", "2006-01-02T15:04:05.000Z07:00", "2006-01-02"} {
+			if layoutMatches(layout, s) {
+				return planner.TimeFormat{Layout: layout}
+			}
+		}
+	}
+	return planner.TimeFormat{}
+}
+
+func layoutMatches(layout, s string) bool {
+	t, err := time.Parse(layout, s)
+	return err == nil && t.Format(layout) == s
+}
+
+// classOf follows SQLite's type affinity rules, with dates and booleans
+// recognised by name.
+func classOf(decl string) planner.ColumnClass {
+	t := strings.ToUpper(decl)
+	switch {
+	case strings.Contains(t, "DATE") || strings.Contains(t, "TIME"):
+		return planner.ClassTime
+	case strings.Contains(t, "BOOL"):
+		return planner.ClassBool
+	case strings.Contains(t, "INT"):
+		return planner.ClassInteger
+	case strings.Contains(t, "CHAR") || strings.Contains(t, "CLOB") || strings.Contains(t, "TEXT"):
+		return planner.ClassText
+	case strings.Contains(t, "REAL") || strings.Contains(t, "FLOA") || strings.Contains(t, "DOUB"):
+		return planner.ClassFloat
+	case strings.Contains(t, "NUM") || strings.Contains(t, "DEC"):
+		return planner.ClassDecimal
+	}
+	return planner.ClassOther
+}

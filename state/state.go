@@ -1,0 +1,203 @@
+// Package state records which anomalies are applied where, and holds the
+// lock that keeps two runs from changing the same state at once.
+//
+// State never holds a secret: sources are recorded by address, never by DSN.
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Version is the state file format this package writes.
+const Version = 1
+
+// State is the whole of a state file.
+type State struct {
+	// Version is the file format version.
+	Version int `json:"version"`
+	// Serial grows by one on every save, so a reader can tell newer from older.
+	Serial int64 `json:"serial"`
+	// Lineage is a random id given when the state is first created; it never
+	// changes, so two states of unrelated projects are never confused.
+	Lineage string `json:"lineage"`
+	// Anomalies are the applied anomalies, ordered by address.
+	Anomalies []*Anomaly `json:"anomalies"`
+}
+
+// Anomaly is one applied anomaly and the journal that undoes it.
+type Anomaly struct {
+	// Address is anomaly.<kind>.<name>.
+	Address string `json:"address"`
+	// Kind is the anomaly kind, e.g. null_rate.
+	Kind string `json:"kind"`
+	// ParamsHash identifies the declared parameters: a changed hash means the
+	// scenario changed and the anomaly must be replaced.
+	ParamsHash string `json:"params_hash"`
+	// Source is the source address, e.g. source.postgres.shop.
+	Source string `json:"source"`
+	// Target is the target name.
+	Target string `json:"target"`
+	// Column is the changed column, empty for row-level kinds.
+	Column string `json:"column,omitempty"`
+	// Window is the resolved time window, nil when the whole table was eligible.
+	Window *Window `json:"window,omitempty"`
+	// Rows is the number of rows the mutation changed.
+	Rows int64 `json:"rows"`
+	// Journal says where the before-images are and how to restore them.
+	Journal Journal `json:"journal"`
+	// AppliedAt is when the mutation committed.
+	AppliedAt time.Time `json:"applied_at"`
+	// ExpiresAt, when set, is when the anomaly is due to be reverted.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Conflicts counts rows a rollback left alone because someone changed
+	// them after injection; their before-images stay in the journal.
+	Conflicts int64 `json:"conflicts,omitempty"`
+}
+
+// Window is a half-open time interval [Start, End).
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Journal locates the before-images of one mutation inside the target
+// database and says how to put them back.
+type Journal struct {
+	// ID is unique per mutation; the journal table's name derives from it.
+	ID string `json:"id"`
+	// Schema is the journal schema (or table prefix where the database has
+	// no schemas).
+	Schema string `json:"schema"`
+	// Op is "update" (column values saved) or "delete" (whole rows saved).
+	Op string `json:"op"`
+	// TableSchema and Table name the changed table.
+	TableSchema string `json:"table_schema,omitempty"`
+	Table       string `json:"table"`
+	// Key lists the key columns that identify rows.
+	Key []string `json:"key"`
+	// Column is the changed column for update journals.
+	Column string `json:"column,omitempty"`
+	// Columns lists the restorable columns for delete journals, in table order.
+	Columns []string `json:"columns,omitempty"`
+}
+
+// New returns an empty state with a fresh lineage.
+func New() *State {
+	return &State{Version: Version, Lineage: NewID()}
+}
+
+// NewID returns a random 16-hex-digit id.
+func NewID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Get returns the anomaly at addr, or nil.
+func (s *State) Get(addr string) *Anomaly {
+	for _, a := range s.Anomalies {
+		if a.Address == addr {
+			return a
+		}
+	}
+	return nil
+}
+
+// Put adds or replaces the anomaly with the same address.
+func (s *State) Put(a *Anomaly) {
+	for i, old := range s.Anomalies {
+		if old.Address == a.Address {
+			s.Anomalies[i] = a
+			return
+		}
+	}
+	s.Anomalies = append(s.Anomalies, a)
+	sort.Slice(s.Anomalies, func(i, j int) bool { return s.Anomalies[i].Address < s.Anomalies[j].Address })
+}
+
+// Remove drops the anomaly at addr; it reports whether one was there.
+func (s *State) Remove(addr string) bool {
+	for i, a := range s.Anomalies {
+		if a.Address == addr {
+			s.Anomalies = append(s.Anomalies[:i], s.Anomalies[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads the state file at path. A missing file is an empty state.
+func Load(path string) (*State, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("state file %s is not valid JSON (%v); restore it from a backup or move it away to start afresh", path, err)
+	}
+	if s.Version > Version {
+		return nil, fmt.Errorf("state file %s has format version %d; this anomgen understands up to %d: upgrade anomgen", path, s.Version, Version)
+	}
+	if s.Lineage == "" {
+		s.Lineage = NewID()
+	}
+	return &s, nil
+}
+
+// Save increments the serial and writes the state atomically (a temporary
+// file in the same folder, synced, then renamed over the old one) with mode
+// 0600.
+func Save(path string, s *State) error {
+	s.Version = Version
+	s.Serial++
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	return WriteFileAtomic(path, b)
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename,
+// creating the folder (0700) when needed. The file gets mode 0600.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The one test command for anomgen:
+#
+#   ./test.sh                 # everything
+#   ./test.sh -run Foo -v     # extra arguments are passed to `go test`
+#
+# Steps: start/locate PostgreSQL and MariaDB (.ci/services.sh), gofmt check,
+# go vet, go test -race. With CI=true a missing database server is an error
+# (ANOMGEN_TEST_REQUIRE_SERVERS=1); otherwise the server tests are skipped.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+is_ci() {
+	case "${CI:-}" in
+	true | TRUE | True | 1 | yes) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null 2>&1 || {
+	echo "test.sh: go is not installed (not on PATH, no /usr/local/go/bin/go)" >&2
+	exit 1
+}
+
+step "database servers (.ci/services.sh)"
+# Assign first so that a failure of services.sh stops the script (set -e does
+# not see failures inside eval "$(...)").
+services_env="$(.ci/services.sh)"
+# What services.sh omitted is unavailable: do not let a stale value from the
+# environment through, so that the tests skip instead.
+unset ANOMGEN_TEST_POSTGRES ANOMGEN_TEST_MYSQL
+eval "$services_env"
+if is_ci; then
+	export ANOMGEN_TEST_REQUIRE_SERVERS=1
+fi
+echo "ANOMGEN_TEST_POSTGRES=${ANOMGEN_TEST_POSTGRES:-<unset: PostgreSQL tests skip>}" >&2
+echo "ANOMGEN_TEST_MYSQL=${ANOMGEN_TEST_MYSQL:-<unset: MariaDB tests skip>}" >&2
+
+step "gofmt -l (tracked .go files)"
+go_files=()
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	while IFS= read -r -d '' f; do
+		[ -f "$f" ] && go_files+=("$f")
+	done < <(git ls-files -z -- '*.go')
+else
+	while IFS= read -r -d '' f; do
+		go_files+=("$f")
+	done < <(find . -name '*.go' -not -path './vendor/*' -print0)
+fi
+if [ "${#go_files[@]}" -gt 0 ]; then
+	unformatted="$(gofmt -l "${go_files[@]}")" || {
+		echo "test.sh: gofmt failed (syntax errors?)" >&2
+		exit 1
+	}
+	if [ -n "$unformatted" ]; then
+		echo "test.sh: these files are not gofmt-formatted (run: gofmt -w <file>):" >&2
+		while IFS= read -r f; do printf '  %s\n' "$f"; done <<<"$unformatted" >&2
+		exit 1
+	fi
+fi
+
+step "go vet ./..."
+go vet ./...
+
+race=(-race)
+if [ "$(go env CGO_ENABLED)" != 1 ]; then
+	# -race needs cgo, i.e. a C compiler.
+	if is_ci; then
+		echo "test.sh: go test -race needs cgo, but CGO_ENABLED=$(go env CGO_ENABLED) (is a C compiler such as gcc installed?)" >&2
+		exit 1
+	fi
+	echo "test.sh: warning: cgo is unavailable (no C compiler?), running go test WITHOUT -race" >&2
+	race=()
+fi
+
+step "go test ${race[*]} -count=1 -timeout 25m ./... $*"
+go test "${race[@]}" -count=1 -timeout 25m ./... "$@"
