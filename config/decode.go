@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -204,13 +205,25 @@ func (c *Config) decodeAnomaly(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnosti
 		diags = append(diags, d...)
 		an.Window = w
 	}
-	params, d := remain.JustAttributes()
-	diags = append(diags, d...)
-	for n, at := range params {
-		v, d := at.Expr.Value(ctx)
-		diags = append(diags, d...)
-		an.Params[n] = Param{Value: v, Range: at.Expr.Range()}
-		an.Ranges[n] = at.NameRange
+	// Kind-specific attributes: whatever the common schema left. Unknown
+	// blocks are errors here; unknown attributes are checked by the planner
+	// against the kind's catalog entry.
+	if body, ok := remain.(*hclsyntax.Body); ok {
+		for _, blk := range body.Blocks {
+			if blk.Type != "window" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Unexpected %q block", blk.Type),
+					Detail: "An anomaly block takes only a window block.", Subject: blk.TypeRange.Ptr()})
+			}
+		}
+		for n, at := range body.Attributes {
+			if _, common := content.Attributes[n]; common {
+				continue
+			}
+			v, d := at.Expr.Value(ctx)
+			diags = append(diags, d...)
+			an.Params[n] = Param{Value: v, Range: at.Expr.Range()}
+			an.Ranges[n] = at.NameRange
+		}
 	}
 	c.Anomalies = append(c.Anomalies, an)
 	return diags

@@ -98,7 +98,7 @@ type Save func(*state.State) error
 // Result summarises an apply.
 type Result struct {
 	Applied, RolledBack, Failed int
-	Conflicts                  int64
+	Conflicts                   int64
 }
 
 // ErrConflicts is returned when a rollback left rows alone.

@@ -54,7 +54,7 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 		fmt.Fprintf(w, "  %s\n", paint(bold, "# "+c.Address+" "+why))
 		kind, name := splitAddr(c.Address)
 		fmt.Fprintf(w, "%s anomaly %q %q {\n", paint(color, fmt.Sprintf("%3s", sym)), kind, name)
-		kv := func(k, v string) { fmt.Fprintf(w, "      %-7s = %s\n", k, v) }
+		kv := func(k, v string) { fmt.Fprintf(w, "      %-9s = %s\n", k, v) }
 		kv("target", fmt.Sprintf("%s (%s, table %s)", c.Target, c.Source, c.Table))
 		if c.Column != "" {
 			kv("column", c.Column)

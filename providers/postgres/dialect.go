@@ -31,7 +31,9 @@ func (d Dialect) JournalTable(schema, id string) string {
 	return d.Quote(schema) + "." + d.Quote("j_"+id)
 }
 
-func (d Dialect) CatalogTable(schema string) string { return d.Quote(schema) + "." + d.Quote("journals") }
+func (d Dialect) CatalogTable(schema string) string {
+	return d.Quote(schema) + "." + d.Quote("journals")
+}
 
 func (d Dialect) EnsureJournal(schema string) []string {
 	return []string{

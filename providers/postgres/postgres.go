@@ -199,4 +199,3 @@ func classOf(typname, category string) planner.ColumnClass {
 	}
 	return planner.ClassOther
 }
-

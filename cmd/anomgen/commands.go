@@ -1,0 +1,227 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/executor"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/state"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) validateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check the scenario files without touching a database",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "%s %d sources, %d targets, %d anomalies.\n", a.paint(green, "The scenario files are valid:"), len(cfg.Sources), len(cfg.Targets), len(cfg.Anomalies))
+			return nil
+		},
+	}
+}
+
+func (a *app) planCmd() *cobra.Command {
+	var targets []string
+	var asJSON, destroy bool
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change, with exact row counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.open(cmd.Context(), openOptions{only: targets})
+			if err != nil {
+				return connectError(err)
+			}
+			defer s.close()
+			p, err := a.makePlan(cmd.Context(), s, targets, destroy)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(p)
+			}
+			p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
+	return cmd
+}
+
+type applyFlags struct {
+	targets     []string
+	autoApprove bool
+	lockTimeout time.Duration
+	force       bool
+}
+
+func (f *applyFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
+	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "skip the confirmation prompt")
+	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to this long for another run's state lock (e.g. 60s)")
+	cmd.Flags().BoolVar(&f.force, "force", false, "when rolling back, overwrite rows changed since injection too")
+}
+
+func (a *app) applyCmd() *cobra.Command {
+	var f applyFlags
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Inject the planned anomalies, each with its rollback journal",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runApply(cmd, f, false)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func (a *app) rollbackCmd() *cobra.Command {
+	var f applyFlags
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "rollback [ADDR...]",
+		Short: "Restore tables from the journals of applied anomalies",
+		Long: `Restore tables from the journals of applied anomalies: the named ones, or
+every one with -all (newest first). Rows someone changed after injection are
+reported and left alone, with their before-images kept in the journal, unless
+-force is given.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.targets = append(f.targets, args...)
+			if len(f.targets) == 0 && !all {
+				return errors.New("name the anomalies to roll back (e.g. anomgen rollback anomaly.null_rate.email_nulls), or use -all for every applied anomaly; `anomgen state list` shows them")
+			}
+			if all {
+				f.targets = nil
+			}
+			return a.runApply(cmd, f, true)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&all, "all", false, "roll back every applied anomaly")
+	return cmd
+}
+
+func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
+	ctx := cmd.Context()
+	op, verb := "apply", "apply"
+	if destroy {
+		op, verb = "rollback", "rollback"
+	}
+	s, err := a.open(ctx, openOptions{lockOp: op, lockTimeout: f.lockTimeout, only: f.targets})
+	if err != nil {
+		return connectError(err)
+	}
+	defer s.close()
+	s.eng.Force = f.force
+	save := func(st *state.State) error { return state.Save(s.statePath, st) }
+	p, err := a.makePlan(ctx, s, f.targets, destroy)
+	if err != nil {
+		return err
+	}
+	p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
+	if p.Empty() {
+		return save(s.st) // records what a refresh found
+	}
+	if err := a.confirm(s, p, verb, f.autoApprove); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.out)
+	res, err := s.eng.Apply(ctx, p, s.st, save)
+	fmt.Fprintln(a.out)
+	summary := fmt.Sprintf("%d applied, %d rolled back", res.Applied, res.RolledBack)
+	if err != nil {
+		if errors.Is(err, executor.ErrConflicts) {
+			fmt.Fprintf(a.out, "%s %s; rows changed since injection were left alone (see the warnings above).\n", a.paint(yellow, "Rollback incomplete:"), summary)
+			return exitError{2}
+		}
+		fmt.Fprintf(a.out, "%s %s before the failure. Every anomaly is either fully applied with its journal or untouched.\n", a.paint(red, strings.Title(verb)+" stopped:"), summary)
+		return err
+	}
+	fmt.Fprintf(a.out, "%s %s.\n", a.paint(bold+green, strings.Title(verb)+" complete!"), summary)
+	return nil
+}
+
+func (a *app) stateCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "state", Short: "Inspect the state: what is applied where"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List applied anomalies",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := state.Load(a.statePath())
+			if err != nil {
+				return err
+			}
+			for _, an := range st.Anomalies {
+				fmt.Fprintln(a.out, an.Address)
+			}
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show ADDR",
+		Short: "Show one applied anomaly",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := state.Load(a.statePath())
+			if err != nil {
+				return err
+			}
+			an := st.Get(args[0])
+			if an == nil {
+				return fmt.Errorf("%s is not in the state; `anomgen state list` shows what is applied", args[0])
+			}
+			kv := func(k, v string) { fmt.Fprintf(a.out, "  %-11s = %s\n", k, v) }
+			fmt.Fprintf(a.out, "# %s\n", an.Address)
+			kv("kind", an.Kind)
+			kv("source", an.Source)
+			kv("target", an.Target)
+			kv("table", planner.TableName{Schema: an.Journal.TableSchema, Name: an.Journal.Table}.String())
+			if an.Column != "" {
+				kv("column", an.Column)
+			}
+			if an.Window != nil {
+				kv("window", an.Window.Start.Format(time.RFC3339)+" → "+an.Window.End.Format(time.RFC3339))
+			}
+			kv("rows", planner.Thousands(an.Rows))
+			kv("journal", fmt.Sprintf("%s (%s, keyed by %s)", an.Journal.ID, an.Journal.Op, strings.Join(an.Journal.Key, ", ")))
+			kv("applied_at", an.AppliedAt.Format(time.RFC3339))
+			if an.ExpiresAt != nil {
+				kv("expires_at", an.ExpiresAt.Format(time.RFC3339))
+			}
+			if an.Conflicts > 0 {
+				kv("conflicts", fmt.Sprintf("%d rows left alone by the last rollback", an.Conflicts))
+			}
+			kv("params_hash", an.ParamsHash)
+			return nil
+		},
+	})
+	return cmd
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.out, "anomgen %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// exitError carries an exit code for an error already shown to the user.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// app is one invocation: its streams and global flags.
+type app struct {
+	in       io.Reader
+	out, err io.Writer
+
+	chdir     string
+	dir       string // the working folder: -chdir or "."
+	vars      []string
+	varFiles  []string
+	noColor   bool
+	logLevel  string
+	logFormat string
+	logFile   string
+
+	log *slog.Logger
+	// isTerminal reports whether the user can answer a prompt.
+	isTerminal func() bool
+}
+
+func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
+	a := &app{in: in, out: out, err: errw, isTerminal: stdinIsTerminal}
+	root := a.rootCmd()
+	root.SetArgs(normalizeArgs(root, args))
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errw)
+	err := root.ExecuteContext(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(errw, "%s %s\n", a.paint(red, "Error:"), err)
+		return 1
+	}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "anomgen",
+		Short: "Inject realistic anomalies into databases, with plans, journals and exact rollback",
+		Long: `anomgen injects realistic anomalies (nulls, shifts, dropped rows, ...) into real
+databases so you can test that your data-quality checks and monitors catch them.
+
+Scenarios are HCL files (*.hcl) in the working folder. "anomgen plan" shows what
+would change, with exact row counts; "anomgen apply" changes it and writes a
+rollback journal into the database; "anomgen rollback" restores every byte.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setup()
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.chdir, "chdir", "", "run in folder `DIR` (scenario files and .anomgen/ are read there)")
+	pf.StringArrayVar(&a.vars, "var", nil, "set a variable: -var name=value (repeatable)")
+	pf.StringArrayVar(&a.varFiles, "var-file", nil, "read variables from an HCL `FILE` of name = value lines (repeatable)")
+	pf.BoolVar(&a.noColor, "no-color", false, "do not colour the output")
+	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&a.logFile, "log-file", "", "write logs to `FILE` instead of standard error")
+	root.AddCommand(a.validateCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.versionCmd())
+	return root
+}
+
+func (a *app) setup() error {
+	a.dir = "."
+	if a.chdir != "" {
+		st, err := os.Stat(a.chdir)
+		if err != nil || !st.IsDir() {
+			return fmt.Errorf("-chdir %s: no such folder", a.chdir)
+		}
+		a.dir = a.chdir
+	}
+	if os.Getenv("NO_COLOR") != "" || !isTerminal(a.out) {
+		a.noColor = true
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return fmt.Errorf("-log-level %q: use debug, info, warn or error", a.logLevel)
+	}
+	w := a.err
+	if a.logFile != "" {
+		f, err := os.OpenFile(a.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("-log-file: %w", err)
+		}
+		w = f
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		a.log = slog.New(slog.NewTextHandler(w, opts))
+	case "json":
+		a.log = slog.New(slog.NewJSONHandler(w, opts))
+	default:
+		return fmt.Errorf("-log-format %q: use text or json", a.logFormat)
+	}
+	return nil
+}
+
+// normalizeArgs accepts Terraform-style single-dash long flags (-target,
+// -auto-approve=true) by rewriting them to the double-dash form cobra
+// parses. Arguments after "--" are left alone.
+func normalizeArgs(root *cobra.Command, args []string) []string {
+	known := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	known["help"] = true
+	out := make([]string, 0, len(args))
+	for i, arg := range args {
+		if arg == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(arg) > 2 && arg[0] == '-' && arg[1] != '-' {
+			name := strings.SplitN(arg[1:], "=", 2)[0]
+			if known[name] && len(name) > 1 {
+				arg = "-" + arg
+			}
+		}
+		out = append(out, arg)
+	}
+	return out
+}
+
+func stdinIsTerminal() bool { return isTerminal(os.Stdin) }
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+const (
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+func (a *app) paint(code, s string) string {
+	if a.noColor {
+		return s
+	}
+	return code + s + reset
+}

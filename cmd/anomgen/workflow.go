@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/executor"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/state"
+	"github.com/hashicorp/hcl/v2"
+
+	_ "github.com/anomgen/anomgen/providers/postgres"
+	_ "github.com/anomgen/anomgen/providers/sqlite"
+)
+
+// session is the loaded working folder of one command.
+type session struct {
+	cfg       *config.Config
+	st        *state.State
+	statePath string
+	lock      *state.Lock
+	eng       *executor.Engine
+}
+
+func (s *session) close() {
+	if s.eng != nil {
+		s.eng.Close()
+	}
+	if s.lock != nil {
+		_ = s.lock.Release()
+	}
+}
+
+func (a *app) statePath() string { return filepath.Join(a.dir, ".anomgen", "state.json") }
+
+// loadConfig reads and validates the scenario files.
+func (a *app) loadConfig() (*config.Config, error) {
+	vars := map[string]string{}
+	for _, v := range a.vars {
+		name, val, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("-var %q: write -var name=value", v)
+		}
+		vars[name] = val
+	}
+	cfg, diags := config.Load(a.dir, config.Options{Vars: vars, VarFiles: a.varFiles})
+	if !diags.HasErrors() {
+		diags = append(diags, planner.Validate(cfg)...)
+	}
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
+	}
+	if err := a.diagnostics(files, diags); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// diagnostics prints diags with file:line:col and snippets; it returns an
+// exit error when any is an error.
+func (a *app) diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) error {
+	if len(diags) == 0 {
+		return nil
+	}
+	w := hcl.NewDiagnosticTextWriter(a.err, files, 100, !a.noColor)
+	for _, d := range diags {
+		_ = w.WriteDiagnostic(d)
+	}
+	if diags.HasErrors() {
+		return exitError{1}
+	}
+	return nil
+}
+
+type openOptions struct {
+	lockOp      string // empty: no lock
+	lockTimeout time.Duration
+	only        []string
+}
+
+// open loads config and state, takes the lock, connects the needed sources
+// and refreshes the state from their journal catalogs.
+func (a *app) open(ctx context.Context, o openOptions) (*session, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	s := &session{cfg: cfg, statePath: a.statePath()}
+	if o.lockOp != "" {
+		s.lock, err = state.Acquire(ctx, s.statePath+".lock", o.lockTimeout, state.NewLockInfo(o.lockOp))
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.st, err = state.Load(s.statePath); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.eng = executor.New(cfg)
+	s.eng.Events = a.event
+	if err := s.eng.Open(ctx, executor.SourcesFor(cfg, s.st, o.only)); err != nil {
+		s.close()
+		return nil, err
+	}
+	if _, err := s.eng.Refresh(ctx, s.st); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// makePlan profiles the targets, plans and counts.
+func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy bool) (*planner.Plan, error) {
+	var profiles map[string]*planner.TableProfile
+	if !destroy {
+		var diags hcl.Diagnostics
+		profiles, diags = s.eng.Profiles(ctx, only)
+		if err := a.diagnostics(s.cfg.Files, diags); err != nil {
+			return nil, err
+		}
+	}
+	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: time.Now(), Only: only, Destroy: destroy})
+	if err := a.diagnostics(s.cfg.Files, diags); err != nil {
+		return nil, err
+	}
+	if err := s.eng.Count(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// event renders executor events.
+func (a *app) event(ev executor.Event) {
+	switch ev.Kind {
+	case executor.EventStatement:
+		a.log.Debug("statement", "address", ev.Address, "sql", ev.Message)
+	case executor.EventConnected:
+		a.log.Info("connected", "source", ev.Message)
+	case executor.EventWarning:
+		fmt.Fprintf(a.err, "%s %s: %s\n", a.paint(yellow, "Warning:"), ev.Address, ev.Message)
+		a.log.Warn(ev.Message, "address", ev.Address)
+	case executor.EventStart:
+		verb := map[planner.Action]string{planner.Create: "Applying", planner.Replace: "Replacing", planner.Destroy: "Rolling back", planner.Expire: "Expiring"}[ev.Action]
+		fmt.Fprintf(a.out, "%s: %s...\n", ev.Address, verb)
+	case executor.EventDone:
+		fmt.Fprintf(a.out, "%s: done after %s: %s\n", ev.Address, ev.Elapsed.Round(time.Millisecond), ev.Message)
+		a.log.Info("done", "address", ev.Address, "action", string(ev.Action), "rows", ev.Rows)
+	case executor.EventFailed:
+		fmt.Fprintf(a.out, "%s: %s\n", ev.Address, a.paint(red, "failed"))
+		a.log.Error("failed", "address", ev.Address, "error", ev.Err)
+	}
+}
+
+// confirm shows what apply or rollback will touch and asks the user to type
+// the database name. With autoApprove it only shows; without a terminal it
+// refuses.
+func (a *app) confirm(s *session, p *planner.Plan, verb string, autoApprove bool) error {
+	type dbKey struct{ source string }
+	perSource := map[string][]*planner.Change{}
+	for _, ch := range p.Changes {
+		if ch.Action != planner.NoOp {
+			perSource[ch.Source] = append(perSource[ch.Source], ch)
+		}
+	}
+	var sources []string
+	for src := range perSource {
+		sources = append(sources, src)
+	}
+	sort.Strings(sources)
+	for _, addr := range sources {
+		if src := s.cfg.Source(addr); src != nil && !src.AllowWrites {
+			return fmt.Errorf("%s does not allow writes. anomgen changes data in place, so a source must opt in: add allow_writes = true to its block (only for databases you may change, never production)", addr)
+		}
+	}
+	fmt.Fprintln(a.err)
+	fmt.Fprintln(a.err, a.paint(bold+red, "WARNING: this "+verb+" changes data in place."))
+	var names []string
+	for _, addr := range sources {
+		c := s.eng.Conn(addr)
+		names = append(names, c.Database)
+		var total int64
+		tables := map[string]bool{}
+		for _, ch := range perSource[addr] {
+			tables[ch.Table.String()] = true
+			if ch.Rows > 0 {
+				total += ch.Rows
+			}
+		}
+		var tl []string
+		for t := range tables {
+			tl = append(tl, t)
+		}
+		sort.Strings(tl)
+		fmt.Fprintf(a.err, "  %s: host %s, database %s\n    tables %s, %s rows; before-images are kept in journal schema %q of that database.\n",
+			addr, c.Host, c.Database, strings.Join(tl, ", "), planner.Thousands(total), s.cfg.Source(addr).JournalSchema)
+	}
+	if autoApprove {
+		return nil
+	}
+	if !a.isTerminal() {
+		return errors.New("refusing to " + verb + " without confirmation: standard input is not a terminal. Review the plan, then run again with -auto-approve")
+	}
+	want := strings.Join(unique(names), ",")
+	fmt.Fprintf(a.err, "\nType the database name (%s) to confirm: ", want)
+	line, _ := bufio.NewReader(a.in).ReadString('\n')
+	if strings.TrimSpace(line) != want {
+		return errors.New(verb + " cancelled: the answer did not match the database name; nothing was changed")
+	}
+	return nil
+}
+
+func unique(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// connectError turns a connection failure into a user message.
+func connectError(err error) error {
+	var ce *providers.ConnectError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return err
+}
