@@ -67,6 +67,15 @@ fi
 step "go vet ./..."
 go vet ./...
 
+if ! command -v gcc >/dev/null 2>&1 && ! command -v cc >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+	# go test -race needs cgo, and cgo needs a C compiler; a fresh Debian has none.
+	step "installing gcc for go test -race (apt-get)"
+	sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo -n)
+	"${sudo_cmd[@]}" apt-get update -qq >&2 || true
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq gcc libc6-dev >&2 || true
+fi
+
 race=(-race)
 if [ "$(go env CGO_ENABLED)" != 1 ]; then
 	# -race needs cgo, i.e. a C compiler.

@@ -161,21 +161,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	m := ch.Mutation
 	entry := &state.Anomaly{
 		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-		Column: ch.Column, Window: ch.Window,
-		Journal: state.Journal{ID: id, Schema: src.JournalSchema, Op: string(m.Op), TableSchema: m.Table.Schema, Table: m.Table.Name},
-	}
-	for _, k := range m.Key {
-		entry.Journal.Key = append(entry.Journal.Key, k.Name)
-	}
-	if m.Column != nil {
-		entry.Journal.Column = m.Column.Name
-	}
-	if m.Op == planner.OpDelete {
-		for _, col := range m.Columns {
-			if !col.Generated {
-				entry.Journal.Columns = append(entry.Journal.Columns, col.Name)
-			}
-		}
+		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema),
 	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {

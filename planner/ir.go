@@ -3,6 +3,8 @@ package planner
 import (
 	"math"
 	"time"
+
+	"github.com/anomgen/anomgen/state"
 )
 
 // ColumnClass groups database types by what anomalies can do with them.
@@ -149,4 +151,24 @@ type Selection struct {
 // Threshold is the exclusive upper bound of the 32-bit hash for Share.
 func (s Selection) Threshold() int64 {
 	return int64(math.Round(s.Share * (1 << 32)))
+}
+
+// Journal describes where and how the before-images of m are kept, for the
+// journal with the given id in the given journal schema.
+func (m *Mutation) Journal(id, schema string) state.Journal {
+	j := state.Journal{ID: id, Schema: schema, Op: string(m.Op), TableSchema: m.Table.Schema, Table: m.Table.Name}
+	for _, k := range m.Key {
+		j.Key = append(j.Key, k.Name)
+	}
+	if m.Column != nil {
+		j.Column = m.Column.Name
+	}
+	if m.Op == OpDelete {
+		for _, c := range m.Columns {
+			if !c.Generated {
+				j.Columns = append(j.Columns, c.Name)
+			}
+		}
+	}
+	return j
 }

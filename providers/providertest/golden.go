@@ -1,0 +1,169 @@
+package providertest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// GoldenProfile is the table every dialect's golden SQL is rendered for.
+func GoldenProfile() *planner.TableProfile {
+	return &planner.TableProfile{
+		Table: planner.TableName{Schema: "shop", Name: "orders"},
+		Columns: []planner.Column{
+			{Name: "id", Type: "bigint", Class: planner.ClassInteger},
+			{Name: "created_at", Type: "timestamp", Class: planner.ClassTime},
+			{Name: "email", Type: "text", Class: planner.ClassText, Nullable: true},
+			{Name: "amount", Type: "numeric(10,2)", Class: planner.ClassDecimal},
+			{Name: "qty", Type: "integer", Class: planner.ClassInteger},
+			{Name: "score", Type: "double precision", Class: planner.ClassFloat, Nullable: true},
+		},
+		PrimaryKey: []string{"id"},
+		Rows:       100000,
+		TimeFormat: planner.TimeFormat{Layout: "2006-01-02 15:04:05"},
+	}
+}
+
+// goldenCases are one anomaly per kind and suitable column of the golden
+// profile, so a new kind gets golden SQL without touching this file.
+func goldenCases(t *testing.T) (*config.Config, *planner.Plan) {
+	t.Helper()
+	prof := GoldenProfile()
+	var b strings.Builder
+	b.WriteString(`source "postgres" "db" {
+  database = "shop"
+}
+target "orders" {
+  source      = source.postgres.db
+  table       = "shop.orders"
+  time_column = "created_at"
+}
+`)
+	for _, k := range planner.Kinds() {
+		if !k.NeedsColumn {
+			fmt.Fprintf(&b, "anomaly %q \"rows\" {\n  target = target.orders\n  seed = 42\n  window {\n    start = \"2026-11-01T00:00:00Z\"\n    duration = \"7d\"\n  }\n}\n", k.Name)
+			continue
+		}
+		for _, c := range prof.Columns {
+			if ok, _ := k.Suits(c); !ok || c.Name == "id" {
+				continue
+			}
+			fmt.Fprintf(&b, "anomaly %q %q {\n  target = target.orders\n  column = %q\n  seed = 42\n  window {\n    start = \"2026-11-01T00:00:00Z\"\n    duration = \"7d\"\n  }\n}\n", k.Name, c.Name, c.Name)
+		}
+	}
+	cfg, diags := config.LoadFiles("/golden", map[string][]byte{"/golden/main.hcl": []byte(b.String())}, config.Options{Getenv: func(string) string { return "" }})
+	if diags.HasErrors() {
+		t.Fatalf("golden scenario: %s", diags.Error())
+	}
+	p, diags := planner.Make(planner.Input{Config: cfg, State: state.New(), Profiles: map[string]*planner.TableProfile{"orders": prof},
+		Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
+	if diags.HasErrors() {
+		t.Fatalf("golden plan: %s", diags.Error())
+	}
+	return cfg, p
+}
+
+// Golden renders every kind's statements (count, apply, rollback, rollback
+// with force) with dialect d and compares them with testdata/<address>.golden
+// in the calling package. Run `go test -run Golden -update` to rewrite them,
+// then read the diff: that review is the point of these files.
+func Golden(t *testing.T, d sqlgen.Dialect) {
+	_, p := goldenCases(t)
+	for _, ch := range p.Changes {
+		t.Run(ch.Address, func(t *testing.T) {
+			var b strings.Builder
+			write := func(title string, s sqlgen.Statement) {
+				fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
+				if len(s.Args) > 0 {
+					fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
+				}
+				b.WriteString("\n")
+			}
+			write("count", sqlgen.Count(d, ch.Mutation))
+			stmts, err := sqlgen.Apply(d, "anomgen", "0123456789abcdef", ch.Mutation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range stmts {
+				write("apply: "+string(s.Role), s)
+			}
+			write("apply: catalog", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,
+				time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), `{"address":"`+ch.Address+`"}`))
+			j := ch.Mutation.Journal("0123456789abcdef", "anomgen")
+			for _, force := range []bool{false, true} {
+				r := sqlgen.RenderRollback(d, j, force)
+				name := "rollback"
+				if force {
+					name = "rollback -force"
+				}
+				write(name+": conflicts", r.Conflicts)
+				write(name+": conflict keys", r.ConflictKeys)
+				for _, s := range r.Restore {
+					write(name+": restore", s)
+				}
+				for _, s := range r.Drop {
+					write(name+": drop", s)
+				}
+			}
+			path := filepath.Join("testdata", strings.ReplaceAll(ch.Address, ".", "_")+".golden")
+			got := b.String()
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", ch.Address, path, diffLines(string(want), got))
+			}
+		})
+	}
+}
+
+func fmtArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		if tm, ok := a.(time.Time); ok {
+			parts[i] = tm.Format(time.RFC3339) + " (time.Time)"
+			continue
+		}
+		parts[i] = fmt.Sprintf("%v (%T)", a, a)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// diffLines shows the first differing line of two texts.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, wl, gl)
+		}
+	}
+	return "(no line differs)"
+}
