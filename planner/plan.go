@@ -262,7 +262,7 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 		}
 		if ok, why := k.Suits(*c); !ok {
 			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: fmt.Sprintf("Kind %s does not suit %s.%s", k.Name, prof.Table, c.Name),
-				Detail: why + ". " + suitableHint(k, prof), Subject: a.Range("column")}}
+				Detail: why + ". " + suitableHint(k, prof, b.Key), Subject: a.Range("column")}}
 		}
 		b.Column = c
 	}
@@ -342,10 +342,14 @@ func missingColumn(prof *TableProfile, name, attr string, rng *hcl.Range) *hcl.D
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("No column %q in %s (%s)", name, prof.Table, attr), Detail: detail, Subject: rng}
 }
 
-func suitableHint(k *Kind, prof *TableProfile) string {
+func suitableHint(k *Kind, prof *TableProfile, key []Column) string {
 	var ok []string
+	isKey := map[string]bool{}
+	for _, c := range key {
+		isKey[c.Name] = true
+	}
 	for _, c := range prof.Columns {
-		if good, _ := k.Suits(c); good && !c.Generated {
+		if good, _ := k.Suits(c); good && !c.Generated && !isKey[c.Name] {
 			ok = append(ok, c.Name)
 		}
 	}

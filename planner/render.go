@@ -108,8 +108,13 @@ func fmtWindow(from, to time.Time) string {
 // FormatDuration prints whole days as "7d" and other spans as Go does.
 func FormatDuration(d time.Duration) string {
 	day := 24 * time.Hour
-	if d >= day && d%day == 0 {
+	switch {
+	case d >= day && d%day == 0:
 		return fmt.Sprintf("%dd", d/day)
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return strings.TrimSuffix(d.String(), "0s")
 	}
 	return d.String()
 }

@@ -1,0 +1,246 @@
+package planner
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/state"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func profile() *TableProfile {
+	return &TableProfile{
+		Table: TableName{Schema: "public", Name: "orders"},
+		Columns: []Column{
+			{Name: "id", Type: "bigint", Class: ClassInteger},
+			{Name: "created_at", Type: "timestamp", Class: ClassTime},
+			{Name: "email", Type: "text", Class: ClassText, Nullable: true},
+			{Name: "amount", Type: "numeric(10,2)", Class: ClassDecimal},
+			{Name: "status", Type: "text", Class: ClassText},
+			{Name: "total", Type: "numeric", Class: ClassDecimal, Generated: true, Nullable: true},
+		},
+		PrimaryKey: []string{"id"},
+		Rows:       1000,
+	}
+}
+
+const head = `
+source "postgres" "shop" {
+  database = "shop"
+}
+target "orders" {
+  source      = source.postgres.shop
+  table       = "public.orders"
+  time_column = "created_at"
+}
+`
+
+func mustLoad(t *testing.T, body string) *config.Config {
+	t.Helper()
+	cfg, diags := config.LoadFiles("/s", map[string][]byte{"/s/main.hcl": []byte(head + body)}, config.Options{Getenv: func(string) string { return "" }})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if d := Validate(cfg); d.HasErrors() {
+		t.Fatal(d.Error())
+	}
+	return cfg
+}
+
+func mustPlan(t *testing.T, cfg *config.Config, st *state.State) *Plan {
+	t.Helper()
+	p, diags := Make(Input{Config: cfg, State: st, Profiles: map[string]*TableProfile{"orders": profile()}, Now: now})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return p
+}
+
+const nulls = `
+anomaly "null_rate" "email_nulls" {
+  target = target.orders
+  column = "email"
+  volume = 0.3
+  seed   = 7
+  window {
+    last = "2d"
+  }
+}
+`
+
+func TestCreateThenNoOpThenReplaceThenDestroy(t *testing.T) {
+	cfg := mustLoad(t, nulls)
+	st := state.New()
+	p := mustPlan(t, cfg, st)
+	if len(p.Changes) != 1 || p.Changes[0].Action != Create {
+		t.Fatalf("want one create, got %+v", p.Changes)
+	}
+	ch := p.Changes[0]
+	m := ch.Mutation
+	if m.Op != OpUpdate || m.Column.Name != "email" || m.Where.Share != 0.3 || m.Where.Seed != 7 || !m.Where.SkipNull {
+		t.Fatalf("mutation = %+v", m)
+	}
+	if !m.Where.From.Equal(now.Add(-48*time.Hour)) || !m.Where.To.Equal(now) {
+		t.Fatalf("window %v → %v", m.Where.From, m.Where.To)
+	}
+	st.Put(&state.Anomaly{Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target, Rows: 10, AppliedAt: now})
+
+	// A relative window moves with the clock, but the declaration did not change.
+	later, diags := Make(Input{Config: cfg, State: st, Profiles: map[string]*TableProfile{"orders": profile()}, Now: now.Add(time.Hour)})
+	if diags.HasErrors() || !later.Empty() {
+		t.Fatalf("same scenario an hour later should be a no-op: %+v %s", later.Changes, diags.Error())
+	}
+
+	p = mustPlan(t, mustLoad(t, strings.Replace(nulls, "0.3", "0.5", 1)), st)
+	if p.Changes[0].Action != Replace || p.Changes[0].Prior == nil {
+		t.Fatalf("changed volume should replace, got %s", p.Changes[0].Action)
+	}
+
+	p = mustPlan(t, mustLoad(t, ""), st)
+	if len(p.Changes) != 1 || p.Changes[0].Action != Destroy || p.Changes[0].Address != ch.Address {
+		t.Fatalf("removed block should destroy, got %+v", p.Changes)
+	}
+}
+
+func TestExpireAndDestroyOrderNewestFirst(t *testing.T) {
+	cfg := mustLoad(t, nulls)
+	ch := mustPlan(t, cfg, state.New()).Changes[0]
+	due := now.Add(-time.Minute)
+	st := state.New()
+	st.Put(&state.Anomaly{Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, AppliedAt: now.Add(-2 * time.Hour), ExpiresAt: &due})
+	p := mustPlan(t, cfg, st)
+	if p.Changes[0].Action != Expire {
+		t.Fatalf("due anomaly should expire, got %s", p.Changes[0].Action)
+	}
+	st.Put(&state.Anomaly{Address: "anomaly.volume_drop.a", Kind: "volume_drop", AppliedAt: now.Add(-3 * time.Hour)})
+	st.Put(&state.Anomaly{Address: "anomaly.volume_drop.b", Kind: "volume_drop", AppliedAt: now.Add(-1 * time.Hour)})
+	p, diags := Make(Input{Config: cfg, State: st, Now: now, Destroy: true})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var order []string
+	for _, c := range p.Changes {
+		order = append(order, c.Address)
+	}
+	want := "anomaly.volume_drop.b anomaly.null_rate.email_nulls anomaly.volume_drop.a"
+	if strings.Join(order, " ") != want {
+		t.Fatalf("destroy order = %v, want newest first: %s", order, want)
+	}
+}
+
+func TestPlanErrorsNameTheFix(t *testing.T) {
+	cases := []struct{ name, body, want string }{
+		{"missing column", strings.Replace(nulls, `"email"`, `"emial"`, 1), `Did you mean "email"?`},
+		{"not nullable", strings.Replace(nulls, `"email"`, `"status"`, 1), "NOT NULL"},
+		{"wrong type", `anomaly "numeric_shift" "x" {
+  target = target.orders
+  column = "email"
+}`, "Columns of public.orders that suit numeric_shift: amount."},
+		{"key column", `anomaly "numeric_shift" "x" {
+  target = target.orders
+  column = "id"
+}`, "in the key"},
+		{"generated column", `anomaly "null_rate" "x" {
+  target = target.orders
+  column = "total"
+}`, "generated by the database"},
+		{"amplitude", `anomaly "numeric_shift" "x" {
+  target = target.orders
+  column = "amount"
+  amplitude = -1
+}`, "above -1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := mustLoad(t, c.body)
+			_, diags := Make(Input{Config: cfg, State: state.New(), Profiles: map[string]*TableProfile{"orders": profile()}, Now: now})
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), c.want) {
+				t.Fatalf("want an error containing %q, got %q", c.want, diags.Error())
+			}
+			if diags[0].Subject == nil || diags[0].Subject.Filename != "main.hcl" {
+				t.Fatalf("diagnostic has no source range: %+v", diags[0])
+			}
+		})
+	}
+}
+
+func TestNoKey(t *testing.T) {
+	cfg := mustLoad(t, nulls)
+	prof := profile()
+	prof.PrimaryKey = nil
+	_, diags := Make(Input{Config: cfg, State: state.New(), Profiles: map[string]*TableProfile{"orders": prof}, Now: now})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "no primary key") || !strings.Contains(diags.Error(), `key = ["..."]`) {
+		t.Fatalf("want a no-key error naming the fix, got %q", diags.Error())
+	}
+}
+
+func TestValidateUnknownKind(t *testing.T) {
+	cfg, diags := config.LoadFiles("/s", map[string][]byte{"/s/main.hcl": []byte(head + strings.Replace(nulls, `"null_rate"`, `"null_rat"`, 1))}, config.Options{Getenv: func(string) string { return "" }})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	d := Validate(cfg)
+	if !d.HasErrors() || !strings.Contains(d.Error(), `Did you mean "null_rate"?`) || !strings.Contains(d.Error(), "volume_drop") {
+		t.Fatalf("unknown kind: %q", d.Error())
+	}
+	if d[0].Subject.Start.Line != 11 {
+		t.Fatalf("points at line %d, want 11", d[0].Subject.Start.Line)
+	}
+}
+
+func TestSelectionIsStableAcrossPlans(t *testing.T) {
+	a := mustPlan(t, mustLoad(t, nulls), state.New()).Changes[0]
+	b := mustPlan(t, mustLoad(t, nulls), state.New()).Changes[0]
+	if a.ParamsHash != b.ParamsHash || a.Mutation.Where.Threshold() != b.Mutation.Where.Threshold() {
+		t.Fatal("two plans of the same scenario differ")
+	}
+	if got := a.Mutation.Where.Threshold(); got != 1288490189 { // round(0.3 * 2^32)
+		t.Fatalf("threshold = %d", got)
+	}
+}
+
+func TestPlanTextGolden(t *testing.T) {
+	cfg := mustLoad(t, nulls+`
+anomaly "volume_drop" "outage" {
+  target = target.orders
+  volume = 0.6
+  window {
+    start    = "2026-11-20T00:00:00Z"
+    duration = "6h"
+  }
+}
+`)
+	p := mustPlan(t, cfg, state.New())
+	p.Changes[0].Rows, p.Changes[0].WindowRows = 1234, 4113
+	p.Changes[1].Rows, p.Changes[1].WindowRows = 600, 1000
+	var buf bytes.Buffer
+	p.WriteText(&buf, TextOptions{})
+	path := "testdata/plan.golden"
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(path, buf.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != string(want) {
+		t.Fatalf("plan text differs from %s:\n%s", path, buf.String())
+	}
+	if !strings.HasSuffix(buf.String(), "Plan: 2 to create, 0 to replace, 0 to destroy.\n") {
+		t.Fatal("no summary line")
+	}
+	var empty bytes.Buffer
+	(&Plan{}).WriteText(&empty, TextOptions{})
+	if !strings.HasPrefix(empty.String(), "No changes.") {
+		t.Fatalf("empty plan: %q", empty.String())
+	}
+}
