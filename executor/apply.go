@@ -85,11 +85,42 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 		c := e.conns[ch.Source]
 		stmt := sqlgen.Count(c.Dialect, ch.Mutation)
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: stmt.SQL})
-		if err := c.DB.QueryRowContext(ctx, stmt.SQL, stmt.Args...).Scan(&ch.WindowRows, &ch.Rows); err != nil {
+		queryRow := c.DB.QueryRowContext
+		var tx *sql.Tx
+		if ch.Action == planner.Replace && ch.Prior != nil && ch.Prior.Source == ch.Source {
+			// Apply restores the prior anomaly before it mutates (rows it
+			// nulled or deleted become eligible again), so count against
+			// the restored table.
+			if tx = e.restored(ctx, c, ch.Prior); tx != nil {
+				queryRow = tx.QueryRowContext
+			}
+		}
+		err := queryRow(ctx, stmt.SQL, stmt.Args...).Scan(&ch.WindowRows, &ch.Rows)
+		if tx != nil {
+			_ = tx.Rollback()
+		}
+		if err != nil {
 			return fmt.Errorf("counting rows for %s: %w", ch.Address, err)
 		}
 	}
 	return nil
+}
+
+// restored returns a transaction in which prior's journal has been
+// restored, for counting; the caller must roll it back. It returns nil when
+// the restore cannot be run (the count then sees the table as it is).
+func (e *Engine) restored(ctx context.Context, c *providers.Conn, prior *state.Anomaly) *sql.Tx {
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil
+	}
+	for _, s := range sqlgen.RenderRollback(c.Dialect, prior.Journal, e.Force).Restore {
+		if _, err := tx.ExecContext(ctx, s.SQL, s.Args...); err != nil {
+			_ = tx.Rollback()
+			return nil
+		}
+	}
+	return tx
 }
 
 // Save persists the state; the executor calls it after every change.
@@ -215,39 +246,71 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		return 0, 0, classifyRun(err, prior.Address)
 	}
 	defer tx.Rollback()
-	if err := tx.QueryRowContext(ctx, r.Conflicts.SQL, r.Conflicts.Args...).Scan(&conflicts); err != nil {
+	runErr := func(err error) error {
 		if providers.IsUndefinedTable(err) {
-			return 0, 0, fmt.Errorf("the journal of %s (%s) is missing from the database, so its rows cannot be restored; if it was purged on purpose, run `anomgen plan` to drop the entry from state", prior.Address, prior.Journal.ID)
+			return fmt.Errorf("the journal of %s (%s) is missing from the database, so its rows cannot be restored; if it was purged on purpose, run `anomgen plan` to drop the entry from state", prior.Address, prior.Journal.ID)
 		}
-		return 0, 0, classifyRun(err, prior.Address)
+		return classifyRun(err, prior.Address)
 	}
 	var keys []string
-	if conflicts > 0 {
-		rows, err := tx.QueryContext(ctx, r.ConflictKeys.SQL)
-		if err != nil {
-			return 0, 0, classifyRun(err, prior.Address)
+	countConflicts := func() error {
+		if err := tx.QueryRowContext(ctx, r.Conflicts.SQL, r.Conflicts.Args...).Scan(&conflicts); err != nil {
+			return runErr(err)
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() && len(keys) < 10 {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
+		if conflicts > 0 {
+			rows, err := tx.QueryContext(ctx, r.ConflictKeys.SQL)
+			if err != nil {
+				return classifyRun(err, prior.Address)
 			}
-			if err := rows.Scan(ptrs...); err == nil {
-				keys = append(keys, fmtKey(vals))
+			cols, _ := rows.Columns()
+			for rows.Next() && len(keys) < 10 {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err == nil {
+					keys = append(keys, fmtKey(vals))
+				}
 			}
+			rows.Close()
 		}
-		rows.Close()
+		return nil
 	}
-	for i, s := range r.Restore {
-		e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
-		res, err := tx.ExecContext(ctx, s.SQL, s.Args...)
-		if err != nil {
-			return 0, 0, classifyRun(err, prior.Address)
+	restore := func() error {
+		for i, s := range r.Restore {
+			e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
+			res, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+			if err != nil {
+				return runErr(err)
+			}
+			if n, _ := res.RowsAffected(); i == len(r.Restore)-1 {
+				restored = n
+			}
 		}
-		if n, _ := res.RowsAffected(); i == len(r.Restore)-1 {
-			restored = n
+		return nil
+	}
+	// With force the restore overwrites changed rows too, so they are
+	// counted before it. Without force it only touches rows that still hold
+	// the injected value (deleted rows that are still absent), so the
+	// conflict test answers the same before and after it; when it restored
+	// every journaled row (prior.Rows) there can be none, and the test, a
+	// second join of journal and table, is skipped.
+	if e.Force {
+		if err := countConflicts(); err != nil {
+			return 0, 0, err
+		}
+		if err := restore(); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		if err := restore(); err != nil {
+			return 0, 0, err
+		}
+		if restored != prior.Rows {
+			if err := countConflicts(); err != nil {
+				return 0, 0, err
+			}
 		}
 	}
 	keep := conflicts > 0 && !e.Force

@@ -135,7 +135,10 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	}
 	p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
 	if p.Empty() {
-		return save(s.st) // records what a refresh found
+		if s.refreshed {
+			return save(s.st) // records what the journal catalogs showed
+		}
+		return nil
 	}
 	if err := a.confirm(s, p, verb, f.autoApprove); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -41,7 +42,9 @@ type app struct {
 }
 
 func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
-	a := &app{in: in, out: out, err: errw, isTerminal: stdinIsTerminal}
+	// Prompts read from in, so in (not the process's stdin) decides whether
+	// the user can answer one.
+	a := &app{in: in, out: out, err: errw, isTerminal: func() bool { return isTerminal(in) }}
 	root := a.rootCmd()
 	root.SetArgs(normalizeArgs(root, args))
 	root.SetIn(in)
@@ -155,15 +158,14 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 	return out
 }
 
-func stdinIsTerminal() bool { return isTerminal(os.Stdin) }
-
+// isTerminal reports whether v is a terminal. A character device is not
+// enough: /dev/null is one too (stdin of cron jobs, CI steps, go test).
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
 const (

@@ -28,6 +28,8 @@ type session struct {
 	statePath string
 	lock      *state.Lock
 	eng       *executor.Engine
+	// refreshed is true when the journal catalogs changed the state.
+	refreshed bool
 }
 
 func (s *session) close() {
@@ -111,7 +113,7 @@ func (a *app) open(ctx context.Context, o openOptions) (*session, error) {
 		s.close()
 		return nil, err
 	}
-	if _, err := s.eng.Refresh(ctx, s.st); err != nil {
+	if s.refreshed, err = s.eng.Refresh(ctx, s.st); err != nil {
 		s.close()
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func ConnConfig(s providers.Settings) (*pgx.ConnConfig, error) {
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, &providers.ConnectError{Class: "other", Source: s.Type + "." + s.Name, Detail: "the connection settings are invalid", Hint: "check host, port, database and dsn"}
+		return nil, &providers.ConnectError{Class: "other", Source: "source." + s.Type + "." + s.Name, Detail: "the connection settings are invalid", Hint: "Check host, port, database, tls and dsn (the dsn is not shown)."}
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 	cfg.RuntimeParams["application_name"] = "anomgen"

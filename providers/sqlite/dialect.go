@@ -65,26 +65,46 @@ var decimalScale = regexp.MustCompile(`(?i)^\s*(?:numeric|decimal)\s*\(\s*\d+\s*
 func (Dialect) Scale(col string, c planner.Column, factor string) string {
 	switch c.Class {
 	case planner.ClassInteger:
-		return fmt.Sprintf("CAST(ROUND(%s * %s) AS INTEGER)", col, factor)
+		return fmt.Sprintf("anomgen_scale(%s, %s, 0)", col, factor)
 	case planner.ClassDecimal:
 		if m := decimalScale.FindStringSubmatch(c.Type); m != nil {
-			return fmt.Sprintf("ROUND(%s * %s, %s)", col, factor, m[1])
+			return fmt.Sprintf("anomgen_scale(%s, %s, %s)", col, factor, m[1])
 		}
 	}
 	return fmt.Sprintf("%s * %s", col, factor)
 }
 
+// TimeArg renders a window bound in the column's storage format. Stored
+// values are whole units of that format (seconds, milliseconds, days), so
+// the bound is rounded up to the next whole unit: v >= from and v < to then
+// hold exactly when they hold for the unrounded bound. (Truncating instead
+// would take in rows just before the window's start and leave out rows
+// just before its end.)
 func (Dialect) TimeArg(t time.Time, f planner.TimeFormat) any {
 	t = t.UTC()
 	switch {
 	case f.Epoch == "s":
-		return t.Unix()
+		return ceilTime(t, time.Second).Unix()
 	case f.Epoch == "ms":
-		return t.UnixMilli()
+		return ceilTime(t, time.Millisecond).UnixMilli()
 	case f.Layout != "":
-		return t.Format(f.Layout)
+		unit := time.Second
+		if strings.Contains(f.Layout, ".000") {
+			unit = time.Millisecond
+		} else if !strings.Contains(f.Layout, "05") {
+			unit = 24 * time.Hour // a date
+		}
+		return ceilTime(t, unit).Format(f.Layout)
 	}
-	return t.Format("2006-01-02 15:04:05")
+	return ceilTime(t, time.Second).Format("2006-01-02 15:04:05")
+}
+
+// ceilTime rounds t up to a multiple of unit (UTC days for 24h).
+func ceilTime(t time.Time, unit time.Duration) time.Time {
+	if r := t.Truncate(unit); r.Before(t) {
+		return r.Add(unit)
+	}
+	return t
 }
 
 func (Dialect) InsertRestore(table string, cols []string, _ bool) string {

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 	"os"
 	"strconv"
@@ -24,6 +25,55 @@ import (
 func init() {
 	providers.Register("sqlite", drv{})
 	sqlite.MustRegisterDeterministicScalarFunction("anomgen_hash", -1, hashFunc)
+	sqlite.MustRegisterDeterministicScalarFunction("anomgen_scale", 3, scaleFunc)
+}
+
+// scaleFunc is anomgen_scale(value, factor, digits): value times factor,
+// rounded half away from zero to digits decimal places in decimal
+// arithmetic, as PostgreSQL's numeric does. Binary floating point would
+// round ties the other way: ROUND(431.62 * 1.25, 2) is 539.52, not 539.53,
+// and ROUND(45 * 0.7) is 31, not 32. With digits 0 the result is an integer.
+func scaleFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if args[0] == nil || args[1] == nil {
+		return nil, nil
+	}
+	v, ok1 := decimalOf(args[0])
+	f, ok2 := decimalOf(args[1])
+	digits, ok3 := args[2].(int64)
+	if !ok1 || !ok2 || !ok3 || digits < 0 {
+		return nil, fmt.Errorf("anomgen_scale: cannot scale %v by %v to %v digits", args[0], args[1], args[2])
+	}
+	unit := new(big.Int).Exp(big.NewInt(10), big.NewInt(digits), nil)
+	x := new(big.Rat).Mul(v, f)
+	x.Mul(x, new(big.Rat).SetInt(unit))
+	// round(|x|) = floor((2|num| + den) / (2 den)), then x's sign.
+	den2 := new(big.Int).Lsh(x.Denom(), 1)
+	q := new(big.Int).Abs(x.Num())
+	q.Lsh(q, 1).Add(q, x.Denom()).Quo(q, den2)
+	if x.Sign() < 0 {
+		q.Neg(q)
+	}
+	if digits == 0 && q.IsInt64() {
+		return q.Int64(), nil
+	}
+	r, _ := new(big.Rat).SetFrac(q, unit).Float64()
+	return r, nil
+}
+
+// decimalOf reads a SQLite number (or numeric text) as an exact decimal;
+// a REAL is read as its shortest decimal form (0.7, not 0.6999...).
+func decimalOf(v driver.Value) (*big.Rat, bool) {
+	switch x := v.(type) {
+	case int64:
+		return new(big.Rat).SetInt64(x), true
+	case float64:
+		return new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
+	case string:
+		return new(big.Rat).SetString(strings.TrimSpace(x))
+	case []byte:
+		return new(big.Rat).SetString(strings.TrimSpace(string(x)))
+	}
+	return nil, false
 }
 
 // Hash is the selection hash over already-rendered key texts: the first 32
@@ -159,7 +209,7 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	if timeColumn != "" && p.Column(timeColumn) != nil {
 		var typ string
 		var val any
-		err := in.db.QueryRowContext(ctx, fmt.Sprintf("SELECT typeof(%[1]s), %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL LIMIT 1", d.Quote(timeColumn), d.Table(p.Table))).Scan(&typ, &val)
+		err := in.db.QueryRowContext(ctx, fmt.Sprintf("SELECT typeof(%[1]s), CASE WHEN typeof(%[1]s) = 'text' THEN CAST(%[1]s AS TEXT) ELSE %[1]s END FROM %[2]s WHERE %[1]s IS NOT NULL LIMIT 1", d.Quote(timeColumn), d.Table(p.Table))).Scan(&typ, &val)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
