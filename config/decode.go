@@ -55,7 +55,7 @@ var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "journal_schema"},
 }}
 
-var defaultPorts = map[string]int{"postgres": 5432}
+var defaultPorts = map[string]int{"postgres": 5432, "mysql": 3306}
 
 func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
 	typ, name := b.Labels[0], b.Labels[1]
@@ -91,7 +91,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 		if s.Path == "" {
 			diags = append(diags, missing("source "+s.Addr(), "path", `path = "shop.db"`, b.Body.MissingItemRange()))
 		}
-	case "postgres":
+	case "postgres", "mysql":
 		if !s.DSN.IsSet() && s.Database == "" {
 			diags = append(diags, missing("source "+s.Addr(), "database", `database = "shop"`, b.Body.MissingItemRange()))
 		}

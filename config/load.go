@@ -24,7 +24,7 @@ type Options struct {
 }
 
 // SourceTypes are the providers a source block may name.
-var SourceTypes = []string{"postgres", "sqlite"}
+var SourceTypes = []string{"mysql", "postgres", "sqlite"}
 
 var rootSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{

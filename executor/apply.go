@@ -19,60 +19,101 @@ import (
 // Refresh reconciles st with the journal catalogs of the open sources. The
 // catalogs are the truth: a journal committed by a run that died before it
 // saved the state is added, and a state entry whose journal is gone (a
-// rollback that died before saving) is removed. It reports whether st
+// rollback that died before saving) is removed. Journals of other projects
+// sharing the database (another state lineage) are left alone, except that
+// a state that was never saved adopts the journals of exactly one other
+// lineage: that is a lost state file being recovered. It reports whether st
 // changed.
 func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
-	changed := false
+	found := map[string]map[string]*state.Anomaly{} // source → journal id → entry
+	foreign := map[string]bool{}
 	for addr, c := range e.conns {
-		src := e.cfg.Source(addr)
-		stmt := sqlgen.CatalogList(c.Dialect, src.JournalSchema)
-		rows, err := c.DB.QueryContext(ctx, stmt.SQL)
-		if providers.IsUndefinedTable(err) {
-			rows = nil
-		} else if err != nil {
-			return changed, fmt.Errorf("reading the journal catalog of %s: %w", addr, err)
+		entries, err := e.catalog(ctx, addr, c)
+		if err != nil {
+			return false, err
 		}
-		inDB := map[string]*state.Anomaly{}
-		if rows != nil {
-			for rows.Next() {
-				var id, entry string
-				if err := rows.Scan(&id, &entry); err != nil {
-					rows.Close()
-					return changed, err
-				}
-				var a state.Anomaly
-				if err := json.Unmarshal([]byte(entry), &a); err != nil {
-					rows.Close()
-					return changed, fmt.Errorf("journal %s in %s has an unreadable entry: %w", id, addr, err)
-				}
-				if a.Source == addr {
-					inDB[id] = &a
-				}
+		found[addr] = entries
+		for _, a := range entries {
+			if a.Lineage != "" && a.Lineage != st.Lineage {
+				foreign[a.Lineage] = true
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return changed, err
+		}
+	}
+	if st.Serial == 0 && len(st.Anomalies) == 0 && len(foreign) == 1 {
+		for l := range foreign {
+			e.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("no state file here, but the journal catalogs hold anomalies applied by state lineage %s: recovering that state from them", l)})
+			st.Lineage = l
+		}
+	}
+	changed := false
+	for addr, entries := range found {
+		mine := map[string]*state.Anomaly{}
+		for id, a := range entries {
+			if a.Lineage == "" || a.Lineage == st.Lineage {
+				mine[id] = a
 			}
 		}
 		for _, a := range append([]*state.Anomaly(nil), st.Anomalies...) {
 			if a.Source != addr {
 				continue
 			}
-			if _, ok := inDB[a.Journal.ID]; !ok {
+			if _, ok := mine[a.Journal.ID]; !ok {
 				st.Remove(a.Address)
 				changed = true
 				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s is no longer in %s: the anomaly was rolled back by a run that stopped before saving state; removed it from state", a.Journal.ID, addr)})
 			}
 		}
-		for id, a := range inDB {
-			if cur := st.Get(a.Address); cur == nil || cur.Journal.ID != id {
-				st.Put(a)
-				changed = true
-				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("found journal %s in %s that the state did not record (a run stopped after committing); added it to state", id, addr)})
+		for id, a := range mine {
+			cur := st.Get(a.Address)
+			switch {
+			case cur != nil && cur.Journal.ID == id && cur.Status == a.Status:
+				continue
+			case a.Status == sqlgen.StatusPending:
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s in %s is pending: a run stopped after creating it and before its change committed, so the table was not changed. Run `anomgen rollback %s` to remove the empty journal", id, addr, a.Address)})
+			case a.Status == sqlgen.StatusRestored:
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s in %s was restored, but a run stopped before dropping it. Run `anomgen rollback %s` to finish", id, addr, a.Address)})
+			default:
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("found journal %s in %s that the state did not record (a run stopped after committing); treating the anomaly as applied", id, addr)})
 			}
+			st.Put(a)
+			changed = true
 		}
 	}
 	return changed, nil
+}
+
+// catalog reads the journal entries of one source that belong to it.
+func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (map[string]*state.Anomaly, error) {
+	src := e.cfg.Source(addr)
+	stmt := sqlgen.CatalogList(c.Dialect, src.JournalSchema)
+	rows, err := c.DB.QueryContext(ctx, stmt.SQL)
+	if providers.IsUndefinedTable(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal catalog of %s: %w", addr, err)
+	}
+	defer rows.Close()
+	out := map[string]*state.Anomaly{}
+	for rows.Next() {
+		var id, entry, status string
+		if err := rows.Scan(&id, &entry, &status); err != nil {
+			return nil, err
+		}
+		var a state.Anomaly
+		if err := json.Unmarshal([]byte(entry), &a); err != nil {
+			return nil, fmt.Errorf("journal %s in %s has an unreadable entry: %w", id, addr, err)
+		}
+		if a.Source != addr {
+			continue
+		}
+		a.Status = ""
+		if status != sqlgen.StatusApplied {
+			a.Status = status
+		}
+		out[id] = &a
+	}
+	return out, rows.Err()
 }
 
 // Count fills in Rows and WindowRows of every create and replace change with
@@ -192,7 +233,42 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	m := ch.Mutation
 	entry := &state.Anomaly{
 		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema),
+		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage,
+		AppliedAt: time.Now().UTC(),
+	}
+	marshal := func() string {
+		b, _ := json.Marshal(entry)
+		return string(b)
+	}
+	// Where DDL commits on its own, the journal table is created first and
+	// the catalog marks it pending; the data transaction below then either
+	// commits journal rows, mutation and the applied mark together, or
+	// nothing, leaving a pending entry that rollback cleans up.
+	inTx := stmts
+	if !d.TransactionalDDL() {
+		inTx = nil
+		pendingDone := false
+		for _, s := range stmts {
+			if !s.DDL {
+				inTx = append(inTx, s)
+				continue
+			}
+			if s.Role == sqlgen.RoleJournal && !pendingDone {
+				pending := entry.Clone()
+				pending.Status = sqlgen.StatusPending
+				b, _ := json.Marshal(pending)
+				cat := sqlgen.CatalogInsert(d, src.JournalSchema, id, ch.Address, entry.AppliedAt, string(b), sqlgen.StatusPending)
+				e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: cat.SQL})
+				if _, err := c.DB.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
+					return 0, classifyRun(err, ch.Address)
+				}
+				pendingDone = true
+			}
+			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
+			if _, err := c.DB.ExecContext(ctx, s.SQL, s.Args...); err != nil {
+				return 0, classifyRun(err, ch.Address)
+			}
+		}
 	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
@@ -200,7 +276,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	}
 	defer tx.Rollback() // no-op after Commit
 	var rows int64
-	for _, s := range stmts {
+	for _, s := range inTx {
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
 		r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
 		if err != nil {
@@ -211,13 +287,14 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		}
 	}
 	entry.Rows = rows
-	entry.AppliedAt = time.Now().UTC()
 	if ch.Duration > 0 {
 		exp := entry.AppliedAt.Add(ch.Duration)
 		entry.ExpiresAt = &exp
 	}
-	b, _ := json.Marshal(entry)
-	cat := sqlgen.CatalogInsert(d, src.JournalSchema, id, ch.Address, entry.AppliedAt, string(b))
+	cat := sqlgen.CatalogInsert(d, src.JournalSchema, id, ch.Address, entry.AppliedAt, marshal(), sqlgen.StatusApplied)
+	if !d.TransactionalDDL() {
+		cat = sqlgen.CatalogUpdate(d, src.JournalSchema, id, marshal(), sqlgen.StatusApplied)
+	}
 	if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
 		return 0, classifyRun(err, ch.Address)
 	}
@@ -241,6 +318,15 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		return 0, 0, fmt.Errorf("no connection to %s", prior.Source)
 	}
 	r := sqlgen.RenderRollback(c.Dialect, prior.Journal, e.Force)
+	if prior.Status == sqlgen.StatusPending || prior.Status == sqlgen.StatusRestored {
+		// Nothing to restore: a pending journal's change never committed,
+		// a restored one's already did. Finish by dropping the journal.
+		if err := e.dropJournal(ctx, c, prior, r); err != nil {
+			return 0, 0, err
+		}
+		st.Remove(prior.Address)
+		return 0, 0, save(st)
+	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, classifyRun(err, prior.Address)
@@ -314,9 +400,18 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		}
 	}
 	keep := conflicts > 0 && !e.Force
+	transactional := c.Dialect.TransactionalDDL()
 	if !keep {
-		for _, s := range r.Drop {
-			if _, err := tx.ExecContext(ctx, s.SQL, s.Args...); err != nil {
+		if transactional {
+			for _, s := range r.Drop {
+				if _, err := tx.ExecContext(ctx, s.SQL, s.Args...); err != nil {
+					return 0, 0, classifyRun(err, prior.Address)
+				}
+			}
+		} else {
+			entry, _ := json.Marshal(prior)
+			mark := sqlgen.CatalogUpdate(c.Dialect, prior.Journal.Schema, prior.Journal.ID, string(entry), sqlgen.StatusRestored)
+			if _, err := tx.ExecContext(ctx, mark.SQL, mark.Args...); err != nil {
 				return 0, 0, classifyRun(err, prior.Address)
 			}
 		}
@@ -324,6 +419,11 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	testHook("before-commit")
 	if err := tx.Commit(); err != nil {
 		return 0, 0, classifyRun(err, prior.Address)
+	}
+	if !keep && !transactional {
+		if err := e.dropJournal(ctx, c, prior, r); err != nil {
+			return restored, conflicts, err
+		}
 	}
 	if keep {
 		prior.Conflicts = conflicts
@@ -343,6 +443,19 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: msg + "; -force overwrote them with their before-images"})
 	}
 	return restored, conflicts, nil
+}
+
+// dropJournal drops the journal table and then its catalog entry, each on
+// its own (for databases whose DDL commits by itself). A journal table that
+// is already gone is fine: a run may have stopped right after dropping it.
+func (e *Engine) dropJournal(ctx context.Context, c *providers.Conn, prior *state.Anomaly, r sqlgen.Rollback) error {
+	for _, s := range r.Drop {
+		e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
+		if _, err := c.DB.ExecContext(ctx, s.SQL, s.Args...); err != nil && !(s.DDL && providers.IsUndefinedTable(err)) {
+			return fmt.Errorf("%s was restored, but dropping its journal %s failed: %w; run `anomgen rollback %s` again to finish", prior.Address, prior.Journal.ID, err, prior.Address)
+		}
+	}
+	return nil
 }
 
 func fmtKey(vals []any) string {

@@ -138,6 +138,18 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 	}
 	var reverts []*Change
 	declared := map[string]bool{}
+	// A journal left half-done by a stopped run must be finished first.
+	if !in.Destroy {
+		for _, a := range in.State.Anomalies {
+			if a.Status != "" && inScope(a.Address) {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unfinished journal for " + a.Address,
+					Detail: fmt.Sprintf("Journal %s of %s is %s: a run stopped between its steps (on databases whose DDL commits by itself). The table is consistent, but the journal must be finished before anything else: run `anomgen rollback %s`.", a.Journal.ID, a.Address, a.Status, a.Address)})
+			}
+		}
+		if diags.HasErrors() {
+			return p, diags
+		}
+	}
 	for _, a := range in.Config.Anomalies {
 		declared[a.Addr()] = true
 		if !inScope(a.Addr()) {

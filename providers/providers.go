@@ -218,5 +218,5 @@ func IsUndefinedTable(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "SQLSTATE 42P01") || strings.Contains(s, "no such table") ||
-		strings.Contains(s, "doesn't exist") || strings.Contains(s, "Invalid object name") || strings.Contains(s, "ORA-00942")
+		strings.Contains(s, "doesn't exist") || strings.Contains(s, "Unknown table") || strings.Contains(s, "Invalid object name") || strings.Contains(s, "ORA-00942")
 }

@@ -59,6 +59,21 @@ type Anomaly struct {
 	// Conflicts counts rows a rollback left alone because someone changed
 	// them after injection; their before-images stay in the journal.
 	Conflicts int64 `json:"conflicts,omitempty"`
+	// Status is empty for an applied anomaly. "pending" means a run stopped
+	// between creating the journal and committing the change (nothing was
+	// changed); "restored" means a rollback committed but the journal was
+	// not dropped yet. Both are finished by rollback; plan and apply stop on
+	// them. They arise only where DDL is not transactional (MySQL).
+	Status string `json:"status,omitempty"`
+	// Lineage is the lineage of the state that applied the anomaly, so the
+	// journal catalog of a shared database can tell projects apart.
+	Lineage string `json:"lineage,omitempty"`
+}
+
+// Clone returns a copy of a.
+func (a *Anomaly) Clone() *Anomaly {
+	c := *a
+	return &c
 }
 
 // Window is a half-open time interval [Start, End).

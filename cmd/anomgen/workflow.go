@@ -17,6 +17,7 @@ import (
 	"github.com/anomgen/anomgen/state"
 	"github.com/hashicorp/hcl/v2"
 
+	_ "github.com/anomgen/anomgen/providers/mysql"
 	_ "github.com/anomgen/anomgen/providers/postgres"
 	_ "github.com/anomgen/anomgen/providers/sqlite"
 )

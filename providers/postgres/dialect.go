@@ -39,7 +39,7 @@ func (d Dialect) EnsureJournal(schema string) []string {
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + d.Quote(schema),
 		"CREATE TABLE IF NOT EXISTS " + d.CatalogTable(schema) +
-			" (id text PRIMARY KEY, address text NOT NULL, applied_at text NOT NULL, entry text NOT NULL)",
+			" (id text PRIMARY KEY, address text NOT NULL, applied_at text NOT NULL, entry text NOT NULL, status text NOT NULL DEFAULT 'applied')",
 	}
 }
 
@@ -53,13 +53,15 @@ func (Dialect) Hash(seed string, keys []string) string {
 
 func (Dialect) NotDistinct(a, b string) string { return a + " IS NOT DISTINCT FROM " + b }
 
-func (Dialect) UpdateJoin(table, journal, set, on, cond string) string {
+func (Dialect) UpdateJoin(table, journal, col, value, on, cond string) string {
 	where := on
 	if cond != "" {
 		where += " AND " + cond
 	}
-	return fmt.Sprintf("UPDATE %s AS t SET %s FROM %s AS j WHERE %s", table, set, journal, where)
+	return fmt.Sprintf("UPDATE %s AS t SET %s = %s FROM %s AS j WHERE %s", table, col, value, journal, where)
 }
+
+func (Dialect) TransactionalDDL() bool { return true }
 
 func (Dialect) DeleteJoin(table, journal string, keys []string) string {
 	on := make([]string, len(keys))

@@ -98,8 +98,15 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 			for _, s := range stmts {
 				write("apply: "+string(s.Role), s)
 			}
-			write("apply: catalog", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,
-				time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), `{"address":"`+ch.Address+`"}`))
+			entry := `{"address":"` + ch.Address + `"}`
+			if d.TransactionalDDL() {
+				write("apply: catalog", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,
+					time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), entry, sqlgen.StatusApplied))
+			} else {
+				write("apply: catalog before the journal table (DDL commits on its own)", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,
+					time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), entry, sqlgen.StatusPending))
+				write("apply: catalog inside the data transaction", sqlgen.CatalogUpdate(d, "anomgen", "0123456789abcdef", entry, sqlgen.StatusApplied))
+			}
 			j := ch.Mutation.Journal("0123456789abcdef", "anomgen")
 			for _, force := range []bool{false, true} {
 				r := sqlgen.RenderRollback(d, j, force)

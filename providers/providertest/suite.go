@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -671,10 +672,18 @@ func (h *harness) journalGone(a *state.Anomaly) {
 	}
 }
 
+var journalSchemaAttr = regexp.MustCompile(`journal_schema\s*=\s*"([^"]+)"`)
+
 // catalogCount counts catalog entries with id (all entries when id is "").
 func (h *harness) catalogCount(id string) int64 {
 	h.t.Helper()
-	q := "SELECT COUNT(*) FROM " + h.b.Dialect.CatalogTable(journalSch)
+	// The source block may name its own journal schema (MySQL tests give
+	// each database one, since there a journal schema is a database).
+	sch := journalSch
+	if m := journalSchemaAttr.FindStringSubmatch(h.src); m != nil {
+		sch = m[1]
+	}
+	q := "SELECT COUNT(*) FROM " + h.b.Dialect.CatalogTable(sch)
 	var args []any
 	if id != "" {
 		q += h.sql(" WHERE {id} = ?")

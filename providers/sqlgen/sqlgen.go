@@ -38,9 +38,15 @@ type Dialect interface {
 	Hash(seed string, keys []string) string
 	// NotDistinct is null-safe equality.
 	NotDistinct(a, b string) string
-	// UpdateJoin updates table (aliased t) from journal (aliased j) where
-	// on and cond hold; set is "col = expr" with expressions over t and j.
-	UpdateJoin(table, journal, set, on, cond string) string
+	// UpdateJoin sets column col (quoted) of table (aliased t) to value,
+	// an expression over t and the journal (aliased j), where on and cond
+	// (which may be empty) hold.
+	UpdateJoin(table, journal, col, value, on, cond string) string
+	// TransactionalDDL reports whether CREATE and DROP TABLE take part in
+	// transactions. Where they do not (MySQL, Oracle), the executor runs
+	// them outside the data transaction and marks the journal pending in
+	// the catalog until the data transaction commits.
+	TransactionalDDL() bool
 	// DeleteJoin deletes the rows of table whose key (quoted key column
 	// names) matches a row of journal.
 	DeleteJoin(table, journal string, keys []string) string
@@ -61,6 +67,8 @@ type Statement struct {
 	// Role tells the executor what the statement is for: RoleMutation's
 	// affected-row count is the anomaly's row count.
 	Role Role
+	// DDL marks CREATE and DROP statements.
+	DDL bool
 }
 
 // Role classifies statements.
@@ -141,18 +149,15 @@ func where(d Dialect, m *planner.Mutation, a *args) string {
 // and rows the mutation would change.
 func Count(d Dialect, m *planner.Mutation) Statement {
 	a := &args{d: d}
-	var window []string
-	if s := m.Where; s.TimeColumn != nil {
-		col := "t." + d.Quote(s.TimeColumn.Name)
-		window = append(window, fmt.Sprintf("%s >= %s", col, a.add(d.TimeArg(s.From, s.TimeFormat))),
-			fmt.Sprintf("%s < %s", col, a.add(d.TimeArg(s.To, s.TimeFormat))))
-	}
+	// Arguments are added in the order their placeholders appear in the
+	// text, for dialects whose placeholders are positional (?).
 	inner := *m
 	inner.Where.TimeColumn = nil // the window is the outer WHERE
 	chosen := where(d, &inner, a)
 	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s t", chosen, d.Table(m.Table))
-	if len(window) > 0 {
-		sql += " WHERE " + strings.Join(window, " AND ")
+	if s := m.Where; s.TimeColumn != nil {
+		col := "t." + d.Quote(s.TimeColumn.Name)
+		sql += fmt.Sprintf(" WHERE %s >= %s AND %s < %s", col, a.add(d.TimeArg(s.From, s.TimeFormat)), col, a.add(d.TimeArg(s.To, s.TimeFormat)))
 	}
 	return Statement{SQL: sql, Args: a.vals, Role: RoleJournal}
 }
@@ -167,13 +172,13 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 	on := keyJoin(d, keyNames, "t", "j")
 	var out []Statement
 	for _, s := range d.EnsureJournal(schema) {
-		out = append(out, Statement{SQL: s, Role: RoleSchema})
+		out = append(out, Statement{SQL: s, Role: RoleSchema, DDL: true})
 	}
 	switch m.Op {
 	case planner.OpUpdate:
 		col := "t." + d.Quote(m.Column.Name)
 		keys := strings.Join(qualify(d, "t", m.Key), ", ")
-		out = append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf(
+		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: fmt.Sprintf(
 			"CREATE TABLE %s AS SELECT %s, %s AS %s, %s AS %s FROM %s t WHERE 1 = 0",
 			j, keys, col, d.Quote(BeforeCol), col, d.Quote(AfterCol), t)})
 		a := &args{d: d}
@@ -191,9 +196,9 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 			j, strings.Join(cols, ", "), keys, col, set, t, where(d, m, a))
 		out = append(out, Statement{Role: RoleJournal, SQL: sql, Args: a.vals})
 		out = append(out, Statement{Role: RoleMutation, SQL: d.UpdateJoin(t, j,
-			d.Quote(m.Column.Name)+" = j."+d.Quote(AfterCol), on, "")})
+			d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), on, "")})
 	case planner.OpDelete:
-		out = append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf("CREATE TABLE %s AS SELECT t.* FROM %s t WHERE 1 = 0", j, t)})
+		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: fmt.Sprintf("CREATE TABLE %s AS SELECT t.* FROM %s t WHERE 1 = 0", j, t)})
 		a := &args{d: d}
 		out = append(out, Statement{Role: RoleJournal, Args: nil, SQL: fmt.Sprintf(
 			"INSERT INTO %s SELECT t.* FROM %s t WHERE %s", j, t, where(d, m, a))})
@@ -205,17 +210,35 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 	return out, nil
 }
 
-// CatalogInsert records a journal in the catalog table.
-func CatalogInsert(d Dialect, schema, id, address string, appliedAt time.Time, entry string) Statement {
+// Catalog statuses. A journal is "applied" once its data transaction has
+// committed. Where DDL is not transactional, a journal is "pending" from the
+// creation of its table until that commit (a crash in between leaves a
+// pending entry: nothing was changed, the empty journal table remains), and
+// "restored" from the commit of its rollback until its table is dropped.
+const (
+	StatusApplied  = "applied"
+	StatusPending  = "pending"
+	StatusRestored = "restored"
+)
+
+// CatalogInsert records a journal in the catalog table with a status.
+func CatalogInsert(d Dialect, schema, id, address string, appliedAt time.Time, entry, status string) Statement {
 	return Statement{Role: RoleCatalog,
-		SQL: fmt.Sprintf("INSERT INTO %s (id, address, applied_at, entry) VALUES (%s, %s, %s, %s)",
-			d.CatalogTable(schema), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4)),
-		Args: []any{id, address, appliedAt.UTC().Format(time.RFC3339Nano), entry}}
+		SQL: fmt.Sprintf("INSERT INTO %s (id, address, applied_at, entry, status) VALUES (%s, %s, %s, %s, %s)",
+			d.CatalogTable(schema), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4), d.Placeholder(5)),
+		Args: []any{id, address, appliedAt.UTC().Format(time.RFC3339Nano), entry, status}}
 }
 
-// CatalogList reads every journal entry of the catalog.
+// CatalogUpdate sets a journal's entry and status.
+func CatalogUpdate(d Dialect, schema, id, entry, status string) Statement {
+	return Statement{Role: RoleCatalog,
+		SQL:  fmt.Sprintf("UPDATE %s SET entry = %s, status = %s WHERE id = %s", d.CatalogTable(schema), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3)),
+		Args: []any{entry, status, id}}
+}
+
+// CatalogList reads every journal entry of the catalog: id, entry, status.
 func CatalogList(d Dialect, schema string) Statement {
-	return Statement{SQL: fmt.Sprintf("SELECT id, entry FROM %s ORDER BY applied_at", d.CatalogTable(schema))}
+	return Statement{SQL: fmt.Sprintf("SELECT id, entry, status FROM %s ORDER BY applied_at", d.CatalogTable(schema))}
 }
 
 // Rollback holds the statements that restore one journal.
@@ -249,7 +272,7 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 		if !force {
 			cond = d.NotDistinct("t."+col, "j."+d.Quote(AfterCol))
 		}
-		r.Restore = []Statement{{Role: RoleRestore, SQL: d.UpdateJoin(t, jt, col+" = j."+d.Quote(BeforeCol), on, cond)}}
+		r.Restore = []Statement{{Role: RoleRestore, SQL: d.UpdateJoin(t, jt, col, "j."+d.Quote(BeforeCol), on, cond)}}
 	case string(planner.OpDelete):
 		same := []string{on}
 		for _, c := range j.Columns {
@@ -276,7 +299,7 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 	}
 	r.ConflictKeys = Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j WHERE %s ORDER BY %s", strings.Join(keys, ", "), jt, conflict, strings.Join(keys, ", "))}
 	r.Drop = []Statement{
-		{Role: RoleCleanup, SQL: "DROP TABLE " + jt},
+		{Role: RoleCleanup, SQL: "DROP TABLE " + jt, DDL: true},
 		{Role: RoleCleanup, SQL: fmt.Sprintf("DELETE FROM %s WHERE id = %s", d.CatalogTable(j.Schema), d.Placeholder(1)), Args: []any{j.ID}},
 	}
 	return r

@@ -36,7 +36,7 @@ func (d Dialect) CatalogTable(schema string) string { return d.Quote(schema + "_
 
 func (d Dialect) EnsureJournal(schema string) []string {
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.CatalogTable(schema) +
-		" (id TEXT PRIMARY KEY, address TEXT NOT NULL, applied_at TEXT NOT NULL, entry TEXT NOT NULL)"}
+		" (id TEXT PRIMARY KEY, address TEXT NOT NULL, applied_at TEXT NOT NULL, entry TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'applied')"}
 }
 
 // Hash calls anomgen_hash, a Go function registered with the driver that
@@ -47,13 +47,15 @@ func (Dialect) Hash(seed string, keys []string) string {
 
 func (Dialect) NotDistinct(a, b string) string { return a + " IS " + b }
 
-func (Dialect) UpdateJoin(table, journal, set, on, cond string) string {
+func (Dialect) UpdateJoin(table, journal, col, value, on, cond string) string {
 	where := on
 	if cond != "" {
 		where += " AND " + cond
 	}
-	return fmt.Sprintf("UPDATE %s AS t SET %s FROM %s AS j WHERE %s", table, set, journal, where)
+	return fmt.Sprintf("UPDATE %s AS t SET %s = %s FROM %s AS j WHERE %s", table, col, value, journal, where)
 }
+
+func (Dialect) TransactionalDDL() bool { return true }
 
 func (Dialect) DeleteJoin(table, journal string, keys []string) string {
 	k := strings.Join(keys, ", ")
