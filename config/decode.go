@@ -53,9 +53,10 @@ func envFunc(getenv func(string) string) function.Function {
 var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host"}, {Name: "port"}, {Name: "database"}, {Name: "username"}, {Name: "password"},
 	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "journal_schema"},
+	{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}, {Name: "connect_timeout"}, {Name: "options"},
 }}
 
-var defaultPorts = map[string]int{"postgres": 5432, "mysql": 3306}
+var defaultPorts = map[string]int{"postgres": 5432, "mysql": 3306, "sqlserver": 1433, "oracle": 1521}
 
 func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
 	typ, name := b.Labels[0], b.Labels[1]
@@ -86,12 +87,21 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.str("path", &s.Path, &diags)
 	a.bool("allow_writes", &s.AllowWrites, &diags)
 	a.str("journal_schema", &s.JournalSchema, &diags)
+	a.str("ca_file", &s.CAFile, &diags)
+	a.str("cert_file", &s.CertFile, &diags)
+	a.str("key_file", &s.KeyFile, &diags)
+	a.duration("connect_timeout", &s.ConnectTimeout, &diags)
+	a.strMap("options", &s.Options, &diags)
+	if (s.CertFile == "") != (s.KeyFile == "") {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incomplete client certificate",
+			Detail: "cert_file and key_file go together: give both for a client certificate, or neither.", Subject: b.DefRange.Ptr()})
+	}
 	switch typ {
 	case "sqlite":
 		if s.Path == "" {
 			diags = append(diags, missing("source "+s.Addr(), "path", `path = "shop.db"`, b.Body.MissingItemRange()))
 		}
-	case "postgres", "mysql":
+	case "postgres", "mysql", "sqlserver", "oracle":
 		if !s.DSN.IsSet() && s.Database == "" {
 			diags = append(diags, missing("source "+s.Addr(), "database", `database = "shop"`, b.Body.MissingItemRange()))
 		}
@@ -402,6 +412,15 @@ func (a attrs) strList(name string, dst *[]string, diags *hcl.Diagnostics) {
 		for it := v.ElementIterator(); it.Next(); {
 			_, e := it.Element()
 			*dst = append(*dst, e.AsString())
+		}
+	}
+}
+
+func (a attrs) strMap(name string, dst *map[string]string, diags *hcl.Diagnostics) {
+	if v, ok := a.value(name, cty.Map(cty.String), diags); ok {
+		*dst = map[string]string{}
+		for k, e := range v.AsValueMap() {
+			(*dst)[k] = e.AsString()
 		}
 	}
 }

@@ -24,7 +24,7 @@ type Options struct {
 }
 
 // SourceTypes are the providers a source block may name.
-var SourceTypes = []string{"mysql", "postgres", "sqlite"}
+var SourceTypes = []string{"mysql", "oracle", "postgres", "sqlite", "sqlserver"}
 
 var rootSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{

@@ -62,17 +62,25 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte("(sensitive)"), ni
 
 // Source is a source block: one database connection.
 type Source struct {
-	// Type is the provider: postgres or sqlite.
+	// Type is the provider: postgres, mysql, sqlserver, oracle or sqlite.
 	Type string
 	Name string
 	// Connection settings; which apply depends on Type.
-	Host     string
-	Port     int
+	Host string
+	Port int
+	// Database is the database name (the service name for Oracle).
 	Database string
 	Username string
 	Password Secret
 	// TLS is disable, require, verify-ca or verify-full (postgres).
 	TLS string
+	// CAFile, CertFile and KeyFile are PEM files for TLS, relative to the
+	// scenario folder.
+	CAFile, CertFile, KeyFile string
+	// ConnectTimeout bounds each connection attempt (0: provider default).
+	ConnectTimeout time.Duration
+	// Options are passed to the driver as connection parameters.
+	Options map[string]string
 	// DSN, when set, replaces the individual settings.
 	DSN Secret
 	// Path is the database file of an embedded sqlite source, relative to

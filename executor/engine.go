@@ -74,12 +74,15 @@ func Settings(src *config.Source, dir string) providers.Settings {
 		Username: src.Username, Password: src.Password.Reveal(), TLS: src.TLS, DSN: src.DSN.Reveal(),
 		JournalSchema: src.JournalSchema,
 	}
-	if src.Path != "" {
-		s.Path = src.Path
-		if !filepath.IsAbs(s.Path) {
-			s.Path = filepath.Join(dir, s.Path)
+	abs := func(p string) string {
+		if p != "" && !filepath.IsAbs(p) {
+			return filepath.Join(dir, p)
 		}
+		return p
 	}
+	s.Path, s.CAFile, s.CertFile, s.KeyFile = abs(src.Path), abs(src.CAFile), abs(src.CertFile), abs(src.KeyFile)
+	s.ConnectTimeout = int(src.ConnectTimeout.Seconds())
+	s.Options = src.Options
 	return s
 }
 

@@ -31,6 +31,10 @@ type Settings struct {
 	Path           string // sqlite: absolute file path
 	JournalSchema  string
 	ConnectTimeout int // seconds; 0 means the provider default
+	// CAFile, CertFile and KeyFile are PEM files for TLS (absolute paths).
+	CAFile, CertFile, KeyFile string
+	// Options are passed to the driver as connection parameters.
+	Options map[string]string
 }
 
 // Conn is an open source.
@@ -219,4 +223,25 @@ func IsUndefinedTable(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "SQLSTATE 42P01") || strings.Contains(s, "no such table") ||
 		strings.Contains(s, "doesn't exist") || strings.Contains(s, "Unknown table") || strings.Contains(s, "Invalid object name") || strings.Contains(s, "ORA-00942")
+}
+
+// Privilege is one privilege apply needs, and whether the connected user
+// holds it.
+type Privilege struct {
+	// Object is a table (schema.table) or a journal schema.
+	Object string
+	// Privilege is SELECT, INSERT, UPDATE, DELETE, ALTER or CREATE.
+	Privilege string
+	Granted   bool
+	// Detail explains a refusal or how it was decided, e.g. the GRANT to run.
+	Detail string
+}
+
+// Checker is implemented (by an Inspector) where a provider can tell which
+// privileges the connected user holds. anomgen check uses it.
+type Checker interface {
+	// Privileges reports SELECT, INSERT, UPDATE and DELETE on each table,
+	// ALTER as well when alter is true, and CREATE on the journal schema
+	// (or the right to create it).
+	Privileges(ctx context.Context, tables []string, journalSchema string, alter bool) ([]Privilege, error)
 }
