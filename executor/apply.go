@@ -420,6 +420,7 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	if err := tx.Commit(); err != nil {
 		return 0, 0, classifyRun(err, prior.Address)
 	}
+	testHook("after-commit")
 	if !keep && !transactional {
 		if err := e.dropJournal(ctx, c, prior, r); err != nil {
 			return restored, conflicts, err
