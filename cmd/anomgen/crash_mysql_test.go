@@ -159,4 +159,3 @@ func TestCrashMySQLRestoredJournal(t *testing.T) {
 	r = mustOK(t, cli(t, dir, "plan"))
 	wantAll(t, r, r.stdout, "1 to create")
 }
-
