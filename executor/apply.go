@@ -91,7 +91,7 @@ func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (m
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the journal catalog of %s: %w", addr, err)
+		return nil, fmt.Errorf("reading the journal catalog of %s: %w", addr, e.explain(err, stmt.SQL, c, planner.TableName{}, src.JournalSchema))
 	}
 	defer rows.Close()
 	out := map[string]*state.Anomaly{}
@@ -141,7 +141,7 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 			_ = tx.Rollback()
 		}
 		if err != nil {
-			return fmt.Errorf("counting rows for %s: %w", ch.Address, err)
+			return fmt.Errorf("counting rows for %s: %w", ch.Address, e.explain(err, stmt.SQL, c, ch.Table, e.cfg.Source(ch.Source).JournalSchema))
 		}
 	}
 	return nil
@@ -170,7 +170,9 @@ type Save func(*state.State) error
 // Result summarises an apply.
 type Result struct {
 	Applied, RolledBack, Failed int
-	Conflicts                   int64
+	// NotAttempted counts the changes after a failure that stopped Apply.
+	NotAttempted int
+	Conflicts    int64
 }
 
 // ErrConflicts is returned when a rollback left rows alone.
@@ -178,25 +180,58 @@ var ErrConflicts = errors.New("rollback left rows that were changed after inject
 
 // Apply carries out the plan's changes in order. Each change commits on its
 // own; state is saved after each. It stops at the first failure and
-// returns it; the changes before it stay applied and recorded.
+// returns it (Result.NotAttempted counts the changes after it), unless
+// e.ContinueOnError: then it carries on with the others and returns a
+// *Failures holding every failure. Either way every change is either fully
+// applied with its journal or untouched, and the state records exactly the
+// applied ones.
 func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, save Save) (Result, error) {
 	var res Result
+	var failures []error
+	remaining := 0
+	for _, ch := range p.Changes {
+		if ch.Action != planner.NoOp {
+			remaining++
+		}
+	}
+	done := func(err error) (Result, error) {
+		if err == nil && len(failures) > 0 {
+			err = &Failures{Errs: failures}
+		} else if err != nil && len(failures) > 0 {
+			err = &Failures{Errs: append(failures, err)}
+		}
+		return res, err
+	}
+	// fail records a failed change; it reports whether Apply must stop.
+	fail := func(ch *planner.Change, err error) bool {
+		res.Failed++
+		e.emit(Event{Kind: EventFailed, Address: ch.Address, Action: ch.Action, Err: err})
+		if e.ContinueOnError {
+			failures = append(failures, err)
+			return false
+		}
+		res.NotAttempted = remaining
+		return true
+	}
 	for _, ch := range p.Changes {
 		if ch.Action == planner.NoOp {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return res, err
+			res.NotAttempted = remaining
+			return done(err)
 		}
+		remaining--
 		start := time.Now()
 		e.emit(Event{Kind: EventStart, Address: ch.Address, Action: ch.Action})
 		if ch.Prior != nil && ch.Action != planner.Create {
 			n, conflicts, err := e.rollback(ctx, ch.Prior, st, save)
 			res.Conflicts += conflicts
 			if err != nil {
-				res.Failed++
-				e.emit(Event{Kind: EventFailed, Address: ch.Address, Action: ch.Action, Err: err})
-				return res, err
+				if fail(ch, err) {
+					return done(err)
+				}
+				continue
 			}
 			res.RolledBack++
 			if ch.Action != planner.Replace {
@@ -207,9 +242,10 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		}
 		n, err := e.apply(ctx, p.Now, ch, st, save)
 		if err != nil {
-			res.Failed++
-			e.emit(Event{Kind: EventFailed, Address: ch.Address, Action: ch.Action, Err: err})
-			return res, err
+			if fail(ch, err) {
+				return done(err)
+			}
+			continue
 		}
 		res.Applied++
 		msg := fmt.Sprintf("changed %d rows", n)
@@ -218,8 +254,22 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		}
 		e.emit(Event{Kind: EventDone, Address: ch.Address, Action: ch.Action, Rows: n, Elapsed: time.Since(start), Message: msg})
 	}
-	return res, nil
+	return done(nil)
 }
+
+// Failures is every failure of an Apply that carried on after the first
+// (Engine.ContinueOnError), in order.
+type Failures struct{ Errs []error }
+
+func (f *Failures) Error() string {
+	msgs := make([]string, len(f.Errs))
+	for i, err := range f.Errs {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("%d changes failed: %s", len(f.Errs), strings.Join(msgs, "; "))
+}
+
+func (f *Failures) Unwrap() []error { return f.Errs }
 
 func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, st *state.State, save Save) (int64, error) {
 	c := e.conns[ch.Source]
@@ -240,6 +290,17 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		b, _ := json.Marshal(entry)
 		return string(b)
 	}
+	// pending is set once a pending catalog entry exists (databases whose
+	// DDL commits by itself); a failure then removes it and the empty
+	// journal table, so that nothing is left of the change.
+	pending := false
+	fail := func(err error, stmt string) error {
+		runErr := e.runError(err, ch.Address, stmt, c, ch.Table, src.JournalSchema)
+		if pending {
+			e.discardPending(c, entry)
+		}
+		return runErr
+	}
 	// Where DDL commits on its own, the journal table is created first and
 	// the catalog marks it pending; the data transaction below then either
 	// commits journal rows, mutation and the applied mark together, or
@@ -247,40 +308,45 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	inTx := stmts
 	if !d.TransactionalDDL() {
 		inTx = nil
-		pendingDone := false
 		for _, s := range stmts {
 			if !s.DDL {
 				inTx = append(inTx, s)
 				continue
 			}
-			if s.Role == sqlgen.RoleJournal && !pendingDone {
-				pending := entry.Clone()
-				pending.Status = sqlgen.StatusPending
-				b, _ := json.Marshal(pending)
+			if s.Role == sqlgen.RoleJournal && !pending {
+				pend := entry.Clone()
+				pend.Status = sqlgen.StatusPending
+				b, _ := json.Marshal(pend)
 				cat := sqlgen.CatalogInsert(d, src.JournalSchema, id, ch.Address, entry.AppliedAt, string(b), sqlgen.StatusPending)
 				e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: cat.SQL})
 				if _, err := c.DB.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
-					return 0, classifyRun(err, ch.Address)
+					return 0, fail(err, cat.SQL)
 				}
-				pendingDone = true
+				pending = true
 			}
 			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
 			if _, err := c.DB.ExecContext(ctx, s.SQL, s.Args...); err != nil {
-				return 0, classifyRun(err, ch.Address)
+				return 0, fail(err, s.SQL)
 			}
 		}
 	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, classifyRun(err, ch.Address)
+		return 0, fail(err, "BEGIN")
 	}
 	defer tx.Rollback() // no-op after Commit
+	// txFail ends the transaction before cleaning up: its locks would hold
+	// up the removal of a pending journal.
+	txFail := func(err error, stmt string) error {
+		_ = tx.Rollback()
+		return fail(err, stmt)
+	}
 	var rows int64
 	for _, s := range inTx {
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
 		r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
 		if err != nil {
-			return 0, classifyRun(err, ch.Address)
+			return 0, txFail(err, s.SQL)
 		}
 		if s.Role == sqlgen.RoleMutation {
 			rows, _ = r.RowsAffected()
@@ -296,11 +362,24 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		cat = sqlgen.CatalogUpdate(d, src.JournalSchema, id, marshal(), sqlgen.StatusApplied)
 	}
 	if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
-		return 0, classifyRun(err, ch.Address)
+		return 0, txFail(err, cat.SQL)
 	}
 	testHook("before-commit")
 	if err := tx.Commit(); err != nil {
-		return 0, classifyRun(err, ch.Address)
+		if !providers.IsConnLost(err) && providers.ClassOf(err) != providers.ClassConnLost {
+			return 0, fail(err, "COMMIT")
+		}
+		// The connection broke during COMMIT: whether the server committed
+		// is in the journal catalog, which the commit writes.
+		status, found, known := e.catalogStatus(c, src.JournalSchema, id)
+		switch {
+		case !known:
+			return 0, fmt.Errorf("%s: %s while committing, and the server cannot be asked whether the commit went through. Run `anomgen plan` once the server is reachable: it reads the journal catalog and records the anomaly if it was applied; otherwise the table is untouched",
+				ch.Address, describe(err).Detail)
+		case !found || status != sqlgen.StatusApplied:
+			return 0, fail(err, "COMMIT")
+		}
+		e.emit(Event{Kind: EventWarning, Address: ch.Address, Message: fmt.Sprintf("the connection was lost while committing, but the journal catalog shows that the commit went through: applied with journal %s", id)})
 	}
 	testHook("after-commit")
 	st.Put(entry)
@@ -308,6 +387,57 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		return rows, fmt.Errorf("%s was applied (journal %s) but the state could not be saved: %w; the next plan will find the journal and record it", ch.Address, id, err)
 	}
 	return rows, nil
+}
+
+// discardPending removes the pending catalog entry and the empty journal
+// table of a change that failed, where DDL is not transactional. It runs
+// on its own deadline (the run's context may be cancelled); when it cannot,
+// the pending entry stays and the next run reports it.
+func (e *Engine) discardPending(c *providers.Conn, entry *state.Anomaly) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	flushIdle(c)
+	r := sqlgen.RenderRollback(c.Dialect, entry.Journal, false)
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = e.dropJournal(ctx, c, entry, r); err == nil || !providers.IsConnLost(err) {
+			break
+		}
+	}
+	if err != nil {
+		e.emit(Event{Kind: EventWarning, Address: entry.Address, Message: fmt.Sprintf("the empty journal %s of the failed change could not be removed (%s); it stays marked pending, and `anomgen rollback %s` removes it", entry.Journal.ID, providers.FirstLine(err.Error()), entry.Address)})
+	}
+}
+
+// catalogStatus reads the status of journal id from the catalog, on a fresh
+// connection and its own deadline: found is false when there is no such
+// entry, known is false when the catalog could not be read.
+func (e *Engine) catalogStatus(c *providers.Conn, schema, id string) (status string, found, known bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	flushIdle(c)
+	q := fmt.Sprintf("SELECT status FROM %s WHERE id = %s", c.Dialect.CatalogTable(schema), c.Dialect.Placeholder(1))
+	for attempt := 0; attempt < 3; attempt++ {
+		err := c.DB.QueryRowContext(ctx, q, id).Scan(&status)
+		switch {
+		case err == nil:
+			return status, true, true
+		case errors.Is(err, sql.ErrNoRows), providers.IsUndefinedTable(err):
+			return "", false, true
+		case !providers.IsConnLost(err) && providers.ClassOf(err) != providers.ClassConnLost:
+			return "", false, false
+		}
+	}
+	return "", false, false
+}
+
+// flushIdle closes the pool's idle connections: after a connection broke,
+// the others are likely broken too (the server restarted, or an
+// administrator ended the sessions), and the next statement should get a
+// fresh one.
+func flushIdle(c *providers.Conn) {
+	c.DB.SetMaxIdleConns(0)
+	c.DB.SetMaxIdleConns(2) // database/sql's default
 }
 
 // rollback restores prior from its journal. Rows changed since injection
@@ -318,6 +448,13 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		return 0, 0, fmt.Errorf("no connection to %s", prior.Source)
 	}
 	r := sqlgen.RenderRollback(c.Dialect, prior.Journal, e.Force)
+	table := planner.TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}
+	runErr := func(err error, stmt string) error {
+		if providers.IsUndefinedTable(err) && strings.Contains(stmt, c.Dialect.JournalTable(prior.Journal.Schema, prior.Journal.ID)) {
+			return fmt.Errorf("the journal of %s (%s) is missing from the database, so its rows cannot be restored; if it was purged on purpose, run `anomgen plan` to drop the entry from state", prior.Address, prior.Journal.ID)
+		}
+		return e.runError(err, prior.Address, stmt, c, table, prior.Journal.Schema)
+	}
 	if prior.Status == sqlgen.StatusPending || prior.Status == sqlgen.StatusRestored {
 		// Nothing to restore: a pending journal's change never committed,
 		// a restored one's already did. Finish by dropping the journal.
@@ -329,24 +466,18 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, 0, classifyRun(err, prior.Address)
+		return 0, 0, runErr(err, "BEGIN")
 	}
 	defer tx.Rollback()
-	runErr := func(err error) error {
-		if providers.IsUndefinedTable(err) {
-			return fmt.Errorf("the journal of %s (%s) is missing from the database, so its rows cannot be restored; if it was purged on purpose, run `anomgen plan` to drop the entry from state", prior.Address, prior.Journal.ID)
-		}
-		return classifyRun(err, prior.Address)
-	}
 	var keys []string
 	countConflicts := func() error {
 		if err := tx.QueryRowContext(ctx, r.Conflicts.SQL, r.Conflicts.Args...).Scan(&conflicts); err != nil {
-			return runErr(err)
+			return runErr(err, r.Conflicts.SQL)
 		}
 		if conflicts > 0 {
 			rows, err := tx.QueryContext(ctx, r.ConflictKeys.SQL)
 			if err != nil {
-				return classifyRun(err, prior.Address)
+				return runErr(err, r.ConflictKeys.SQL)
 			}
 			cols, _ := rows.Columns()
 			for rows.Next() && len(keys) < 10 {
@@ -368,7 +499,7 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 			e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
 			res, err := tx.ExecContext(ctx, s.SQL, s.Args...)
 			if err != nil {
-				return runErr(err)
+				return runErr(err, s.SQL)
 			}
 			if n, _ := res.RowsAffected(); i == len(r.Restore)-1 {
 				restored = n
@@ -405,20 +536,33 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		if transactional {
 			for _, s := range r.Drop {
 				if _, err := tx.ExecContext(ctx, s.SQL, s.Args...); err != nil {
-					return 0, 0, classifyRun(err, prior.Address)
+					return 0, 0, runErr(err, s.SQL)
 				}
 			}
 		} else {
 			entry, _ := json.Marshal(prior)
 			mark := sqlgen.CatalogUpdate(c.Dialect, prior.Journal.Schema, prior.Journal.ID, string(entry), sqlgen.StatusRestored)
 			if _, err := tx.ExecContext(ctx, mark.SQL, mark.Args...); err != nil {
-				return 0, 0, classifyRun(err, prior.Address)
+				return 0, 0, runErr(err, mark.SQL)
 			}
 		}
 	}
 	testHook("before-commit")
 	if err := tx.Commit(); err != nil {
-		return 0, 0, classifyRun(err, prior.Address)
+		if !providers.IsConnLost(err) && providers.ClassOf(err) != providers.ClassConnLost {
+			return 0, 0, runErr(err, "COMMIT")
+		}
+		// The connection broke during COMMIT. Without kept conflicts the
+		// commit drops the catalog entry (or marks it restored), so the
+		// catalog says whether it went through.
+		status, found, known := e.catalogStatus(c, prior.Journal.Schema, prior.Journal.ID)
+		switch {
+		case keep || !known:
+			return 0, 0, fmt.Errorf("%s: %s while committing the rollback, and whether it went through is unknown. Run the rollback again once the server is reachable: it restores only rows that still hold the injected value", prior.Address, describe(err).Detail)
+		case found && status != sqlgen.StatusRestored:
+			return 0, 0, runErr(err, "COMMIT")
+		}
+		e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: "the connection was lost while committing the rollback, but the journal catalog shows that the commit went through"})
 	}
 	testHook("after-commit")
 	if !keep && !transactional {
@@ -473,25 +617,112 @@ func fmtKey(vals []any) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// classifyRun wraps a statement error with what it means for the run: the
-// transaction was rolled back, so the table is untouched.
-func classifyRun(err error, addr string) error {
+// RunError is a statement of a change that failed: Detail says what
+// happened, Hint what to do. Its transaction was rolled back, so the table
+// is untouched.
+type RunError struct {
+	Address string
+	Class   providers.Class
+	Detail  string
+	Hint    string
+	Err     error
+}
+
+func (e *RunError) Error() string {
+	if e.Class == "interrupted" {
+		return fmt.Sprintf("%s: interrupted; its transaction was rolled back and the table is untouched", e.Address)
+	}
+	msg := fmt.Sprintf("%s: %s; its transaction was rolled back and the table is untouched", e.Address, e.Detail)
+	if e.Hint != "" {
+		msg += ". " + e.Hint
+		if !strings.HasSuffix(e.Hint, ".") && !strings.HasSuffix(e.Hint, ")") {
+			msg += "."
+		}
+	}
+	return msg
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
+// describe classifies err (see providers.Classify) as an *providers.Error.
+func describe(err error) *providers.Error {
+	var pe *providers.Error
+	if errors.As(providers.Classify(err), &pe) {
+		return pe
+	}
+	var ce *providers.ConnectError
+	if errors.As(err, &ce) {
+		return &providers.Error{Class: ce.Class, Detail: ce.Detail, Hint: ce.Hint, Err: err}
+	}
+	return &providers.Error{Class: providers.ClassOther, Detail: providers.FirstLine(err.Error()), Err: err}
+}
+
+// runError explains the failure of statement stmt of the change addr on
+// table: what happened (classified by the provider), that its transaction
+// was rolled back and the table is untouched, and what to do; for a
+// refused privilege, the GRANT that fixes it.
+func (e *Engine) runError(err error, addr, stmt string, c *providers.Conn, table planner.TableName, journalSchema string) error {
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%s: interrupted; its transaction was rolled back and the table is untouched", addr)
+		return &RunError{Address: addr, Class: "interrupted", Err: err}
 	}
-	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone) {
-		return fmt.Errorf("%s: the connection was lost; its transaction was rolled back and the table is untouched: %w", addr, err)
+	pe := e.explain(err, stmt, c, table, journalSchema)
+	return &RunError{Address: addr, Class: pe.Class, Detail: pe.Detail, Hint: pe.Hint, Err: pe}
+}
+
+// explain classifies the error of statement stmt on table; a refused
+// privilege is named with the GRANT that fixes it.
+func (e *Engine) explain(err error, stmt string, c *providers.Conn, table planner.TableName, journalSchema string) *providers.Error {
+	pe := describe(err)
+	if pe.Class == providers.ClassPermission {
+		var wp *providers.Error
+		if errors.As(providers.WithStatement(pe, stmt), &wp) {
+			pe = wp
+		}
+		pe = e.permission(pe, c, table, journalSchema)
 	}
-	return fmt.Errorf("%s: %w (its transaction was rolled back; the table is untouched)", addr, err)
+	return pe
+}
+
+// permission names the refused privilege on the object as the user knows
+// it (the table schema-qualified) and the GRANT that fixes it.
+func (e *Engine) permission(pe *providers.Error, c *providers.Conn, table planner.TableName, journalSchema string) *providers.Error {
+	object := pe.Object
+	if schema, name := providers.SplitTable(object); schema == "" && name != "" && strings.EqualFold(name, table.Name) && table.Schema != "" {
+		object = table.String()
+	} else if strings.EqualFold(schema, journalSchema) && strings.HasPrefix(name, "j_") && !c.Dialect.TransactionalDDL() {
+		// A journal table's name changes with every change: grant on the
+		// journal database instead.
+		object = "database " + schema
+	}
+	user := c.User
+	if user == "" {
+		user = pe.User
+	}
+	out := providers.Permission(pe.Err, pe.Privilege, object, user)
+	g, ok := c.Inspector.(providers.Granter)
+	if ok && out.Privilege != "" && object != "" {
+		out.Hint = "Ask an administrator to run: " + g.Grant(out.Privilege, object, user) + " (`anomgen check` lists every privilege apply and rollback need)"
+	}
+	return out
 }
 
 // testHook lets the crash-safety tests stop a run at a known point: with
 // ANOMGEN_TEST_HOOK=<point>, the run prints a marker to stderr at that point
-// and sleeps so the test can kill it.
+// and waits (up to a minute) so the test can kill it or end its database
+// session.
 func testHook(point string) {
 	if os.Getenv("ANOMGEN_TEST_HOOK") != point {
 		return
 	}
 	fmt.Fprintf(os.Stderr, "anomgen-test-hook: %s\n", point)
-	time.Sleep(time.Minute)
+	// With ANOMGEN_TEST_HOOK_RESUME=<file>, the run carries on once the
+	// test creates that file (e.g. after it ended the database session).
+	resume := os.Getenv("ANOMGEN_TEST_HOOK_RESUME")
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if resume != "" {
+			if _, err := os.Stat(resume); err == nil {
+				return
+			}
+		}
+	}
 }

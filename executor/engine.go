@@ -32,6 +32,9 @@ const (
 	EventDone      EventKind = "done"
 	EventFailed    EventKind = "failed"
 	EventStatement EventKind = "statement"
+	// EventRetry: a connection attempt failed in a way worth retrying;
+	// Message says when the next attempt is, Err why.
+	EventRetry EventKind = "retry"
 )
 
 // Event is something the executor did or noticed.
@@ -53,6 +56,12 @@ type Engine struct {
 	Events func(Event)
 	// Force makes rollbacks overwrite rows changed since injection.
 	Force bool
+	// ContinueOnError makes Apply carry on with the other changes after
+	// one fails, and report every failure at the end.
+	ContinueOnError bool
+	// Retry is how connecting retries transient failures; the zero value
+	// means DefaultRetry.
+	Retry Retry
 }
 
 // New returns an engine for cfg with no connections yet.
@@ -97,7 +106,7 @@ func (e *Engine) Open(ctx context.Context, addrs []string) error {
 		if src == nil {
 			return fmt.Errorf("%s is not declared in the scenario files; it is needed to roll back anomalies applied through it. Restore its source block (it may be the only change), then run again", addr)
 		}
-		c, err := providers.Open(ctx, Settings(src, e.cfg.Dir))
+		c, err := e.connect(ctx, addr, Settings(src, e.cfg.Dir))
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/anomgen/anomgen/state"
@@ -73,11 +74,14 @@ type TableProfile struct {
 	TimeFormat TimeFormat `json:"time_format"`
 }
 
-// Column returns the named column, or nil.
+// Column returns the named column, or nil. A name no column has exactly
+// finds its upper-cased spelling: Oracle stores an unquoted email as EMAIL.
 func (p *TableProfile) Column(name string) *Column {
-	for i := range p.Columns {
-		if p.Columns[i].Name == name {
-			return &p.Columns[i]
+	for _, n := range []string{name, strings.ToUpper(name)} {
+		for i := range p.Columns {
+			if p.Columns[i].Name == n {
+				return &p.Columns[i]
+			}
 		}
 	}
 	return nil

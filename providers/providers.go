@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +48,10 @@ type Conn struct {
 	Host, Database string
 	// Version is the server version string.
 	Version string
+	// User is the account the server authenticated (PostgreSQL: the role
+	// name; MySQL: user@host as CURRENT_USER() gives it); empty when
+	// unknown.
+	User string
 }
 
 // Close closes the connection pool.
@@ -81,6 +86,10 @@ func Register(name string, d Driver) {
 func Names() []string {
 	mu.Lock()
 	defer mu.Unlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
 	var out []string
 	for n := range drivers {
 		out = append(out, n)
@@ -120,11 +129,16 @@ func (e *NoTableError) Error() string {
 
 // ConnectError is a failed connection, classified for the user.
 type ConnectError struct {
-	// Class is one of: unreachable, auth, database, tls, other.
-	Class  string
+	// Class is one of: unreachable, tls, auth, database, permission,
+	// busy, other.
+	Class  Class
 	Source string
 	Detail string
 	Hint   string
+	// Transient marks failures worth retrying: the server refused or did
+	// not answer, has too many connections, or is starting up. A wrong
+	// password or a missing database never is.
+	Transient bool
 }
 
 func (e *ConnectError) Error() string {
@@ -157,8 +171,12 @@ func Scrub(err error, s Settings) error {
 
 func scrubString(msg string, s Settings) string {
 	for _, secret := range []string{s.DSN, s.Password} {
-		if len(secret) >= 3 {
-			msg = strings.ReplaceAll(msg, secret, "(sensitive)")
+		if len(secret) < 3 {
+			continue
+		}
+		// Also as a URL would carry it (a dsn, or an error quoting one).
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("u", secret).String()[2:]} {
+			msg = strings.ReplaceAll(msg, form, "(sensitive)")
 		}
 	}
 	return msg
@@ -235,6 +253,9 @@ type Privilege struct {
 	Granted   bool
 	// Detail explains a refusal or how it was decided, e.g. the GRANT to run.
 	Detail string
+	// Grant, for a privilege not granted, is the statement an
+	// administrator runs to grant it (empty when there is none).
+	Grant string
 }
 
 // Checker is implemented (by an Inspector) where a provider can tell which

@@ -63,10 +63,11 @@ func (a *app) planCmd() *cobra.Command {
 }
 
 type applyFlags struct {
-	targets     []string
-	autoApprove bool
-	lockTimeout time.Duration
-	force       bool
+	targets         []string
+	autoApprove     bool
+	lockTimeout     time.Duration
+	force           bool
+	continueOnError bool
 }
 
 func (f *applyFlags) register(cmd *cobra.Command) {
@@ -74,6 +75,7 @@ func (f *applyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "skip the confirmation prompt")
 	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to this long for another run's state lock (e.g. 60s)")
 	cmd.Flags().BoolVar(&f.force, "force", false, "when rolling back, overwrite rows changed since injection too")
+	cmd.Flags().BoolVar(&f.continueOnError, "continue-on-error", false, "after a failed anomaly, carry on with the others and report every failure at the end")
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -128,6 +130,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	}
 	defer s.close()
 	s.eng.Force = f.force
+	s.eng.ContinueOnError = f.continueOnError
 	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 	p, err := a.makePlan(ctx, s, f.targets, destroy)
 	if err != nil {
@@ -147,12 +150,30 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	res, err := s.eng.Apply(ctx, p, s.st, save)
 	fmt.Fprintln(a.out)
 	summary := fmt.Sprintf("%d applied, %d rolled back", res.Applied, res.RolledBack)
+	var failures *executor.Failures
+	if errors.As(err, &failures) {
+		// -continue-on-error: every failure, then one summary.
+		code := 2 // only rollbacks that left changed rows alone
+		for _, ferr := range failures.Errs {
+			if !errors.Is(ferr, executor.ErrConflicts) {
+				code = 1
+				fmt.Fprintf(a.err, "%s %s\n", a.paint(red, "Error:"), ferr)
+			}
+		}
+		fmt.Fprintf(a.out, "%s %s, %d failed. Every anomaly is either fully applied with its journal or untouched; the state lists exactly the applied ones.\n",
+			a.paint(red, strings.Title(verb)+" finished with errors:"), summary, res.Failed)
+		return exitError{code}
+	}
 	if err != nil {
 		if errors.Is(err, executor.ErrConflicts) {
 			fmt.Fprintf(a.out, "%s %s; rows changed since injection were left alone (see the warnings above).\n", a.paint(yellow, "Rollback incomplete:"), summary)
 			return exitError{2}
 		}
-		fmt.Fprintf(a.out, "%s %s before the failure. Every anomaly is either fully applied with its journal or untouched.\n", a.paint(red, strings.Title(verb)+" stopped:"), summary)
+		notAttempted := ""
+		if res.NotAttempted > 0 {
+			notAttempted = fmt.Sprintf(" %d more not attempted (-continue-on-error carries on past a failure).", res.NotAttempted)
+		}
+		fmt.Fprintf(a.out, "%s %s before the failure.%s Every anomaly is either fully applied with its journal or untouched.\n", a.paint(red, strings.Title(verb)+" stopped:"), summary, notAttempted)
 		return err
 	}
 	fmt.Fprintf(a.out, "%s %s.\n", a.paint(bold+green, strings.Title(verb)+" complete!"), summary)

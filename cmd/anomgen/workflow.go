@@ -18,8 +18,10 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	_ "github.com/anomgen/anomgen/providers/mysql"
+	_ "github.com/anomgen/anomgen/providers/oracle"
 	_ "github.com/anomgen/anomgen/providers/postgres"
 	_ "github.com/anomgen/anomgen/providers/sqlite"
+	_ "github.com/anomgen/anomgen/providers/sqlserver"
 )
 
 // session is the loaded working folder of one command.
@@ -108,8 +110,7 @@ func (a *app) open(ctx context.Context, o openOptions) (*session, error) {
 		s.close()
 		return nil, err
 	}
-	s.eng = executor.New(cfg)
-	s.eng.Events = a.event
+	s.eng = a.engine(cfg)
 	if err := s.eng.Open(ctx, executor.SourcesFor(cfg, s.st, o.only)); err != nil {
 		s.close()
 		return nil, err
@@ -119,6 +120,18 @@ func (a *app) open(ctx context.Context, o openOptions) (*session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// connectRetry is how commands retry transient connection failures (tests
+// shorten it).
+var connectRetry = executor.DefaultRetry
+
+// engine returns an executor for cfg that reports to this command.
+func (a *app) engine(cfg *config.Config) *executor.Engine {
+	eng := executor.New(cfg)
+	eng.Events = a.event
+	eng.Retry = connectRetry
+	return eng
 }
 
 // makePlan profiles the targets, plans and counts.
@@ -148,6 +161,8 @@ func (a *app) event(ev executor.Event) {
 		a.log.Debug("statement", "address", ev.Address, "sql", ev.Message)
 	case executor.EventConnected:
 		a.log.Info("connected", "source", ev.Message)
+	case executor.EventRetry:
+		a.log.Warn(ev.Message, "source", ev.Address, "error", ev.Err)
 	case executor.EventWarning:
 		fmt.Fprintf(a.err, "%s %s: %s\n", a.paint(yellow, "Warning:"), ev.Address, ev.Message)
 		a.log.Warn(ev.Message, "address", ev.Address)

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,42 +24,121 @@ func init() { providers.Register("mysql", drv{}) }
 type drv struct{}
 
 // Config builds the driver configuration: UTC session time zone, times
-// parsed as UTC, TLS per the source's tls mode.
+// parsed as UTC, TLS per the source's tls mode and PEM files (see
+// providers.TLSConfig: require encrypts without verifying, verify-ca checks
+// the chain against ca_file, verify-full the host name too),
+// connect_timeout as the dial timeout (default 10 s), and options as
+// driver parameters (readTimeout, charset, ...) or session variables
+// (innodb_lock_wait_timeout, ...). The settings apply on top of a dsn too.
+// An error never holds the dsn or the password.
 func Config(s providers.Settings) (*driver.Config, error) {
+	source := "source." + s.Type + "." + s.Name
 	var cfg *driver.Config
 	if s.DSN != "" {
 		c, err := driver.ParseDSN(s.DSN)
 		if err != nil {
-			return nil, &providers.ConnectError{Class: "other", Source: "source.mysql." + s.Name, Detail: "the dsn is not a valid MySQL DSN", Hint: "Use the form user:password@tcp(host:3306)/database"}
+			return nil, &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the dsn is not a valid MySQL DSN", Hint: "Use the form user:password@tcp(host:3306)/database (the dsn is not shown)"}
 		}
 		cfg = c
 	} else {
 		cfg = driver.NewConfig()
 		cfg.User, cfg.Passwd, cfg.DBName = s.Username, s.Password, s.Database
 		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
-		switch s.TLS {
-		case "disable":
+	}
+	if err := applyOptions(cfg, s); err != nil {
+		return nil, err
+	}
+	if s.DSN == "" || s.TLS != "" || s.CAFile != "" || s.CertFile != "" {
+		host, _, err := net.SplitHostPort(cfg.Addr)
+		if err != nil {
+			host = cfg.Addr
+		}
+		tc, err := providers.TLSConfig(s, host)
+		if err != nil {
+			return nil, err
+		}
+		cfg.TLS, cfg.TLSConfig = tc, ""
+		// Without a mode, TLS is preferred: used when the server offers it.
+		cfg.AllowFallbackToPlaintext = s.TLS == "" || s.TLS == "prefer"
+		if tc == nil {
 			cfg.TLSConfig = "false"
-		case "require":
-			cfg.TLSConfig = "skip-verify"
-		case "verify-ca", "verify-full":
-			cfg.TLSConfig = "true"
-		default:
-			cfg.TLSConfig = "preferred"
 		}
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	// Affected-row counts are rows matched, as in PostgreSQL and SQLite, not
+	// only rows whose value changed: a change's row count then matches the
+	// plan's, and a rollback that restored every journaled row knows that
+	// none was changed by someone else (executor.rollback relies on it).
+	cfg.ClientFoundRows = true
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	timeout := s.ConnectTimeout
-	if timeout == 0 {
-		timeout = 10
+	if s.ConnectTimeout > 0 {
+		cfg.Timeout = time.Duration(s.ConnectTimeout) * time.Second
+	} else if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
 	}
-	cfg.Timeout = time.Duration(timeout) * time.Second
+	// The driver logs broken connections on its own; anomgen reports them
+	// as classified errors instead.
+	cfg.Logger = &driver.NopLogger{}
 	return cfg, nil
+}
+
+// reservedOptions are driver parameters that source attributes (or anomgen
+// itself) set, with what to use instead.
+var reservedOptions = map[string]string{
+	"user": "use username", "passwd": "use password", "password": "use password (options are not kept secret)",
+	"tls": "use tls, ca_file, cert_file and key_file", "timeout": "use connect_timeout",
+	"parsetime": "anomgen reads times as time values", "loc": "anomgen reads times as UTC",
+	"time_zone": "anomgen sets the session time zone to UTC", "clientfoundrows": "anomgen counts matched rows",
+	"allowallfiles": "anomgen never loads local files", "multistatements": "anomgen sends one statement at a time",
+}
+
+// applyOptions sets the source's options as driver parameters. Each is
+// checked on its own first, so that a bad value is named.
+func applyOptions(cfg *driver.Config, s providers.Settings) error {
+	if len(s.Options) == 0 {
+		return nil
+	}
+	source := "source." + s.Type + "." + s.Name
+	keys := make([]string, 0, len(s.Options))
+	for k := range s.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	q := url.Values{}
+	for _, k := range keys {
+		v := s.Options[k]
+		bad := func(why string) error {
+			return &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: fmt.Sprintf("options.%s cannot be set: %s", k, why),
+				Hint: "Options are driver parameters (readTimeout, charset, ...) or session variables (innodb_lock_wait_timeout, ...)"}
+		}
+		if why, ok := reservedOptions[strings.ToLower(k)]; ok {
+			return bad(why)
+		}
+		one := url.Values{k: {v}}
+		if _, err := driver.ParseDSN("/?" + one.Encode()); err != nil {
+			return bad(err.Error())
+		}
+		q.Set(k, v)
+	}
+	// The driver parses parameters from DSN text only: round-trip the
+	// configuration through it, keeping the connection fields as they were.
+	dsn := cfg.FormatDSN()
+	sep := "?"
+	if strings.Contains(dsn[strings.LastIndex(dsn, "/"):], "?") {
+		sep = "&"
+	}
+	c, err := driver.ParseDSN(dsn + sep + q.Encode())
+	if err != nil {
+		return &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the options cannot be combined with the connection settings"}
+	}
+	c.User, c.Passwd, c.Net, c.Addr, c.DBName = cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName
+	c.TLS, c.TLSConfig, c.AllowFallbackToPlaintext = cfg.TLS, cfg.TLSConfig, cfg.AllowFallbackToPlaintext
+	*cfg = *c
+	return nil
 }
 
 func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, error) {
@@ -67,47 +148,16 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	}
 	conn, err := driver.NewConnector(cfg)
 	if err != nil {
-		return nil, err
+		return nil, &providers.ConnectError{Class: providers.ClassOther, Source: "source." + s.Type + "." + s.Name, Detail: "the connection settings are invalid: " + providers.Scrub(err, s).Error()}
 	}
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(4)
-	var version string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+	var version, user string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION(), CURRENT_USER()").Scan(&version, &user); err != nil {
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: &inspector{db: db}, Host: cfg.Addr, Database: cfg.DBName, Version: version}, nil
-}
-
-func classify(err error, s providers.Settings, cfg *driver.Config) error {
-	ce := &providers.ConnectError{Class: "other", Source: fmt.Sprintf("source.%s.%s (%s, database %s)", s.Type, s.Name, cfg.Addr, cfg.DBName)}
-	var me *driver.MySQLError
-	var ne net.Error
-	switch {
-	case errors.As(err, &me):
-		switch me.Number {
-		case 1045:
-			ce.Class, ce.Detail = "auth", fmt.Sprintf("authentication failed for user %q", cfg.User)
-			ce.Hint = "Check the username and password (the password is not shown)."
-		case 1049:
-			ce.Class, ce.Detail = "database", fmt.Sprintf("database %q does not exist", cfg.DBName)
-			ce.Hint = "Create it, or fix database in the source block."
-		case 1044:
-			ce.Class, ce.Detail = "permission", fmt.Sprintf("user %q may not use database %q", cfg.User, cfg.DBName)
-			ce.Hint = "GRANT the user access to the database."
-		default:
-			ce.Detail = fmt.Sprintf("%s (MySQL error %d)", me.Message, me.Number)
-		}
-	case errors.As(err, &ne), strings.Contains(err.Error(), "connection refused"):
-		ce.Class, ce.Detail = "unreachable", "the server did not answer"
-		ce.Hint = fmt.Sprintf("Is MySQL/MariaDB running and listening on %s? Check host and port.", cfg.Addr)
-	case strings.Contains(strings.ToLower(err.Error()), "tls"):
-		ce.Class, ce.Detail = "tls", "the TLS handshake failed"
-		ce.Hint = "Check tls (disable, require, verify-ca, verify-full) and the server's certificate."
-	default:
-		ce.Detail = err.Error()
-	}
-	return ce
+	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: &inspector{db: db}, Host: cfg.Addr, Database: cfg.DBName, Version: version, User: user}, nil
 }
 
 type inspector struct{ db *sql.DB }

@@ -35,9 +35,14 @@ func (d Dialect) CatalogTable(schema string) string {
 	return d.Quote(schema) + "." + d.Quote("journals")
 }
 
+// EnsureJournal creates the journal schema only when it is missing: CREATE
+// SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
+// exists, so a user granted USAGE and CREATE on a schema an administrator
+// made could not apply.
 func (d Dialect) EnsureJournal(schema string) []string {
+	literal := "'" + strings.ReplaceAll(schema, "'", "''") + "'"
 	return []string{
-		"CREATE SCHEMA IF NOT EXISTS " + d.Quote(schema),
+		fmt.Sprintf("DO $anomgen$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s) THEN CREATE SCHEMA %s; END IF; END $anomgen$", literal, d.Quote(schema)),
 		"CREATE TABLE IF NOT EXISTS " + d.CatalogTable(schema) +
 			" (id text PRIMARY KEY, address text NOT NULL, applied_at text NOT NULL, entry text NOT NULL, status text NOT NULL DEFAULT 'applied')",
 	}

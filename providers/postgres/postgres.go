@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers"
@@ -24,9 +26,51 @@ type driver struct{}
 
 // ConnConfig builds the pgx configuration for s. The session time zone is
 // UTC so that timestamps without time zone compare as UTC.
+//
+// The settings apply on top of a dsn too: tls, ca_file, cert_file and
+// key_file become sslmode, sslrootcert, sslcert and sslkey (ca_file only
+// with verify-ca and verify-full: require encrypts without verifying),
+// connect_timeout bounds each connection attempt (default 10 s), and
+// options are connection parameters (target_session_attrs, ...) or, for
+// every other name, runtime parameters sent at connect (search_path,
+// lock_timeout, statement_timeout, ...). An error never holds the dsn or
+// the password.
 func ConnConfig(s providers.Settings) (*pgx.ConnConfig, error) {
-	dsn := s.DSN
-	if dsn == "" {
+	source := "source." + s.Type + "." + s.Name
+	invalid := func(detail string) error {
+		return &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: detail,
+			Hint: "Check host, port, database, tls, options and dsn (the dsn is not shown)."}
+	}
+	// Reads and checks the PEM files, so that a missing one is named.
+	if _, err := providers.TLSConfig(s, s.Host); err != nil {
+		return nil, err
+	}
+	params := url.Values{}
+	if s.TLS != "" {
+		params.Set("sslmode", s.TLS)
+	} else if s.DSN == "" {
+		params.Set("sslmode", "prefer")
+	}
+	if s.TLS != "disable" {
+		if s.CAFile != "" && (s.TLS == "verify-ca" || s.TLS == "verify-full") {
+			params.Set("sslrootcert", s.CAFile)
+		}
+		if s.CertFile != "" {
+			params.Set("sslcert", s.CertFile)
+			params.Set("sslkey", s.KeyFile)
+		}
+	}
+	if s.ConnectTimeout > 0 {
+		params.Set("connect_timeout", strconv.Itoa(s.ConnectTimeout))
+	}
+	for k, v := range s.Options {
+		if attr, ok := reservedOptions[strings.ToLower(k)]; ok {
+			return nil, invalid(fmt.Sprintf("options.%s cannot be set: %s", k, attr))
+		}
+		params.Set(k, v)
+	}
+	var dsn string
+	if s.DSN == "" {
 		u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), Path: "/" + s.Database}
 		if s.Username != "" {
 			if s.Password != "" {
@@ -35,27 +79,101 @@ func ConnConfig(s providers.Settings) (*pgx.ConnConfig, error) {
 				u.User = url.User(s.Username)
 			}
 		}
-		q := url.Values{}
-		mode := s.TLS
-		if mode == "" {
-			mode = "prefer"
-		}
-		q.Set("sslmode", mode)
-		timeout := s.ConnectTimeout
-		if timeout == 0 {
-			timeout = 10
-		}
-		q.Set("connect_timeout", strconv.Itoa(timeout))
-		u.RawQuery = q.Encode()
+		u.RawQuery = params.Encode()
 		dsn = u.String()
+	} else {
+		var ok bool
+		if dsn, ok = withParams(s.DSN, params); !ok {
+			return nil, invalid("the dsn is not a valid PostgreSQL connection string")
+		}
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, &providers.ConnectError{Class: "other", Source: "source." + s.Type + "." + s.Name, Detail: "the connection settings are invalid", Hint: "Check host, port, database, tls and dsn (the dsn is not shown)."}
+		return nil, invalid("the connection settings are invalid" + parseReason(err, s))
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
-	cfg.RuntimeParams["application_name"] = "anomgen"
+	if _, set := s.Options["application_name"]; !set {
+		cfg.RuntimeParams["application_name"] = "anomgen"
+	}
 	return cfg, nil
+}
+
+// reservedOptions are connection parameters that source attributes set,
+// with the attribute to use instead.
+var reservedOptions = map[string]string{
+	"host": "use host", "hostaddr": "use host", "port": "use port", "dbname": "use database", "database": "use database",
+	"user": "use username", "password": "use password (options are not kept secret)", "passfile": "use password",
+	"sslmode": "use tls", "sslrootcert": "use ca_file", "sslcert": "use cert_file", "sslkey": "use key_file",
+	"sslpassword": "use an unencrypted key_file", "connect_timeout": "use connect_timeout",
+	"timezone": "anomgen sets the session time zone to UTC", "service": "use the source attributes", "servicefile": "use the source attributes",
+}
+
+// withParams adds params to a dsn in URL or keyword/value form; a value
+// set in params replaces the dsn's.
+func withParams(dsn string, params url.Values) (string, bool) {
+	if len(params) == 0 {
+		return dsn, true
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", false
+		}
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return "", false
+		}
+		for k, v := range params {
+			q[k] = v
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), true
+	}
+	var b strings.Builder
+	b.WriteString(dsn)
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(params.Get(k))
+		fmt.Fprintf(&b, " %s='%s'", k, v)
+	}
+	return b.String(), true
+}
+
+// parseReason says why pgx refused the settings, when that cannot hold a
+// secret: the reasons pgx gives for a bad parameter value. URL errors quote
+// the dsn, so they are never shown.
+func parseReason(err error, s providers.Settings) string {
+	var pce *pgconn.ParseConfigError
+	if !errors.As(err, &pce) {
+		return ""
+	}
+	var ue *url.Error
+	if inner := pce.Unwrap(); inner != nil && errors.As(inner, &ue) {
+		return ""
+	}
+	msg := providers.FirstLine(err.Error())
+	// "cannot parse `<redacted dsn>`: reason": keep the reason.
+	i := strings.LastIndex(msg, "`: ")
+	if i < 0 {
+		return ""
+	}
+	msg = msg[i+3:]
+	for _, secret := range []string{s.Password, s.DSN} {
+		if secret != "" && strings.Contains(msg, secret) {
+			return ""
+		}
+	}
+	if strings.Contains(msg, "://") || strings.Contains(msg, "@") || strings.Contains(strings.ToLower(msg), "password") {
+		return ""
+	}
+	return " (" + msg + ")"
 }
 
 func (driver) Open(ctx context.Context, s providers.Settings) (*providers.Conn, error) {
@@ -65,48 +183,12 @@ func (driver) Open(ctx context.Context, s providers.Settings) (*providers.Conn, 
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(4)
-	var version string
-	if err := db.QueryRowContext(ctx, "SHOW server_version").Scan(&version); err != nil {
+	var version, user string
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('server_version'), current_user").Scan(&version, &user); err != nil {
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db}, Host: cfg.Host, Database: cfg.Database, Version: version}, nil
-}
-
-func classify(err error, s providers.Settings, cfg *pgx.ConnConfig) error {
-	where := fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)
-	ce := &providers.ConnectError{Class: "other", Source: fmt.Sprintf("source.%s.%s (%s, database %s)", s.Type, s.Name, where, cfg.Database)}
-	var pgErr *pgconn.PgError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &pgErr):
-		switch pgErr.Code {
-		case "28P01", "28000":
-			ce.Class, ce.Detail = "auth", fmt.Sprintf("authentication failed for user %q", cfg.User)
-			ce.Hint = "Check the username and password (the password is not shown)."
-		case "3D000":
-			ce.Class, ce.Detail = "database", fmt.Sprintf("database %q does not exist", cfg.Database)
-			ce.Hint = "Create it, or fix database in the source block."
-		default:
-			ce.Detail = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
-		}
-	case errors.As(err, &netErr) || strings.Contains(err.Error(), "connect: connection refused") || strings.Contains(err.Error(), "dial"):
-		ce.Class, ce.Detail = "unreachable", "the server did not answer"
-		ce.Hint = fmt.Sprintf("Is PostgreSQL running and listening on %s? Check host and port.", where)
-	case strings.Contains(err.Error(), "tls") || strings.Contains(err.Error(), "SSL"):
-		ce.Class, ce.Detail = "tls", "the TLS handshake failed"
-		ce.Hint = "Check tls (disable, require, verify-ca, verify-full) and the server's certificate."
-	default:
-		ce.Detail = firstLine(err.Error())
-	}
-	return ce
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
+	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db}, Host: cfg.Host, Database: cfg.Database, Version: version, User: user}, nil
 }
 
 type inspector struct{ db *sql.DB }

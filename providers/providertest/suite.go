@@ -686,7 +686,9 @@ func (h *harness) catalogCount(id string) int64 {
 	q := "SELECT COUNT(*) FROM " + h.b.Dialect.CatalogTable(sch)
 	var args []any
 	if id != "" {
-		q += h.sql(" WHERE {id} = ?")
+		// Unquoted, as sqlgen writes the catalog's columns: quoted, "id"
+		// would miss Oracle's ID.
+		q += h.sql(" WHERE id = ?")
 		args = append(args, id)
 	}
 	var n int64

@@ -58,6 +58,44 @@ type Dialect interface {
 	// InsertRestore returns the INSERT head used to put journaled rows back
 	// (e.g. with OVERRIDING SYSTEM VALUE when identity columns are present).
 	InsertRestore(table string, cols []string, identity bool) string
+	// A Dialect may also implement TableCreator and RestoreInserter (below)
+	// where CREATE TABLE ... AS or an INSERT head do not fit its database.
+}
+
+// TableCreator is implemented by a Dialect whose database has no CREATE
+// TABLE ... AS SELECT (SQL Server). Other dialects get
+// CREATE TABLE table AS SELECT cols FROM from WHERE 1 = 0.
+type TableCreator interface {
+	// CreateTableAs returns the statement that creates table, empty, with
+	// the columns (names and types) of SELECT cols FROM from, e.g.
+	// SELECT cols INTO table FROM from WHERE 1 = 0. It is DDL.
+	CreateTableAs(table, cols, from string) string
+}
+
+// RestoreInserter is implemented by a Dialect whose restore INSERT needs
+// statements around it (SQL Server: SET IDENTITY_INSERT ON and OFF). Other
+// dialects get InsertRestore's head followed by query.
+type RestoreInserter interface {
+	// RestoreInsert returns the statement that inserts the rows of query,
+	// a SELECT of cols, into table's columns cols, keeping identity values
+	// when identity is true. It may be a batch of several statements when
+	// the database runs one as a unit; its affected-row count must be the
+	// INSERT's.
+	RestoreInsert(table string, cols []string, identity bool, query string) string
+}
+
+func createTableAs(d Dialect, table, cols, from string) string {
+	if c, ok := d.(TableCreator); ok {
+		return c.CreateTableAs(table, cols, from)
+	}
+	return fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM %s WHERE 1 = 0", table, cols, from)
+}
+
+func restoreInsert(d Dialect, table string, cols []string, identity bool, query string) string {
+	if r, ok := d.(RestoreInserter); ok {
+		return r.RestoreInsert(table, cols, identity, query)
+	}
+	return d.InsertRestore(table, cols, identity) + " " + query
 }
 
 // Statement is one SQL statement with its arguments.
@@ -178,9 +216,8 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 	case planner.OpUpdate:
 		col := "t." + d.Quote(m.Column.Name)
 		keys := strings.Join(qualify(d, "t", m.Key), ", ")
-		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: fmt.Sprintf(
-			"CREATE TABLE %s AS SELECT %s, %s AS %s, %s AS %s FROM %s t WHERE 1 = 0",
-			j, keys, col, d.Quote(BeforeCol), col, d.Quote(AfterCol), t)})
+		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j,
+			fmt.Sprintf("%s, %s AS %s, %s AS %s", keys, col, d.Quote(BeforeCol), col, d.Quote(AfterCol)), t+" t")})
 		a := &args{d: d}
 		var set string
 		switch e := m.Set.(type) {
@@ -198,7 +235,7 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 		out = append(out, Statement{Role: RoleMutation, SQL: d.UpdateJoin(t, j,
 			d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), on, "")})
 	case planner.OpDelete:
-		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: fmt.Sprintf("CREATE TABLE %s AS SELECT t.* FROM %s t WHERE 1 = 0", j, t)})
+		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j, "t.*", t+" t")})
 		a := &args{d: d}
 		out = append(out, Statement{Role: RoleJournal, Args: nil, SQL: fmt.Sprintf(
 			"INSERT INTO %s SELECT t.* FROM %s t WHERE %s", j, t, where(d, m, a))})
@@ -289,8 +326,8 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 		for i, c := range cols {
 			jcols[i] = "j." + c
 		}
-		r.Restore = append(r.Restore, Statement{Role: RoleRestore, SQL: fmt.Sprintf("%s SELECT %s FROM %s j WHERE NOT %s",
-			d.InsertRestore(t, cols, true), strings.Join(jcols, ", "), jt, present)})
+		r.Restore = append(r.Restore, Statement{Role: RoleRestore, SQL: restoreInsert(d, t, cols, true,
+			fmt.Sprintf("SELECT %s FROM %s j WHERE NOT %s", strings.Join(jcols, ", "), jt, present))})
 	}
 	r.Conflicts = Statement{SQL: fmt.Sprintf("SELECT COUNT(*) FROM %s j WHERE %s", jt, conflict)}
 	keys := make([]string, len(j.Key))

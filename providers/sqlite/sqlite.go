@@ -135,10 +135,13 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 		db.Close()
 		return nil, &providers.ConnectError{Class: "database", Source: "source.sqlite." + s.Name, Detail: err.Error()}
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db}, Host: "local file", Database: s.Path, Version: "SQLite " + version}, nil
+	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db: db, path: s.Path}, Host: "local file", Database: s.Path, Version: "SQLite " + version}, nil
 }
 
-type inspector struct{ db *sql.DB }
+type inspector struct {
+	db   *sql.DB
+	path string
+}
 
 func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*planner.TableProfile, error) {
 	schema, name := providers.SplitTable(table)
