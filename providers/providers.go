@@ -266,3 +266,8 @@ type Checker interface {
 	// (or the right to create it).
 	Privileges(ctx context.Context, tables []string, journalSchema string, alter bool) ([]Privilege, error)
 }
+
+// ExactCountBelow is the table size under which inspectors replace the
+// catalog's row estimate with an exact COUNT(*): cheap there, and the
+// estimate of a freshly loaded table can be far off.
+const ExactCountBelow = 1_000_000

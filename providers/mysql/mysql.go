@@ -234,7 +234,16 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		}
 		p.PrimaryKey = append(p.PrimaryKey, k)
 	}
-	return p, kr.Err()
+	if err := kr.Err(); err != nil {
+		return nil, err
+	}
+	// InnoDB's TABLE_ROWS is a rough estimate.
+	if p.Rows < providers.ExactCountBelow {
+		if err := in.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+Dialect{}.Table(p.Table)).Scan(&p.Rows); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 func classOf(dataType, columnType string) planner.ColumnClass {

@@ -257,10 +257,15 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 		}
 		p.PrimaryKey = append(p.PrimaryKey, k)
 	}
-	if p.Rows < 0 { // never analyzed
-		_ = in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+Dialect{}.Table(p.Table)).Scan(&p.Rows)
+	if err := kr.Err(); err != nil {
+		return nil, err
 	}
-	return p, kr.Err()
+	if p.Rows < providers.ExactCountBelow { // small, or never analyzed (-1)
+		if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+Dialect{}.Table(p.Table)).Scan(&p.Rows); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 func classOf(typname, category string) planner.ColumnClass {
