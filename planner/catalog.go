@@ -39,8 +39,22 @@ type Kind struct {
 	DefaultWindow    time.Duration
 	// UsesAmplitude tells whether amplitude means anything to the kind.
 	UsesAmplitude bool
+	// Unsupported names the databases (source types) the kind cannot run
+	// on, each with the reason; every other database is supported.
+	Unsupported map[string]string
 	// Build returns the mutation; the selection and key are already set.
 	Build func(b *build) *Mutation
+}
+
+// Databases lists the source types the kind runs on.
+func (k *Kind) Databases() []string {
+	var out []string
+	for _, t := range config.SourceTypes {
+		if _, no := k.Unsupported[t]; !no {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // build carries what a Kind's Build needs.
@@ -112,6 +126,13 @@ func kindOf(a *config.Anomaly) (*Kind, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown anomaly kind", Detail: detail, Subject: a.Range("kind")}}
 	}
 	var diags hcl.Diagnostics
+	if a.Target != nil && a.Target.Source != nil {
+		if why, no := k.Unsupported[a.Target.Source.Type]; no {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Kind %s does not run on %s", k.Name, a.Target.Source.Type),
+				Detail:  fmt.Sprintf("%s. Kind %s runs on: %s.", why, k.Name, strings.Join(k.Databases(), ", ")),
+				Subject: a.Range("kind")})
+		}
+	}
 	if k.NeedsColumn && a.Column == "" {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing column",
 			Detail:  fmt.Sprintf("Kind %s changes a column: add column = \"...\" to %s.", k.Name, a.Addr()),

@@ -244,3 +244,24 @@ anomaly "volume_drop" "outage" {
 		t.Fatalf("empty plan: %q", empty.String())
 	}
 }
+
+func TestValidateUnsupportedDatabase(t *testing.T) {
+	k := LookupKind("volume_drop")
+	k.Unsupported = map[string]string{"postgres": "PostgreSQL cannot do this (test)"}
+	defer func() { k.Unsupported = nil }()
+	cfg, diags := config.LoadFiles("/s", map[string][]byte{"/s/main.hcl": []byte(head + `
+anomaly "volume_drop" "x" {
+  target = target.orders
+}
+`)}, config.Options{Getenv: func(string) string { return "" }})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	d := Validate(cfg)
+	if !d.HasErrors() || !strings.Contains(d.Error(), "does not run on postgres") || !strings.Contains(d.Error(), "PostgreSQL cannot do this") || !strings.Contains(d.Error(), "runs on: mysql, oracle, sqlite, sqlserver") {
+		t.Fatalf("unsupported database: %q", d.Error())
+	}
+	if got := strings.Join(LookupKind("null_rate").Databases(), ","); got != "mysql,oracle,postgres,sqlite,sqlserver" {
+		t.Fatalf("null_rate runs on %s, want all five", got)
+	}
+}

@@ -161,7 +161,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 			}
 		}
 		fmt.Fprintf(a.out, "%s %s, %d failed. Every anomaly is either fully applied with its journal or untouched; the state lists exactly the applied ones.\n",
-			a.paint(red, strings.Title(verb)+" finished with errors:"), summary, res.Failed)
+			a.paint(red, capitalize(verb)+" finished with errors:"), summary, res.Failed)
 		return exitError{code}
 	}
 	if err != nil {
@@ -173,10 +173,10 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 		if res.NotAttempted > 0 {
 			notAttempted = fmt.Sprintf(" %d more not attempted (-continue-on-error carries on past a failure).", res.NotAttempted)
 		}
-		fmt.Fprintf(a.out, "%s %s before the failure.%s Every anomaly is either fully applied with its journal or untouched.\n", a.paint(red, strings.Title(verb)+" stopped:"), summary, notAttempted)
+		fmt.Fprintf(a.out, "%s %s before the failure.%s Every anomaly is either fully applied with its journal or untouched.\n", a.paint(red, capitalize(verb)+" stopped:"), summary, notAttempted)
 		return err
 	}
-	fmt.Fprintf(a.out, "%s %s.\n", a.paint(bold+green, strings.Title(verb)+" complete!"), summary)
+	fmt.Fprintf(a.out, "%s %s.\n", a.paint(bold+green, capitalize(verb)+" complete!"), summary)
 	return nil
 }
 
@@ -248,4 +248,12 @@ func (a *app) versionCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// capitalize upper-cases the first letter of an ASCII word.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
