@@ -76,9 +76,8 @@ func (a *app) diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) err
 	if len(diags) == 0 {
 		return nil
 	}
-	w := hcl.NewDiagnosticTextWriter(a.err, files, 100, !a.noColor)
 	for _, d := range diags {
-		_ = w.WriteDiagnostic(d)
+		writeDiagnostic(a.err, files, d, 100, a.paint)
 	}
 	if diags.HasErrors() {
 		return exitError{1}
@@ -204,7 +203,11 @@ func (a *app) confirm(s *session, p *planner.Plan, verb string, autoApprove bool
 	var names []string
 	for _, addr := range sources {
 		c := s.eng.Conn(addr)
-		names = append(names, c.Database)
+		name := c.Database
+		if s.cfg.Source(addr).Type == "sqlite" {
+			name = filepath.Base(name) // the file name, not its whole path
+		}
+		names = append(names, name)
 		var total int64
 		tables := map[string]bool{}
 		for _, ch := range perSource[addr] {
