@@ -127,7 +127,7 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 		stmt := sqlgen.Count(c.Dialect, ch.Mutation)
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: stmt.SQL})
 		queryRow := c.DB.QueryRowContext
-		var tx *sql.Tx
+		var tx *providers.Tx
 		if ch.Action == planner.Replace && ch.Prior != nil && ch.Prior.Source == ch.Source {
 			// Apply restores the prior anomaly before it mutates (rows it
 			// nulled or deleted become eligible again), so count against
@@ -150,7 +150,7 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 // restored returns a transaction in which prior's journal has been
 // restored, for counting; the caller must roll it back. It returns nil when
 // the restore cannot be run (the count then sees the table as it is).
-func (e *Engine) restored(ctx context.Context, c *providers.Conn, prior *state.Anomaly) *sql.Tx {
+func (e *Engine) restored(ctx context.Context, c *providers.Conn, prior *state.Anomaly) *providers.Tx {
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return nil
@@ -161,7 +161,7 @@ func (e *Engine) restored(ctx context.Context, c *providers.Conn, prior *state.A
 			return nil
 		}
 	}
-	return tx
+	return &tx
 }
 
 // Save persists the state; the executor calls it after every change.

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ type Settings struct {
 
 // Conn is an open source.
 type Conn struct {
-	DB      *sql.DB
+	DB      DB // logs each statement at debug level
 	Dialect sqlgen.Dialect
 	// Inspector describes tables.
 	Inspector Inspector
@@ -271,3 +272,64 @@ type Checker interface {
 // catalog's row estimate with an exact COUNT(*): cheap there, and the
 // estimate of a freshly loaded table can be far off.
 const ExactCountBelow = 1_000_000
+
+// DB is a *sql.DB whose QueryContext, QueryRowContext and ExecContext log
+// each statement at debug level (the SQL text only: arguments may hold
+// customer data). Inspectors and checkers use it so that every statement
+// anomgen runs can be seen with -log-level debug; the executor reports its
+// own statements as events.
+type DB struct{ *sql.DB }
+
+func (db DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	Logger(ctx).DebugContext(ctx, "statement", "sql", query)
+	return db.DB.QueryContext(ctx, query, args...)
+}
+
+func (db DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	Logger(ctx).DebugContext(ctx, "statement", "sql", query)
+	return db.DB.QueryRowContext(ctx, query, args...)
+}
+
+func (db DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	Logger(ctx).DebugContext(ctx, "statement", "sql", query)
+	return db.DB.ExecContext(ctx, query, args...)
+}
+
+// BeginTx starts a transaction whose statements are logged like DB's.
+func (db DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (Tx, error) {
+	tx, err := db.DB.BeginTx(ctx, opts)
+	return Tx{tx}, err
+}
+
+// Tx is a *sql.Tx that logs each statement at debug level.
+type Tx struct{ *sql.Tx }
+
+func (tx Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	Logger(ctx).DebugContext(ctx, "statement", "sql", query)
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+func (tx Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	Logger(ctx).DebugContext(ctx, "statement", "sql", query)
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (tx Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	Logger(ctx).DebugContext(ctx, "statement", "sql", query)
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+type loggerKey struct{}
+
+// WithLogger returns a context whose statements DB and Tx log to l.
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// Logger returns the context's logger, or slog's default.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.Default()
+}

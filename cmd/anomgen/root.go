@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/anomgen/anomgen/providers"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -76,7 +77,11 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return a.setup()
+			if err := a.setup(); err != nil {
+				return err
+			}
+			cmd.SetContext(providers.WithLogger(cmd.Context(), a.log))
+			return nil
 		},
 	}
 	pf := root.PersistentFlags()

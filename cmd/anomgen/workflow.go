@@ -157,7 +157,7 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 func (a *app) event(ev executor.Event) {
 	switch ev.Kind {
 	case executor.EventStatement:
-		a.log.Debug("statement", "address", ev.Address, "sql", ev.Message)
+		// Logged by providers.DB and providers.Tx as they run.
 	case executor.EventConnected:
 		a.log.Info("connected", "source", ev.Message)
 	case executor.EventRetry:

@@ -153,14 +153,14 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(4)
 	var version, user string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION(), CURRENT_USER()").Scan(&version, &user); err != nil {
+	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT VERSION(), CURRENT_USER()").Scan(&version, &user); err != nil {
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: &inspector{db: db}, Host: cfg.Addr, Database: cfg.DBName, Version: version, User: user}, nil
+	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: &inspector{db: providers.DB{DB: db}}, Host: cfg.Addr, Database: cfg.DBName, Version: version, User: user}, nil
 }
 
-type inspector struct{ db *sql.DB }
+type inspector struct{ db providers.DB }
 
 func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*planner.TableProfile, error) {
 	schema, name := providers.SplitTable(table)

@@ -12,7 +12,7 @@ import (
 	"github.com/anomgen/anomgen/providers"
 )
 
-type inspector struct{ db *sql.DB }
+type inspector struct{ db providers.DB }
 
 var (
 	_ providers.Inspector = (*inspector)(nil)

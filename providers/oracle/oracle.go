@@ -218,11 +218,11 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	db := DB(cfg)
 	db.SetMaxOpenConns(4)
 	var user string
-	if err := db.QueryRowContext(ctx, "SELECT USER FROM DUAL").Scan(&user); err != nil {
+	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT USER FROM DUAL").Scan(&user); err != nil {
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: &inspector{db: db}, Host: cfg.Host, Database: cfg.Service,
+	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: &inspector{db: providers.DB{DB: db}}, Host: cfg.Host, Database: cfg.Service,
 		Version: version(ctx, db), User: grantee(user)}, nil
 }
 
@@ -237,7 +237,7 @@ func version(ctx context.Context, db *sql.DB) string {
 		"SELECT 'Oracle Database ' || VERSION FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle%'",
 	} {
 		var v sql.NullString
-		if db.QueryRowContext(ctx, q).Scan(&v) == nil && v.String != "" {
+		if (providers.DB{DB: db}).QueryRowContext(ctx, q).Scan(&v) == nil && v.String != "" {
 			return strings.Join(strings.Fields(v.String), " ")
 		}
 	}

@@ -184,14 +184,14 @@ func (driver) Open(ctx context.Context, s providers.Settings) (*providers.Conn, 
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(4)
 	var version, user string
-	if err := db.QueryRowContext(ctx, "SELECT current_setting('server_version'), current_user").Scan(&version, &user); err != nil {
+	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT current_setting('server_version'), current_user").Scan(&version, &user); err != nil {
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db}, Host: cfg.Host, Database: cfg.Database, Version: version, User: user}, nil
+	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: inspector{providers.DB{DB: db}}, Host: cfg.Host, Database: cfg.Database, Version: version, User: user}, nil
 }
 
-type inspector struct{ db *sql.DB }
+type inspector struct{ db providers.DB }
 
 func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*planner.TableProfile, error) {
 	schema, name := providers.SplitTable(table)

@@ -131,15 +131,15 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	}
 	db.SetMaxOpenConns(2)
 	var version string
-	if err := db.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&version); err != nil {
+	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&version); err != nil {
 		db.Close()
 		return nil, &providers.ConnectError{Class: "database", Source: "source.sqlite." + s.Name, Detail: err.Error()}
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: inspector{db: db, path: s.Path}, Host: "local file", Database: s.Path, Version: "SQLite " + version}, nil
+	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: inspector{db: providers.DB{DB: db}, path: s.Path}, Host: "local file", Database: s.Path, Version: "SQLite " + version}, nil
 }
 
 type inspector struct {
-	db   *sql.DB
+	db   providers.DB
 	path string
 }
 

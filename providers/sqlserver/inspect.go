@@ -12,7 +12,7 @@ import (
 )
 
 type inspector struct {
-	db *sql.DB
+	db providers.DB
 	// journalSchema's tables are left out of similar-name suggestions.
 	journalSchema string
 }

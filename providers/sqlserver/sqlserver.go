@@ -257,7 +257,7 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(4)
 	var version, database, user string
-	if err := db.QueryRowContext(ctx, "SELECT @@VERSION, DB_NAME(), USER_NAME()").Scan(&version, &database, &user); err != nil {
+	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT @@VERSION, DB_NAME(), USER_NAME()").Scan(&version, &database, &user); err != nil {
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
@@ -265,6 +265,6 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	if schema == "" {
 		schema = "anomgen"
 	}
-	return &providers.Conn{DB: db, Dialect: Dialect{}, Inspector: &inspector{db: db, journalSchema: schema},
+	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: &inspector{db: providers.DB{DB: db}, journalSchema: schema},
 		Host: where(cfg), Database: database, Version: strings.TrimSpace(providers.FirstLine(version)), User: user}, nil
 }
