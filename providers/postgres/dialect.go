@@ -56,7 +56,12 @@ func (Dialect) Hash(seed string, keys []string) string {
 	return fmt.Sprintf("('x' || substr(md5(CAST(%s AS text) || ':' || %s), 1, 8))::bit(32)::bigint", seed, strings.Join(parts, " || '|' || "))
 }
 
-func (Dialect) NotDistinct(a, b string) string { return a + " IS NOT DISTINCT FROM " + b }
+// NotDistinct compares text forms: json, point, xml and some other types
+// have no equality operator, and every type has an exact text form (floats
+// included, since PostgreSQL 12), so equal texts mean equal values.
+func (Dialect) NotDistinct(a, b string) string {
+	return "CAST(" + a + " AS text) IS NOT DISTINCT FROM CAST(" + b + " AS text)"
+}
 
 func (Dialect) UpdateJoin(table, journal, col, value, on, cond string) string {
 	where := on
