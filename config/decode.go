@@ -126,7 +126,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 }
 
 var targetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "source", Required: true}, {Name: "table", Required: true}, {Name: "time_column"}, {Name: "key"},
+	{Name: "source", Required: true}, {Name: "table", Required: true}, {Name: "time_column"}, {Name: "key"}, {Name: "load_time_column"},
 }}
 
 func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
@@ -150,6 +150,7 @@ func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a := attrs{ctx: ctx, m: content.Attributes}
 	a.str("table", &t.Table, &diags)
 	a.str("time_column", &t.TimeColumn, &diags)
+	a.str("load_time_column", &t.LoadTimeColumn, &diags)
 	a.strList("key", &t.Key, &diags)
 	c.Targets = append(c.Targets, t)
 	return diags

@@ -104,6 +104,9 @@ type Target struct {
 	Table string
 	// TimeColumn, when set, lets anomalies have windows.
 	TimeColumn string
+	// LoadTimeColumn, when set, is when each row was loaded; late_arrival
+	// pushes it forward instead of hiding rows.
+	LoadTimeColumn string
 	// Key identifies rows; empty means the primary key.
 	Key       []string
 	DeclRange hcl.Range

@@ -8,6 +8,7 @@ import (
 
 	"github.com/anomgen/anomgen/config"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Category groups kinds by what they test.
@@ -21,11 +22,14 @@ const (
 
 // Kind is one entry of the anomaly catalog: what it does, its defaults, the
 // columns it suits, and how it turns a scenario block into a Mutation.
+// Everything `anomgen anomalies` shows comes from here.
 type Kind struct {
 	Name     string
 	Category Category
 	// Summary is one line for listings.
 	Summary string
+	// Description says what the kind does, in a few sentences.
+	Description string
 	// Monitor says what a monitor should see when the anomaly is applied.
 	Monitor string
 	// NeedsColumn is true when the block must name a column.
@@ -33,17 +37,55 @@ type Kind struct {
 	// Suits reports whether the kind can change column c; nil when the kind
 	// takes no column. The string explains a refusal.
 	Suits func(c Column) (bool, string)
+	// ColumnTypes describes the columns Suits accepts, for describe.
+	ColumnTypes string
 	// Defaults used when the block leaves a setting out.
 	DefaultVolume    float64
 	DefaultAmplitude float64
 	DefaultWindow    time.Duration
-	// UsesAmplitude tells whether amplitude means anything to the kind.
+	// DefaultDuration, when set, is how long the anomaly stays before plan
+	// proposes to expire (revert) it, unless the block sets duration.
+	DefaultDuration time.Duration
+	// UsesVolume and UsesAmplitude tell whether the settings mean anything
+	// to the kind.
+	UsesVolume    bool
 	UsesAmplitude bool
+	// NoWindow is true for kinds that change the whole table (schema).
+	NoWindow bool
+	// NeedsTime is true for kinds that only make sense on a target with a
+	// time_column.
+	NeedsTime bool
+	// Params are the kind's own arguments, beyond the common ones.
+	Params []Param
+	// Example is a block that validates as is against the demo shop.
+	Example string
 	// Unsupported names the databases (source types) the kind cannot run
 	// on, each with the reason; every other database is supported.
 	Unsupported map[string]string
 	// Build returns the mutation; the selection and key are already set.
-	Build func(b *build) *Mutation
+	// Diagnostics point at the offending argument.
+	Build func(b *build) (*Mutation, hcl.Diagnostics)
+}
+
+// Param is a kind-specific argument.
+type Param struct {
+	Name string
+	// Type is string, number, duration, list(string) or bool.
+	Type     string
+	Default  string
+	Unit     string
+	Required bool
+	Doc      string
+}
+
+// Param returns the kind's parameter spec, or nil.
+func (k *Kind) Param(name string) *Param {
+	for i := range k.Params {
+		if k.Params[i].Name == name {
+			return &k.Params[i]
+		}
+	}
+	return nil
 }
 
 // Databases lists the source types the kind runs on.
@@ -66,6 +108,73 @@ type build struct {
 	Where     Selection
 	Volume    float64
 	Amplitude float64
+	Now       time.Time
+	// Duration is the block's duration or the kind's default (0: none);
+	// Build may set it (late_arrival's delay).
+	Duration time.Duration
+}
+
+// str returns the string argument name, or def when absent.
+func (b *build) str(name, def string) (string, hcl.Diagnostics) {
+	p, ok := b.Anomaly.Params[name]
+	if !ok {
+		return def, nil
+	}
+	v, _ := p.Value.Unmark()
+	if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for " + name,
+			Detail: name + " must be a string.", Subject: p.Range.Ptr()}}
+	}
+	return v.AsString(), nil
+}
+
+// duration returns the duration argument name, or def when absent.
+func (b *build) duration(name string, def time.Duration) (time.Duration, hcl.Diagnostics) {
+	p, ok := b.Anomaly.Params[name]
+	if !ok {
+		return def, nil
+	}
+	s, diags := b.str(name, "")
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	d, err := config.ParseDuration(s)
+	if err != nil || d <= 0 {
+		msg := "must be positive"
+		if err != nil {
+			msg = err.Error()
+		}
+		return 0, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid duration for " + name, Detail: msg, Subject: p.Range.Ptr()}}
+	}
+	return d, nil
+}
+
+// strings returns the list argument name (nil when absent).
+func (b *build) strings(name string) ([]string, hcl.Diagnostics) {
+	p, ok := b.Anomaly.Params[name]
+	if !ok {
+		return nil, nil
+	}
+	v, _ := p.Value.Unmark()
+	if v.IsNull() || !v.IsKnown() || !(v.Type().IsListType() || v.Type().IsTupleType()) {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for " + name,
+			Detail: name + ` must be a list of strings, e.g. ["2026-11-20", "2026-11-21T03"].`, Subject: p.Range.Ptr()}}
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.Type() != cty.String || e.IsNull() {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for " + name,
+				Detail: name + " must be a list of strings.", Subject: p.Range.Ptr()}}
+		}
+		out = append(out, e.AsString())
+	}
+	return out, nil
+}
+
+// errorAt is a diagnostic on argument name of the block.
+func (b *build) errorAt(name, summary, detail string) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: b.Anomaly.Range(name)}}
 }
 
 var catalog = map[string]*Kind{}
@@ -143,13 +252,36 @@ func kindOf(a *config.Anomaly) (*Kind, hcl.Diagnostics) {
 			Detail:  fmt.Sprintf("Kind %s changes whole rows and takes no column; remove column from %s.", k.Name, a.Addr()),
 			Subject: a.Range("column")})
 	}
+	for _, kp := range k.Params {
+		if _, ok := a.Params[kp.Name]; kp.Required && !ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing argument " + kp.Name,
+				Detail:  fmt.Sprintf("Kind %s needs %s (%s): %s", k.Name, kp.Name, kp.Type, kp.Doc),
+				Subject: a.DeclRange.Ptr()})
+		}
+	}
+	if a.Volume != nil && !k.UsesVolume {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unexpected volume",
+			Detail:  fmt.Sprintf("Kind %s has no volume: it changes every row in scope.", k.Name),
+			Subject: a.Range("volume")})
+	}
+	if a.Window != nil && k.NoWindow {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unexpected window",
+			Detail:  fmt.Sprintf("Kind %s changes the table's definition, which has no time window; remove the window block.", k.Name),
+			Subject: a.Window.Range.Ptr()})
+	}
 	if a.Amplitude != nil && !k.UsesAmplitude {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unexpected amplitude",
 			Detail:  fmt.Sprintf("Kind %s has no amplitude; its strength is set by volume.", k.Name),
 			Subject: a.Range("amplitude")})
 	}
 	for name, p := range a.Params {
+		if k.Param(name) != nil {
+			continue
+		}
 		known := []string{"target", "column", "volume", "amplitude", "seed", "duration", "window"}
+		for _, kp := range k.Params {
+			known = append(known, kp.Name)
+		}
 		detail := fmt.Sprintf("Kind %s takes no argument %q.", k.Name, name)
 		if s := config.Nearest(name, known); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)

@@ -52,6 +52,8 @@ type Column struct {
 	// Identity columns are filled by the database on insert (GENERATED
 	// ALWAYS AS IDENTITY); restoring them needs the dialect's override.
 	Identity bool `json:"identity,omitempty"`
+	// Default is the column default as SQL text from the catalog, or "".
+	Default string `json:"default,omitempty"`
 }
 
 // TimeFormat says how a time column stores its values where the database
@@ -105,7 +107,30 @@ const (
 	OpUpdate Op = "update"
 	// OpDelete removes the chosen rows; the journal keeps them whole.
 	OpDelete Op = "delete"
+	// OpInsert adds copies of the chosen rows with fresh keys (FreshKey);
+	// the journal keeps the inserted rows whole, and rollback deletes them.
+	OpInsert Op = "insert"
+	// OpAddColumn adds Def as a new column; rollback drops it.
+	OpAddColumn Op = "add_column"
+	// OpDropColumn drops Column; the journal keeps its values by key and its
+	// definition, and rollback adds it back and refills it.
+	OpDropColumn Op = "drop_column"
+	// OpRenameColumn renames Column to NewName; rollback renames it back.
+	OpRenameColumn Op = "rename_column"
+	// OpChangeType changes Column's type to Def.Type, converting values;
+	// the journal keeps the values, and rollback changes the type back and
+	// restores them exactly.
+	OpChangeType Op = "change_type"
 )
+
+// Schema reports whether the op changes the table's definition (DDL).
+func (o Op) Schema() bool {
+	switch o {
+	case OpAddColumn, OpDropColumn, OpRenameColumn, OpChangeType:
+		return true
+	}
+	return false
+}
 
 // Mutation is the database-neutral description of one anomaly's change.
 // Providers render it into SQL; nothing in it is SQL text.
@@ -122,6 +147,36 @@ type Mutation struct {
 	Set Expr
 	// Where chooses the rows.
 	Where Selection
+	// Rounds (OpInsert) are the copy rounds: in round k (from 1) a chosen
+	// row is copied when its hash under seed Where.Seed+k falls below
+	// Rounds[k-1] (a share, like Where.Share). Where.Share is unused.
+	Rounds []float64
+	// FreshKey (OpInsert) is the key column that copies get new values in:
+	// integers continue after the table's maximum, text gets a suffix, uuids
+	// are derived from the old value, the seed and the round.
+	FreshKey *Column
+	// Def is the new column (OpAddColumn), or Column with its new type
+	// (OpChangeType).
+	Def *ColumnDef
+	// NewName is the new name of Column (OpRenameColumn).
+	NewName string
+}
+
+// ColumnDef is a column's definition, enough to create it again.
+type ColumnDef struct {
+	Name string `json:"name"`
+	// Type is the database's type name, e.g. "numeric(10,2)".
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+	// Default is the default as a SQL expression in the database's own
+	// words (from its catalog), or "" for none.
+	Default string `json:"default,omitempty"`
+	// DefaultValue, for OpAddColumn, is a scenario's default: a plain
+	// value rendered as a quoted literal by the dialect, never as SQL.
+	DefaultValue *string `json:"default_value,omitempty"`
+	// After names the column this one follows ("" for the first); MySQL
+	// can put a column back in place, other databases append it.
+	After string `json:"after,omitempty"`
 }
 
 // Expr is a new value for a column, computed from the old one.
@@ -133,8 +188,17 @@ type SetNull struct{}
 // Scale multiplies the column by Factor (integer columns are rounded).
 type Scale struct{ Factor float64 }
 
-func (SetNull) isExpr() {}
-func (Scale) isExpr()   {}
+// AddSeconds moves a time column forward by Seconds (backward when negative).
+type AddSeconds struct{ Seconds int64 }
+
+// FirstInWindow sets the column to its own value on the window's earliest
+// row (by time column, then key): a frozen feed.
+type FirstInWindow struct{}
+
+func (SetNull) isExpr()       {}
+func (Scale) isExpr()         {}
+func (AddSeconds) isExpr()    {}
+func (FirstInWindow) isExpr() {}
 
 // Selection chooses rows: those in the time window whose hash of seed and
 // key falls below the share threshold. The hash is the first 32 bits of
@@ -150,7 +214,15 @@ type Selection struct {
 	Share float64
 	// SkipNull leaves out rows where the mutation's column is already NULL.
 	SkipNull bool
+	// OpenEnd drops the upper bound: every row from From on (To unused).
+	OpenEnd bool
+	// Ranges, when set, replace [From, To) by several half-open ranges,
+	// any of which qualifies a row (missing_partition's periods).
+	Ranges []TimeRange
 }
+
+// TimeRange is a half-open interval [From, To).
+type TimeRange struct{ From, To time.Time }
 
 // Threshold is the exclusive upper bound of the 32-bit hash for Share.
 func (s Selection) Threshold() int64 {
@@ -167,7 +239,21 @@ func (m *Mutation) Journal(id, schema string) state.Journal {
 	if m.Column != nil {
 		j.Column = m.Column.Name
 	}
-	if m.Op == OpDelete {
+	switch m.Op {
+	case OpAddColumn:
+		j.Column = m.Def.Name
+	case OpRenameColumn:
+		j.NewName = m.NewName
+	case OpDropColumn, OpChangeType:
+		def := state.ColumnDef{Name: m.Column.Name, Type: m.Column.Type, Nullable: m.Column.Nullable, Default: m.Column.Default}
+		for i, c := range m.Columns {
+			if c.Name == m.Column.Name && i > 0 {
+				def.After = m.Columns[i-1].Name
+			}
+		}
+		j.Def = &def
+	}
+	if m.Op == OpDelete || m.Op == OpInsert {
 		for _, c := range m.Columns {
 			if !c.Generated {
 				j.Columns = append(j.Columns, c.Name)

@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 func init() {
@@ -10,30 +12,52 @@ func init() {
 		Name:          "null_rate",
 		Category:      Quality,
 		Summary:       "set a share of a column's values in the window to NULL",
-		Monitor:       "the column's null share jumps in the window (e.g. 0.4% → 25%)",
+		Description:   "Sets a share (volume) of the column's values in the window to NULL, as a broken extraction or a dropped field would. Rows whose value is already NULL are left out, so the share is of the non-NULL values.",
+		Monitor:       "completeness: the column's null share jumps in the window (e.g. 0.4% → 25%)",
 		NeedsColumn:   true,
 		Suits:         nullable,
+		ColumnTypes:   "any nullable column that is not part of the key",
 		DefaultVolume: 0.25,
 		DefaultWindow: 24 * time.Hour,
-		Build: func(b *build) *Mutation {
+		UsesVolume:    true,
+		Example: `anomaly "null_rate" "email_nulls" {
+  target = target.orders
+  column = "email"
+  volume = 0.3
+  window {
+    last = "24h"
+  }
+}`,
+		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: SetNull{}, Where: b.Where}
+			return &Mutation{Op: OpUpdate, Column: b.Column, Set: SetNull{}, Where: b.Where}, nil
 		},
 	})
 	register(&Kind{
 		Name:             "numeric_shift",
 		Category:         Quality,
 		Summary:          "multiply a numeric column by 1+amplitude in the window (a mean shift)",
-		Monitor:          "the column's mean moves by amplitude (e.g. +25%) in the window",
+		Description:      "Multiplies the column's values in the window by 1 + amplitude, as a unit or pricing bug would. Integers are rounded, decimals keep their scale; rounding is half away from zero in exact decimal arithmetic on every database.",
+		Monitor:          "distribution: the column's mean moves by amplitude (e.g. +25%) in the window",
 		NeedsColumn:      true,
 		Suits:            numeric,
+		ColumnTypes:      "numeric columns: integer, decimal, float",
 		DefaultVolume:    1,
 		DefaultAmplitude: 0.25,
 		DefaultWindow:    24 * time.Hour,
+		UsesVolume:       true,
 		UsesAmplitude:    true,
-		Build: func(b *build) *Mutation {
+		Example: `anomaly "numeric_shift" "price_bug" {
+  target    = target.orders
+  column    = "amount"
+  amplitude = 0.25
+  window {
+    last = "24h"
+  }
+}`,
+		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Scale{Factor: 1 + b.Amplitude}, Where: b.Where}
+			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Scale{Factor: 1 + b.Amplitude}, Where: b.Where}, nil
 		},
 	})
 }
@@ -48,6 +72,18 @@ func nullable(c Column) (bool, string) {
 func numeric(c Column) (bool, string) {
 	if !c.Class.Numeric() {
 		return false, fmt.Sprintf("column %s has type %s; this kind needs a numeric column (integer, decimal or float)", c.Name, c.Type)
+	}
+	return true, ""
+}
+
+func anyColumn(Column) (bool, string) { return true, "" }
+
+func timeColumn(c Column) (bool, string) {
+	if c.Class != ClassTime && c.Class != ClassText && !c.Class.Numeric() {
+		return false, fmt.Sprintf("column %s has type %s; this kind needs a time column", c.Name, c.Type)
+	}
+	if c.Class != ClassTime {
+		return false, fmt.Sprintf("column %s has type %s, not a date or timestamp", c.Name, c.Type)
 	}
 	return true, ""
 }

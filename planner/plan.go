@@ -15,6 +15,7 @@ import (
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/state"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Action is what a Change does.
@@ -280,13 +281,21 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	}
 	// Window.
 	ch := &Change{Address: a.Addr(), Kind: k.Name, Source: t.Source.Addr(), Target: t.Name, Table: prof.Table,
-		Column: a.Column, Duration: a.Duration, Rows: -1, WindowRows: -1}
+		Column: a.Column, Rows: -1, WindowRows: -1}
+	b.Now = now.UTC()
+	b.Duration = a.Duration
+	if b.Duration == 0 {
+		b.Duration = k.DefaultDuration
+	}
 	b.Where = Selection{Seed: config.DefaultSeed(a.Addr()), Share: b.Volume, TimeFormat: prof.TimeFormat}
 	if a.Seed != nil {
 		b.Where.Seed = *a.Seed
 	}
 	windowText := ""
-	if t.TimeColumn != "" {
+	switch {
+	case k.NoWindow:
+		b.Where.Share = 1
+	case t.TimeColumn != "":
 		tc := prof.Column(t.TimeColumn)
 		if tc == nil {
 			r := t.Ranges["time_column"]
@@ -300,28 +309,62 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 		b.Where.TimeColumn, b.Where.From, b.Where.To = tc, from, to
 		ch.Window = &state.Window{Start: from, End: to}
 		windowText = w.Text
-	} else if a.Window != nil {
+	case k.NeedsTime:
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Kind " + k.Name + " needs a time column",
+			Detail:  fmt.Sprintf("Kind %s works on time (windows, cutoffs, periods), but target %q names no time_column. Add time_column = \"...\" to the target.", k.Name, t.Name),
+			Subject: a.Range("target")}}
+	case a.Window != nil:
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Window without a time column",
 			Detail:  fmt.Sprintf("Anomaly %s has a window, but target %q names no time_column. Add time_column = \"...\" to the target, or remove the window to use the whole table.", a.Addr(), t.Name),
 			Subject: a.Window.Range.Ptr()}}
 	}
-	m := k.Build(b)
+	m, diags := k.Build(b)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if m.Where.OpenEnd && ch.Window != nil {
+		ch.Window.End = time.Time{}
+	}
+	if len(m.Where.Ranges) > 0 {
+		first, last := m.Where.Ranges[0].From, m.Where.Ranges[0].To
+		for _, r := range m.Where.Ranges {
+			if r.From.Before(first) {
+				first = r.From
+			}
+			if r.To.After(last) {
+				last = r.To
+			}
+		}
+		ch.Window = &state.Window{Start: first, End: last}
+	}
 	m.Table, m.Key, m.Columns = prof.Table, b.Key, prof.Columns
 	ch.Mutation = m
+	ch.Duration = b.Duration
 	ch.Effect = describe(m)
 
-	ch.Settings = append(ch.Settings, Setting{"volume", fmt.Sprint(b.Volume)})
+	if k.UsesVolume {
+		ch.Settings = append(ch.Settings, Setting{"volume", fmt.Sprint(b.Volume)})
+	}
 	if k.UsesAmplitude {
 		ch.Settings = append(ch.Settings, Setting{"amplitude", fmt.Sprint(b.Amplitude)})
 	}
-	ch.Settings = append(ch.Settings, Setting{"seed", fmt.Sprint(b.Where.Seed)})
-	if a.Duration > 0 {
-		ch.Settings = append(ch.Settings, Setting{"duration", a.Duration.String()})
+	if k.UsesVolume || k.UsesAmplitude {
+		ch.Settings = append(ch.Settings, Setting{"seed", fmt.Sprint(b.Where.Seed)})
+	}
+	params := map[string]string{}
+	for _, p := range k.Params {
+		if v, ok := a.Params[p.Name]; ok {
+			params[p.Name] = ctyText(v.Value)
+			ch.Settings = append(ch.Settings, Setting{p.Name, params[p.Name]})
+		}
+	}
+	if b.Duration > 0 {
+		ch.Settings = append(ch.Settings, Setting{"duration", FormatDuration(b.Duration)})
 	}
 	ch.ParamsHash = paramsHash(map[string]any{
 		"kind": k.Name, "source": t.Source.Addr(), "table": prof.Table.String(), "key": keyNames,
-		"time_column": t.TimeColumn, "column": a.Column, "volume": b.Volume, "amplitude": b.Amplitude,
-		"seed": b.Where.Seed, "window": windowText, "duration": a.Duration.String(),
+		"time_column": t.TimeColumn, "load_time_column": t.LoadTimeColumn, "column": a.Column, "volume": b.Volume, "amplitude": b.Amplitude,
+		"seed": b.Where.Seed, "window": windowText, "duration": a.Duration.String(), "params": params,
 	})
 	return ch, nil
 }
@@ -332,11 +375,53 @@ func describe(m *Mutation) string {
 		return "set to NULL"
 	case Scale:
 		return fmt.Sprintf("multiply by %g", s.Factor)
+	case AddSeconds:
+		return fmt.Sprintf("move %s forward by %s", m.Column.Name, FormatDuration(time.Duration(s.Seconds)*time.Second))
+	case FirstInWindow:
+		return "set to the window's first value"
 	}
-	if m.Op == OpDelete {
+	switch m.Op {
+	case OpDelete:
 		return "delete rows (kept in the journal)"
+	case OpInsert:
+		if len(m.Rounds) == 1 {
+			return fmt.Sprintf("insert copies with fresh %s", m.FreshKey.Name)
+		}
+		return fmt.Sprintf("insert copies in %d rounds with fresh %s", len(m.Rounds), m.FreshKey.Name)
+	case OpAddColumn:
+		return fmt.Sprintf("add column %s %s", m.Def.Name, m.Def.Type)
+	case OpDropColumn:
+		return fmt.Sprintf("drop column %s (values and definition kept in the journal)", m.Column.Name)
+	case OpRenameColumn:
+		return fmt.Sprintf("rename column %s to %s", m.Column.Name, m.NewName)
+	case OpChangeType:
+		return fmt.Sprintf("change %s from %s to %s (values kept in the journal)", m.Column.Name, m.Column.Type, m.Def.Type)
 	}
 	return string(m.Op)
+}
+
+// ctyText renders an argument for display and hashing.
+func ctyText(v cty.Value) string {
+	v, _ = v.Unmark()
+	if v.IsNull() || !v.IsKnown() {
+		return ""
+	}
+	switch {
+	case v.Type() == cty.String:
+		return v.AsString()
+	case v.Type() == cty.Number:
+		return v.AsBigFloat().Text('g', -1)
+	case v.Type() == cty.Bool:
+		return fmt.Sprint(v.True())
+	case v.CanIterateElements():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			parts = append(parts, ctyText(e))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return v.GoString()
 }
 
 func paramsHash(v map[string]any) string {

@@ -99,8 +99,24 @@ type Journal struct {
 	Key []string `json:"key"`
 	// Column is the changed column for update journals.
 	Column string `json:"column,omitempty"`
-	// Columns lists the restorable columns for delete journals, in table order.
+	// Columns lists the restorable columns for delete and insert journals,
+	// in table order.
 	Columns []string `json:"columns,omitempty"`
+	// NewName is the new name of a renamed column.
+	NewName string `json:"new_name,omitempty"`
+	// Def is the definition of a dropped or retyped column, as it was.
+	Def *ColumnDef `json:"def,omitempty"`
+}
+
+// ColumnDef is a column's definition before a schema change.
+type ColumnDef struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+	// Default is the default as SQL text from the database's catalog.
+	Default string `json:"default,omitempty"`
+	// After names the column it followed ("" when it was first).
+	After string `json:"after,omitempty"`
 }
 
 // New returns an empty state with a fresh lineage.

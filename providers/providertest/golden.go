@@ -28,6 +28,8 @@ func GoldenProfile() *planner.TableProfile {
 			{Name: "amount", Type: "numeric(10,2)", Class: planner.ClassDecimal},
 			{Name: "qty", Type: "integer", Class: planner.ClassInteger},
 			{Name: "score", Type: "double precision", Class: planner.ClassFloat, Nullable: true},
+			{Name: "status", Type: "text", Class: planner.ClassText},
+			{Name: "channel", Type: "text", Class: planner.ClassText, Nullable: true, Default: "'web'::text"},
 		},
 		PrimaryKey: []string{"id"},
 		Rows:       100000,
@@ -51,6 +53,16 @@ target "orders" {
 }
 `)
 	for _, k := range planner.Kinds() {
+		// Every kind's catalog example, then (for kinds that take a column
+		// and nothing else) one block per suitable column.
+		b.WriteString(k.Example + "\n")
+		required := false
+		for _, p := range k.Params {
+			required = required || p.Required
+		}
+		if required || k.NoWindow || !k.UsesVolume {
+			continue
+		}
 		if !k.NeedsColumn {
 			fmt.Fprintf(&b, "anomaly %q \"rows\" {\n  target = target.orders\n  seed = 42\n  window {\n    start = \"2026-11-01T00:00:00Z\"\n    duration = \"7d\"\n  }\n}\n", k.Name)
 			continue
