@@ -54,7 +54,7 @@ func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
 			}
 		}
 		for _, a := range append([]*state.Anomaly(nil), st.Anomalies...) {
-			if a.Source != addr {
+			if a.Source != addr || a.Status == state.StatusExpired {
 				continue
 			}
 			if _, ok := mine[a.Journal.ID]; !ok {
@@ -225,7 +225,7 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		start := time.Now()
 		e.emit(Event{Kind: EventStart, Address: ch.Address, Action: ch.Action})
 		if ch.Prior != nil && ch.Action != planner.Create {
-			n, conflicts, err := e.rollback(ctx, ch.Prior, st, save)
+			n, conflicts, err := e.rollback(ctx, ch.Prior, st, save, ch.Action == planner.Expire)
 			res.Conflicts += conflicts
 			if err != nil {
 				if fail(ch, err) {
@@ -442,7 +442,15 @@ func flushIdle(c *providers.Conn) {
 
 // rollback restores prior from its journal. Rows changed since injection
 // are conflicts: left alone (journal kept) unless e.Force.
-func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.State, save Save) (restored, conflicts int64, err error) {
+//
+// An expired anomaly (its duration ran out) stays in the state as expired,
+// so that plan does not apply its unchanged block again; rolling back an
+// expired anomaly only forgets it.
+func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.State, save Save, expire bool) (restored, conflicts int64, err error) {
+	if prior.Status == state.StatusExpired {
+		st.Remove(prior.Address)
+		return 0, 0, save(st)
+	}
 	c := e.conns[prior.Source]
 	if c == nil {
 		return 0, 0, fmt.Errorf("no connection to %s", prior.Source)
@@ -570,10 +578,15 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 			return restored, conflicts, err
 		}
 	}
-	if keep {
+	switch {
+	case keep:
 		prior.Conflicts = conflicts
 		st.Put(prior)
-	} else {
+	case expire:
+		done := prior.Clone()
+		done.Status = state.StatusExpired
+		st.Put(done)
+	default:
 		st.Remove(prior.Address)
 	}
 	if err := save(st); err != nil {

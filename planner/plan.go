@@ -142,7 +142,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 	// A journal left half-done by a stopped run must be finished first.
 	if !in.Destroy {
 		for _, a := range in.State.Anomalies {
-			if a.Status != "" && inScope(a.Address) {
+			if a.Status != "" && a.Status != state.StatusExpired && inScope(a.Address) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unfinished journal for " + a.Address,
 					Detail: fmt.Sprintf("Journal %s of %s is %s: a run stopped between its steps (on databases whose DDL commits by itself). The table is consistent, but the journal must be finished before anything else: run `anomgen rollback %s`.", a.Journal.ID, a.Address, a.Status, a.Address)})
 			}
@@ -169,7 +169,12 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			continue
 		}
 		switch {
-		case prior == nil:
+		case prior != nil && prior.Status == state.StatusExpired && prior.ParamsHash == ch.ParamsHash:
+			// It ran its course; the unchanged block is not applied again.
+			ch.Action = NoOp
+			ch.Prior = prior
+			ch.Rows = 0
+		case prior == nil || prior.Status == state.StatusExpired:
 			ch.Action = Create
 		case prior.ParamsHash != ch.ParamsHash:
 			ch.Action = Replace
@@ -274,8 +279,20 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 				Subject: a.Range("column")}}
 		}
 		if ok, why := k.Suits(*c); !ok {
+			var others []string
+			for _, o := range Kinds() {
+				if o.NeedsColumn && o.Name != k.Name {
+					if good, _ := o.Suits(*c); good {
+						others = append(others, o.Name)
+					}
+				}
+			}
+			hint := suitableHint(k, prof, b.Key)
+			if len(others) > 0 {
+				hint += fmt.Sprintf(" Kinds that suit %s (%s): %s.", c.Name, c.Type, strings.Join(others, ", "))
+			}
 			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: fmt.Sprintf("Kind %s does not suit %s.%s", k.Name, prof.Table, c.Name),
-				Detail: why + ". " + suitableHint(k, prof, b.Key), Subject: a.Range("column")}}
+				Detail: why + ". " + hint, Subject: a.Range("column")}}
 		}
 		b.Column = c
 	}

@@ -265,3 +265,112 @@ anomaly "volume_drop" "x" {
 		t.Fatalf("null_rate runs on %s, want all five", got)
 	}
 }
+
+func TestExpiredAnomalyIsNotAppliedAgain(t *testing.T) {
+	cfg := mustLoad(t, nulls)
+	ch := mustPlan(t, cfg, state.New()).Changes[0]
+	st := state.New()
+	st.Put(&state.Anomaly{Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Status: state.StatusExpired, AppliedAt: now.Add(-time.Hour)})
+	if p := mustPlan(t, cfg, st); !p.Empty() {
+		t.Fatalf("an expired anomaly with the same settings must be a no-op, got %s", p.Changes[0].Action)
+	}
+	if p := mustPlan(t, mustLoad(t, strings.Replace(nulls, "0.3", "0.4", 1)), st); p.Changes[0].Action != Create || p.Changes[0].Prior != nil {
+		t.Fatalf("changed settings after expiry: %s (prior %v), want a plain create", p.Changes[0].Action, p.Changes[0].Prior)
+	}
+	p := mustPlan(t, mustLoad(t, ""), st)
+	if len(p.Changes) != 1 || p.Changes[0].Action != Destroy {
+		t.Fatalf("removed block of an expired anomaly: %+v", p.Changes)
+	}
+	var buf bytes.Buffer
+	p.WriteText(&buf, TextOptions{})
+	if !strings.Contains(buf.String(), "expired and was rolled back already") {
+		t.Fatalf("plan text should say it only forgets:\n%s", buf.String())
+	}
+}
+
+func TestEveryCatalogExampleValidatesAndPlans(t *testing.T) {
+	shop := &TableProfile{
+		Table: TableName{Name: "orders"},
+		Columns: []Column{
+			{Name: "id", Type: "INTEGER", Class: ClassInteger},
+			{Name: "customer_id", Type: "INTEGER", Class: ClassInteger},
+			{Name: "created_at", Type: "TEXT", Class: ClassTime},
+			{Name: "amount", Type: "NUMERIC(10,2)", Class: ClassDecimal},
+			{Name: "status", Type: "TEXT", Class: ClassText},
+			{Name: "channel", Type: "TEXT", Class: ClassText},
+			{Name: "email", Type: "TEXT", Class: ClassText, Nullable: true},
+		},
+		PrimaryKey: []string{"id"},
+		TimeFormat: TimeFormat{Layout: "2006-01-02 15:04:05"},
+	}
+	for _, k := range Kinds() {
+		t.Run(k.Name, func(t *testing.T) {
+			if k.Example == "" || k.Summary == "" || k.Description == "" || k.Monitor == "" {
+				t.Fatal("a kind needs a summary, a description, what a monitor sees and an example")
+			}
+			cfg, diags := config.LoadFiles("/s", map[string][]byte{"/s/main.hcl": []byte(head + k.Example + "\n")}, config.Options{Getenv: func(string) string { return "" }})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			if d := Validate(cfg); d.HasErrors() {
+				t.Fatal(d.Error())
+			}
+			p, diags := Make(Input{Config: cfg, State: state.New(), Profiles: map[string]*TableProfile{"orders": shop}, Now: now})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			if len(p.Changes) != 1 || p.Changes[0].Action != Create || p.Changes[0].Mutation == nil {
+				t.Fatalf("example plans to %+v", p.Changes)
+			}
+		})
+	}
+}
+
+func TestSuggestFollowsTheCatalog(t *testing.T) {
+	s, err := Suggest(profile(), "sqlite", nil, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCol := map[string]string{}
+	for _, x := range s {
+		byCol[x.Column] = strings.Join(x.Kinds, ",")
+	}
+	if !strings.Contains(byCol["email"], "null_rate") || strings.Contains(byCol["status"], "null_rate") {
+		t.Errorf("null_rate suits nullable email only: email %q, status %q", byCol["email"], byCol["status"])
+	}
+	if !strings.Contains(byCol["amount"], "numeric_shift") || strings.Contains(byCol["email"], "numeric_shift") {
+		t.Errorf("numeric_shift suits amount only: %q / %q", byCol["amount"], byCol["email"])
+	}
+	if byCol["id"] != "" || byCol["total"] != "" {
+		t.Errorf("key and generated columns take no kinds: id %q total %q", byCol["id"], byCol["total"])
+	}
+	if strings.Contains(byCol["amount"], "schema_change_type") {
+		t.Errorf("schema_change_type does not run on sqlite: %q", byCol["amount"])
+	}
+	if !strings.Contains(byCol[""], "volume_drop") || !strings.Contains(byCol[""], "stale_data") {
+		t.Errorf("whole-table kinds: %q", byCol[""])
+	}
+	if _, err := Suggest(profile(), "postgres", nil, true, "emial"); err == nil || !strings.Contains(err.Error(), "email") {
+		t.Errorf("unknown column: %v", err)
+	}
+}
+
+func TestDescribeShowsArgumentsAndExample(t *testing.T) {
+	var buf bytes.Buffer
+	WriteDescription(&buf, LookupKind("late_arrival"))
+	for _, want := range []string{"late_arrival (pipeline)", "What a monitor sees", "delay", "2h", "volume", "0.3", "Example:", `anomaly "late_arrival"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("describe late_arrival lacks %q:\n%s", want, buf.String())
+		}
+	}
+	var list bytes.Buffer
+	if err := WriteKinds(&list, "quality", false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list.String(), "null_rate") || strings.Contains(list.String(), "volume_drop") {
+		t.Errorf("quality list:\n%s", list.String())
+	}
+	if err := WriteKinds(&list, "nonsense", false); err == nil {
+		t.Error("an unknown category must be an error")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/anomgen/anomgen/state"
 )
 
 // TextOptions tune plan text.
@@ -78,6 +80,10 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 			}
 			kv("rows", rows)
 		default:
+			if c.Prior.Status == state.StatusExpired {
+				kv("rows", "none: it expired and was rolled back already; the state forgets it")
+				break
+			}
 			kv("rows", fmt.Sprintf("%s to restore from journal %s", Thousands(c.Prior.Rows), c.Prior.Journal.ID))
 		}
 		fmt.Fprintln(w, "    }")

@@ -59,7 +59,8 @@ type Anomaly struct {
 	// Conflicts counts rows a rollback left alone because someone changed
 	// them after injection; their before-images stay in the journal.
 	Conflicts int64 `json:"conflicts,omitempty"`
-	// Status is empty for an applied anomaly. "pending" means a run stopped
+	// Status is empty for an applied anomaly, "expired" once its duration
+	// ran out and it was rolled back. "pending" means a run stopped
 	// between creating the journal and committing the change (nothing was
 	// changed); "restored" means a rollback committed but the journal was
 	// not dropped yet. Both are finished by rollback; plan and apply stop on
@@ -69,6 +70,11 @@ type Anomaly struct {
 	// journal catalog of a shared database can tell projects apart.
 	Lineage string `json:"lineage,omitempty"`
 }
+
+// StatusExpired marks an anomaly whose duration ran out and that was
+// rolled back by plan/apply: its journal is gone, and the entry only keeps
+// plan from applying the same block again.
+const StatusExpired = "expired"
 
 // Clone returns a copy of a.
 func (a *Anomaly) Clone() *Anomaly {

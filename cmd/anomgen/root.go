@@ -92,7 +92,7 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&a.logFile, "log-file", "", "write logs to `FILE` instead of standard error")
-	root.AddCommand(a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.versionCmd())
+	root.AddCommand(a.anomaliesCmd(), a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.versionCmd())
 	return root
 }
 

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/executor"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) anomaliesCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "anomalies", Short: "Browse the anomaly catalog: list, describe, suggest"}
+	var category string
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List every kind with its category and summary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return planner.WriteKinds(a.out, category, asJSON)
+		},
+	}
+	list.Flags().StringVar(&category, "category", "", "only kinds of this category: pipeline, quality or business")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	describe := &cobra.Command{
+		Use:   "describe KIND",
+		Short: "What a kind does, what a monitor sees, its arguments and defaults, and an example",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			k := planner.LookupKind(args[0])
+			if k == nil {
+				var names []string
+				for _, k := range planner.Kinds() {
+					names = append(names, k.Name)
+				}
+				msg := fmt.Sprintf("no kind %q", args[0])
+				if s := config.Nearest(args[0], names); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
+				return fmt.Errorf("%s (`anomgen anomalies list` shows them all)", msg)
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(k.Info())
+			}
+			planner.WriteDescription(a.out, k)
+			return nil
+		},
+	}
+	describe.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	suggest := &cobra.Command{
+		Use:   "suggest TARGET[.COLUMN]",
+		Short: "The kinds that suit a target's columns, from its live profile",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, column, _ := strings.Cut(strings.TrimPrefix(args[0], "target."), ".")
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			t := cfg.Target(name)
+			if t == nil {
+				var names []string
+				for _, t := range cfg.Targets {
+					names = append(names, t.Name)
+				}
+				return fmt.Errorf("no target %q in the scenario files (targets: %s)", name, strings.Join(names, ", "))
+			}
+			eng := executor.New(cfg)
+			eng.Events = a.event
+			defer eng.Close()
+			if err := eng.Open(cmd.Context(), []string{t.Source.Addr()}); err != nil {
+				return connectError(err)
+			}
+			p, err := eng.Conn(t.Source.Addr()).Inspector.Profile(cmd.Context(), t.Table, t.TimeColumn)
+			if err != nil {
+				return err
+			}
+			sugg, err := planner.Suggest(p, t.Source.Type, t.Key, t.TimeColumn != "", column)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(sugg)
+			}
+			fmt.Fprintf(a.out, "target %s (%s, %s rows)\n", t.Name, p.Table, planner.Thousands(p.Rows))
+			for _, s := range sugg {
+				what := "whole rows"
+				if s.Column != "" {
+					what = fmt.Sprintf("%s (%s)", s.Column, s.Type)
+				}
+				kinds := strings.Join(s.Kinds, ", ")
+				if kinds == "" {
+					kinds = "none (a key or generated column)"
+				}
+				fmt.Fprintf(a.out, "  %-28s %s\n", what, kinds)
+			}
+			fmt.Fprintln(a.out, "\n`anomgen anomalies describe KIND` shows a kind's arguments and an example.")
+			return nil
+		},
+	}
+	suggest.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(list, describe, suggest)
+	return cmd
+}
