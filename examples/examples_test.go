@@ -39,3 +39,19 @@ func TestEveryExampleValidates(t *testing.T) {
 		t.Fatalf("found %d example folders, want at least quickstart and postgres", n)
 	}
 }
+
+func TestPipelineExampleUsesEveryPipelineKind(t *testing.T) {
+	cfg, diags := config.Load("pipeline", config.Options{Getenv: os.Getenv})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	used := map[string]bool{}
+	for _, a := range cfg.Anomalies {
+		used[a.Kind] = true
+	}
+	for _, k := range planner.Kinds() {
+		if k.Category == planner.Pipeline && !used[k.Name] {
+			t.Errorf("examples/pipeline does not use %s", k.Name)
+		}
+	}
+}
