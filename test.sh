@@ -89,3 +89,6 @@ fi
 
 step "go test ${race[*]} -count=1 -timeout 25m ./... $*"
 go test "${race[@]}" -count=1 -timeout 25m ./... "$@"
+
+step "go test -fuzz FuzzLoad (bounded: 20s)"
+go test -run '^$' -fuzz FuzzLoad -fuzztime 20s ./config/

@@ -127,6 +127,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 
 var targetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "source", Required: true}, {Name: "table", Required: true}, {Name: "time_column"}, {Name: "key"}, {Name: "load_time_column"},
+	{Name: "triggers"},
 }}
 
 func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
@@ -152,6 +153,19 @@ func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.str("time_column", &t.TimeColumn, &diags)
 	a.str("load_time_column", &t.LoadTimeColumn, &diags)
 	a.strList("key", &t.Key, &diags)
+	a.str("triggers", &t.Triggers, &diags)
+	if r, ok := t.Ranges["triggers"]; ok {
+		switch {
+		case t.Triggers != "refuse" && t.Triggers != "ignore" && t.Triggers != "disable":
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid triggers mode",
+				Detail:  fmt.Sprintf("triggers = %q: use \"refuse\" (the default: plan refuses anomalies that would fire the table's triggers), \"ignore\" (apply anyway; rollback may not undo what the triggers did) or \"disable\" (PostgreSQL: switch them off inside anomgen's transactions).", t.Triggers),
+				Subject: r.Ptr()})
+		case t.Triggers == "disable" && t.Source != nil && t.Source.Type != "postgres":
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "triggers = \"disable\" works on PostgreSQL only",
+				Detail:  fmt.Sprintf("Only PostgreSQL can switch a table's triggers off inside a transaction (ALTER TABLE ... DISABLE TRIGGER is transactional there); %s cannot. Use triggers = \"ignore\" on target %q, or switch the triggers off yourself while the anomaly is applied.", t.Source.Type, t.Name),
+				Subject: r.Ptr()})
+		}
+	}
 	c.Targets = append(c.Targets, t)
 	return diags
 }

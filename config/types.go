@@ -108,7 +108,12 @@ type Target struct {
 	// pushes it forward instead of hiding rows.
 	LoadTimeColumn string
 	// Key identifies rows; empty means the primary key.
-	Key       []string
+	Key []string
+	// Triggers says what to do when anomalies on the table would fire its
+	// user triggers: "" or "refuse" (plan refuses them), "ignore" (go
+	// ahead; rollback may not undo what the triggers did) or "disable"
+	// (PostgreSQL: switch them off inside each transaction).
+	Triggers  string
 	DeclRange hcl.Range
 	// Ranges holds the range of each attribute, for diagnostics.
 	Ranges map[string]hcl.Range

@@ -128,3 +128,21 @@ func readHolder(path string) *LockInfo {
 	}
 	return &info
 }
+
+// ForceUnlock breaks the lock at path held under lock id: it removes the
+// lock file, so the next run locks a fresh one. It refuses when the file
+// names another id. Use it only when the holder is gone or hung for good:
+// a live holder keeps running without the lock.
+func ForceUnlock(path, id string) (*LockInfo, error) {
+	holder := readHolder(path)
+	if holder == nil {
+		return nil, fmt.Errorf("%s names no holder: there is no lock to release", path)
+	}
+	if holder.ID != id {
+		return holder, fmt.Errorf("the lock is held under id %s, not %s (%s); check the id and try again", holder.ID, id, holder)
+	}
+	if err := os.Remove(path); err != nil {
+		return holder, err
+	}
+	return holder, nil
+}

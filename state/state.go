@@ -112,7 +112,15 @@ type Journal struct {
 	NewName string `json:"new_name,omitempty"`
 	// Def is the definition of a dropped or retyped column, as it was.
 	Def *ColumnDef `json:"def,omitempty"`
+	// Triggers is TriggersDisable when the table's user triggers were
+	// switched off around the change (target triggers = "disable"), so
+	// rollback switches them off around the restore too.
+	Triggers string `json:"triggers,omitempty"`
 }
+
+// TriggersDisable is Journal.Triggers for a change made with the table's
+// triggers switched off.
+const TriggersDisable = "disable"
 
 // ColumnDef is a column's definition before a schema change.
 type ColumnDef struct {

@@ -90,3 +90,27 @@ func TestLockNamesHolderAndWaits(t *testing.T) {
 	}
 	l2.Release()
 }
+
+func TestForceUnlock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json.lock")
+	info := NewLockInfo("apply")
+	l, err := Acquire(context.Background(), path, 0, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if _, err := ForceUnlock(path, "wrong-id"); err == nil || !strings.Contains(err.Error(), info.ID) {
+		t.Fatalf("a wrong id must be refused, naming the right one: %v", err)
+	}
+	if _, err := ForceUnlock(path, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Acquire(context.Background(), path, 0, NewLockInfo("apply"))
+	if err != nil {
+		t.Fatalf("after force-unlock a new run must get the lock: %v", err)
+	}
+	l2.Release()
+	if _, err := ForceUnlock(path, info.ID); err == nil {
+		t.Fatal("force-unlock of a released lock must say there is none")
+	}
+}

@@ -147,7 +147,11 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 		return err
 	}
 	fmt.Fprintln(a.out)
+	audit := a.watch(s, op)
 	res, err := s.eng.Apply(ctx, p, s.st, save)
+	if aerr := audit.flush(); aerr != nil {
+		fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), aerr)
+	}
 	fmt.Fprintln(a.out)
 	summary := fmt.Sprintf("%d applied, %d rolled back", res.Applied, res.RolledBack)
 	var failures *executor.Failures

@@ -36,6 +36,7 @@ type app struct {
 	logLevel  string
 	logFormat string
 	logFile   string
+	auditLog  string
 
 	log *slog.Logger
 	// isTerminal reports whether the user can answer a prompt.
@@ -92,7 +93,8 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&a.logFile, "log-file", "", "write logs to `FILE` instead of standard error")
-	root.AddCommand(a.anomaliesCmd(), a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.versionCmd())
+	pf.StringVar(&a.auditLog, "audit-log", "", "append the audit trail of apply and rollback to `FILE` (default .anomgen/audit.log)")
+	root.AddCommand(a.anomaliesCmd(), a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.forceUnlockCmd(), a.versionCmd())
 	return root
 }
 
