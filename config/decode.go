@@ -14,13 +14,16 @@ import (
 )
 
 func (c *Config) evalContext(getenv func(string) string) *hcl.EvalContext {
+	if c.secrets == nil {
+		c.secrets = newSecretTable()
+	}
 	vars := map[string]cty.Value{}
 	for n, v := range c.Variables {
-		vars[n] = v.Value
+		vars[n] = c.secrets.variable(v) // sensitive ones marked
 	}
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
-		Functions: map[string]function.Function{"env": envFunc(getenv)},
+		Functions: map[string]function.Function{"env": envFunc(getenv), "secret": c.secrets.function()},
 	}
 }
 
@@ -76,11 +79,11 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 		return hcl.Diagnostics{duplicate("source", s.Addr(), b.DefRange, prev.DeclRange)}
 	}
 	content, diags := b.Body.Content(sourceSchema)
-	a := attrs{ctx: ctx, m: content.Attributes}
+	a := attrs{ctx: ctx, m: content.Attributes, secrets: c.secrets}
 	a.str("host", &s.Host, &diags)
 	a.int("port", &s.Port, &diags)
 	a.str("database", &s.Database, &diags)
-	a.str("username", &s.Username, &diags)
+	a.strOrSecret("username", &s.Username, &s.UsernameSecret, &diags)
 	a.secret("password", &s.Password, &diags)
 	a.str("tls", &s.TLS, &diags)
 	a.secret("dsn", &s.DSN, &diags)
@@ -91,7 +94,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.str("cert_file", &s.CertFile, &diags)
 	a.str("key_file", &s.KeyFile, &diags)
 	a.duration("connect_timeout", &s.ConnectTimeout, &diags)
-	a.strMap("options", &s.Options, &diags)
+	a.options("options", &s.Options, &s.SecretOptions, &diags)
 	if (s.CertFile == "") != (s.KeyFile == "") {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incomplete client certificate",
 			Detail: "cert_file and key_file go together: give both for a client certificate, or neither.", Subject: b.DefRange.Ptr()})
@@ -127,7 +130,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 
 var targetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "source", Required: true}, {Name: "table", Required: true}, {Name: "time_column"}, {Name: "key"}, {Name: "load_time_column"},
-	{Name: "triggers"},
+	{Name: "triggers"}, {Name: "protect"},
 }}
 
 func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostics {
@@ -152,6 +155,7 @@ func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.str("table", &t.Table, &diags)
 	a.str("time_column", &t.TimeColumn, &diags)
 	a.str("load_time_column", &t.LoadTimeColumn, &diags)
+	a.bool("protect", &t.Protect, &diags)
 	a.strList("key", &t.Key, &diags)
 	a.str("triggers", &t.Triggers, &diags)
 	if r, ok := t.Ranges["triggers"]; ok {
@@ -174,7 +178,7 @@ func (c *Config) decodeTarget(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 var anomalySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "target", Required: true}, {Name: "column"}, {Name: "volume"}, {Name: "amplitude"},
-		{Name: "seed"}, {Name: "duration"},
+		{Name: "seed"}, {Name: "duration"}, {Name: "max_rows"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "window"}},
 }
@@ -215,6 +219,15 @@ func (c *Config) decodeAnomaly(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnosti
 		_ = at
 	}
 	a.duration("duration", &an.Duration, &diags)
+	if _, ok := content.Attributes["max_rows"]; ok {
+		var n int
+		a.int("max_rows", &n, &diags)
+		if n <= 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid max_rows",
+				Detail: "max_rows is the most rows this anomaly may change: a positive whole number.", Subject: an.Range("max_rows")})
+		}
+		an.MaxRows = int64(n)
+	}
 	if an.Volume != nil && (*an.Volume <= 0 || *an.Volume > 1) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid volume",
 			Detail:  fmt.Sprintf("volume is the share of rows to change, between 0 (exclusive) and 1; got %g. For 30 %% write volume = 0.3.", *an.Volume),
@@ -246,6 +259,10 @@ func (c *Config) decodeAnomaly(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnosti
 			}
 			v, d := at.Expr.Value(ctx)
 			diags = append(diags, d...)
+			if !d.HasErrors() && v.ContainsMarked() {
+				diags = append(diags, notSecretAttribute(n, v, at.Expr.Range()))
+				continue
+			}
 			an.Params[n] = Param{Value: v, Range: at.Expr.Range()}
 			an.Ranges[n] = at.NameRange
 		}
@@ -358,6 +375,8 @@ func (c *Config) targetAddrs() []string {
 type attrs struct {
 	ctx *hcl.EvalContext
 	m   hcl.Attributes
+	// secrets, in source blocks, turns secret() placeholders into Secrets.
+	secrets *secretTable
 }
 
 func (a attrs) value(name string, ty cty.Type, diags *hcl.Diagnostics) (cty.Value, bool) {
@@ -370,7 +389,10 @@ func (a attrs) value(name string, ty cty.Type, diags *hcl.Diagnostics) (cty.Valu
 	if d.HasErrors() {
 		return cty.NilVal, false
 	}
-	v, _ = v.Unmark()
+	if v.ContainsMarked() {
+		*diags = append(*diags, notSecretAttribute(name, v, at.Expr.Range()))
+		return cty.NilVal, false
+	}
 	cv, err := convert.Convert(v, ty)
 	if err != nil || cv.IsNull() || !cv.IsKnown() {
 		msg := "a value"
@@ -387,12 +409,6 @@ func (a attrs) value(name string, ty cty.Type, diags *hcl.Diagnostics) (cty.Valu
 func (a attrs) str(name string, dst *string, diags *hcl.Diagnostics) {
 	if v, ok := a.value(name, cty.String, diags); ok {
 		*dst = v.AsString()
-	}
-}
-
-func (a attrs) secret(name string, dst *Secret, diags *hcl.Diagnostics) {
-	if v, ok := a.value(name, cty.String, diags); ok {
-		*dst = NewSecret(v.AsString())
 	}
 }
 

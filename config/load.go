@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Options are the inputs of Load besides the files.
@@ -32,6 +33,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "target", LabelNames: []string{"name"}},
 		{Type: "anomaly", LabelNames: []string{"kind", "name"}},
+		{Type: "anomgen"},
 	},
 }
 
@@ -105,6 +107,15 @@ func LoadFiles(dir string, srcs map[string][]byte, opt Options) (*Config, hcl.Di
 	}
 	ctx := cfg.evalContext(opt.Getenv)
 
+	var anomgenBlock *hcl.Range
+	for _, c := range contents {
+		for _, b := range c.Blocks.OfType("anomgen") {
+			diags = append(diags, cfg.decodeAnomgen(ctx, b, anomgenBlock)...)
+			if anomgenBlock == nil {
+				anomgenBlock = b.DefRange.Ptr()
+			}
+		}
+	}
 	for _, c := range contents {
 		for _, b := range c.Blocks.OfType("source") {
 			diags = append(diags, cfg.decodeSource(ctx, b)...)
@@ -143,7 +154,7 @@ func (c *Config) decodeVariable(b *hcl.Block) hcl.Diagnostics {
 	for an, a := range attrs {
 		switch an {
 		case "default":
-			val, d := a.Expr.Value(nil)
+			val, d := a.Expr.Value(&hcl.EvalContext{Functions: map[string]function.Function{"secret": refusedSecretFunction("a variable's default")}})
 			diags = append(diags, d...)
 			v.Default = val
 		case "description":

@@ -6,7 +6,6 @@
 package config
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,6 +24,13 @@ type Config struct {
 	Sources   []*Source
 	Targets   []*Target
 	Anomalies []*Anomaly
+	// AWSSecrets is the anomgen { secrets "aws" { ... } } block (nil when
+	// absent: the standard AWS configuration applies).
+	AWSSecrets *AWSSecrets
+
+	// secrets holds what secret() and sensitive variables stand for while
+	// the files are decoded.
+	secrets *secretTable
 }
 
 // Variable is a variable block and its resolved value.
@@ -37,29 +43,6 @@ type Variable struct {
 	DeclRange   hcl.Range
 }
 
-// Secret is a string that must never be shown. Every way of formatting it
-// prints a placeholder; Reveal returns the value.
-type Secret struct{ v string }
-
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: s} }
-
-// Reveal returns the secret value. Call it only where the value is handed to
-// a driver.
-func (s Secret) Reveal() string { return s.v }
-
-// IsSet reports whether the secret holds a non-empty value.
-func (s Secret) IsSet() bool { return s.v != "" }
-
-func (s Secret) String() string   { return "(sensitive)" }
-func (s Secret) GoString() string { return "(sensitive)" }
-
-// Format makes every fmt verb print the placeholder.
-func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("(sensitive)")) }
-
-// MarshalText keeps secrets out of JSON and other encodings.
-func (s Secret) MarshalText() ([]byte, error) { return []byte("(sensitive)"), nil }
-
 // Source is a source block: one database connection.
 type Source struct {
 	// Type is the provider: postgres, mysql, sqlserver, oracle or sqlite.
@@ -70,8 +53,11 @@ type Source struct {
 	Port int
 	// Database is the database name (the service name for Oracle).
 	Database string
-	Username string
-	Password Secret
+	// Username is the user name; UsernameSecret replaces it when it comes
+	// from secret() or a sensitive variable.
+	Username       string
+	UsernameSecret Secret
+	Password       Secret
 	// TLS is disable, require, verify-ca or verify-full (postgres).
 	TLS string
 	// CAFile, CertFile and KeyFile are PEM files for TLS, relative to the
@@ -79,8 +65,11 @@ type Source struct {
 	CAFile, CertFile, KeyFile string
 	// ConnectTimeout bounds each connection attempt (0: provider default).
 	ConnectTimeout time.Duration
-	// Options are passed to the driver as connection parameters.
-	Options map[string]string
+	// Options are passed to the driver as connection parameters;
+	// SecretOptions are those whose values come from secret() or a
+	// sensitive variable.
+	Options       map[string]string
+	SecretOptions map[string]Secret
 	// DSN, when set, replaces the individual settings.
 	DSN Secret
 	// Path is the database file of an embedded sqlite source, relative to
@@ -107,6 +96,8 @@ type Target struct {
 	// LoadTimeColumn, when set, is when each row was loaded; late_arrival
 	// pushes it forward instead of hiding rows.
 	LoadTimeColumn string
+	// Protect makes apply refuse every anomaly on this target.
+	Protect bool
 	// Key identifies rows; empty means the primary key.
 	Key []string
 	// Triggers says what to do when anomalies on the table would fire its
@@ -140,6 +131,9 @@ type Anomaly struct {
 	// Duration, when set, is how long the anomaly stays before plan proposes
 	// to expire (revert) it.
 	Duration time.Duration
+	// MaxRows, when set, replaces the default limit on the rows this
+	// anomaly may change.
+	MaxRows int64
 	// Params holds kind-specific attributes not decoded above.
 	Params map[string]Param
 	// DeclRange is the block header; Ranges has each attribute's range.

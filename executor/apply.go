@@ -72,6 +72,8 @@ func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
 				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s in %s is pending: a run stopped after creating it and before its change committed, so the table was not changed. Run `anomgen rollback %s` to remove the empty journal", id, addr, a.Address)})
 			case a.Status == sqlgen.StatusRestored:
 				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s in %s was restored, but a run stopped before dropping it. Run `anomgen rollback %s` to finish", id, addr, a.Address)})
+			case a.Status == sqlgen.StatusChanging:
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s in %s is complete, but a run stopped while it changed the table's definition (or restored it), so the table may be partly changed. Run `anomgen rollback %s` to restore it from the journal", id, addr, a.Address)})
 			default:
 				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("found journal %s in %s that the state did not record (a run stopped after committing); treating the anomaly as applied", id, addr)})
 			}
@@ -124,6 +126,11 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 			continue
 		}
 		c := e.conns[ch.Source]
+		if ch.Mutation.Op.Schema() {
+			if err := e.checkSchema(ctx, c, ch); err != nil { // schema.go
+				return err
+			}
+		}
 		stmt := sqlgen.Count(c.Dialect, ch.Mutation)
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: stmt.SQL})
 		queryRow := c.DB.QueryRowContext
@@ -151,6 +158,9 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 // restored, for counting; the caller must roll it back. It returns nil when
 // the restore cannot be run (the count then sees the table as it is).
 func (e *Engine) restored(ctx context.Context, c *providers.Conn, prior *state.Anomaly) *providers.Tx {
+	if planner.Op(prior.Journal.Op).Schema() {
+		return nil // its rollback is DDL; a schema change's count needs no restore
+	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return nil
@@ -272,12 +282,18 @@ func (f *Failures) Error() string {
 func (f *Failures) Unwrap() []error { return f.Errs }
 
 func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, st *state.State, save Save) (int64, error) {
+	if ch.Mutation.Op.Schema() {
+		return e.applySchema(ctx, ch, st, save) // schema.go
+	}
 	c := e.conns[ch.Source]
 	src := e.cfg.Source(ch.Source)
 	d := c.Dialect
 	id := state.NewID()
 	stmts, err := sqlgen.Apply(d, src.JournalSchema, id, ch.Mutation)
 	if err != nil {
+		return 0, err
+	}
+	if stmts, err = withTriggersOff(d, stmts, ch.Mutation.DisableTriggers); err != nil {
 		return 0, err
 	}
 	m := ch.Mutation
@@ -346,6 +362,9 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
 		r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
 		if err != nil {
+			if s.Role == sqlgen.RoleTriggers {
+				err = &triggerSwitchError{table: ch.Table, err: err}
+			}
 			return 0, txFail(err, s.SQL)
 		}
 		if s.Role == sqlgen.RoleMutation {
@@ -472,11 +491,21 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		st.Remove(prior.Address)
 		return 0, 0, save(st)
 	}
+	if planner.Op(prior.Journal.Op).Schema() {
+		return e.rollbackSchema(ctx, c, prior, st, save, expire) // schema.go
+	}
+	trigOff, trigOn, err := e.rollbackTriggers(ctx, c, prior.Journal)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", prior.Address, err)
+	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, runErr(err, "BEGIN")
 	}
 	defer tx.Rollback()
+	if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOff); err != nil {
+		return 0, 0, runErr(err, stmt)
+	}
 	var keys []string
 	countConflicts := func() error {
 		if err := tx.QueryRowContext(ctx, r.Conflicts.SQL, r.Conflicts.Args...).Scan(&conflicts); err != nil {
@@ -537,6 +566,9 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 				return 0, 0, err
 			}
 		}
+	}
+	if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOn); err != nil {
+		return 0, 0, runErr(err, stmt)
 	}
 	keep := conflicts > 0 && !e.Force
 	transactional := c.Dialect.TransactionalDDL()
@@ -677,6 +709,10 @@ func describe(err error) *providers.Error {
 func (e *Engine) runError(err error, addr, stmt string, c *providers.Conn, table planner.TableName, journalSchema string) error {
 	if errors.Is(err, context.Canceled) {
 		return &RunError{Address: addr, Class: "interrupted", Err: err}
+	}
+	var ts *triggerSwitchError
+	if errors.As(err, &ts) {
+		return ts.runError(addr)
 	}
 	pe := e.explain(err, stmt, c, table, journalSchema)
 	return &RunError{Address: addr, Class: pe.Class, Detail: pe.Detail, Hint: pe.Hint, Err: pe}

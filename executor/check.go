@@ -61,7 +61,12 @@ func (e *Engine) Check(ctx context.Context, addr string) SourceCheck {
 		add(CheckFailed, addr+" is not declared in the scenario files", "")
 		return sc
 	}
-	s := Settings(src, e.cfg.Dir)
+	s, err := e.settings(ctx, src)
+	if err != nil {
+		sc.Where = "secrets not resolved"
+		add(CheckFailed, "secrets: "+err.Error(), "")
+		return sc
+	}
 	switch {
 	case s.Path != "":
 		sc.Where = s.Path
@@ -93,7 +98,7 @@ func (e *Engine) Check(ctx context.Context, addr string) SourceCheck {
 	}
 	switch {
 	case c.User != "":
-		add(CheckOK, "authenticated as "+c.User, "")
+		add(CheckOK, "authenticated as "+providers.ScrubString(c.User, s), "")
 	case s.Path == "":
 		add(CheckOK, "authenticated", "")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/providers/secrets"
 	"github.com/anomgen/anomgen/state"
 	"github.com/hashicorp/hcl/v2"
 )
@@ -62,11 +63,18 @@ type Engine struct {
 	// Retry is how connecting retries transient failures; the zero value
 	// means DefaultRetry.
 	Retry Retry
+	// Secrets resolves secret() references when a source is opened (New
+	// sets a fresh registry configured by the anomgen block).
+	Secrets secrets.Resolver
+	// Revealed, when set, is told every secret value of a source before it
+	// is handed to the driver, so that the caller can keep them out of
+	// everything it writes.
+	Revealed func(values []string)
 }
 
 // New returns an engine for cfg with no connections yet.
 func New(cfg *config.Config) *Engine {
-	return &Engine{cfg: cfg, conns: map[string]*providers.Conn{}}
+	return &Engine{cfg: cfg, conns: map[string]*providers.Conn{}, Secrets: NewSecrets(cfg)}
 }
 
 func (e *Engine) emit(ev Event) {
@@ -76,12 +84,21 @@ func (e *Engine) emit(ev Event) {
 }
 
 // Settings converts a source block into provider settings. This is the one
-// place a secret is revealed, to be handed to a driver.
+// place a secret is revealed, to be handed to a driver. Values of secret()
+// are there once the source's secrets are resolved (Engine.Open and Check
+// do that first); before, they are empty.
 func Settings(src *config.Source, dir string) providers.Settings {
 	s := providers.Settings{
 		Type: src.Type, Name: src.Name, Host: src.Host, Port: src.Port, Database: src.Database,
 		Username: src.Username, Password: src.Password.Reveal(), TLS: src.TLS, DSN: src.DSN.Reveal(),
 		JournalSchema: src.JournalSchema,
+	}
+	s.Sensitive = append(s.Sensitive, src.Password.Sensitive()...)
+	s.Sensitive = append(s.Sensitive, src.DSN.Sensitive()...)
+	if src.UsernameSecret.IsSet() {
+		s.Username = src.UsernameSecret.Reveal()
+		s.Sensitive = append(s.Sensitive, s.Username)
+		s.Sensitive = append(s.Sensitive, src.UsernameSecret.Sensitive()...)
 	}
 	abs := func(p string) string {
 		if p != "" && !filepath.IsAbs(p) {
@@ -92,6 +109,17 @@ func Settings(src *config.Source, dir string) providers.Settings {
 	s.Path, s.CAFile, s.CertFile, s.KeyFile = abs(src.Path), abs(src.CAFile), abs(src.CertFile), abs(src.KeyFile)
 	s.ConnectTimeout = int(src.ConnectTimeout.Seconds())
 	s.Options = src.Options
+	if len(src.SecretOptions) > 0 {
+		s.Options = make(map[string]string, len(src.Options)+len(src.SecretOptions))
+		for k, v := range src.Options {
+			s.Options[k] = v
+		}
+		for k, sec := range src.SecretOptions {
+			s.Options[k] = sec.Reveal()
+			s.Sensitive = append(s.Sensitive, s.Options[k])
+			s.Sensitive = append(s.Sensitive, sec.Sensitive()...)
+		}
+	}
 	return s
 }
 
@@ -106,7 +134,11 @@ func (e *Engine) Open(ctx context.Context, addrs []string) error {
 		if src == nil {
 			return fmt.Errorf("%s is not declared in the scenario files; it is needed to roll back anomalies applied through it. Restore its source block (it may be the only change), then run again", addr)
 		}
-		c, err := e.connect(ctx, addr, Settings(src, e.cfg.Dir))
+		s, err := e.settings(ctx, src)
+		if err != nil {
+			return err
+		}
+		c, err := e.connect(ctx, addr, s)
 		if err != nil {
 			return err
 		}

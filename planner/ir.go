@@ -74,6 +74,85 @@ type TableProfile struct {
 	Rows int64 `json:"rows"`
 	// TimeFormat describes the target's time column storage (SQLite).
 	TimeFormat TimeFormat `json:"time_format"`
+	// Triggers are the user triggers that fire on the table's rows or
+	// statements (on PostgreSQL also the row-level triggers of its
+	// partitions), enabled or not; never the database's own (foreign-key
+	// and constraint triggers).
+	Triggers []Trigger `json:"triggers,omitempty"`
+	// TriggersUnknown, when set, says why the triggers could not be listed
+	// (the database hides them from this user); Triggers is then empty.
+	TriggersUnknown string `json:"triggers_unknown,omitempty"`
+	// ReferencedBy are the foreign keys of other tables (or of this one)
+	// that point at this table.
+	ReferencedBy []ForeignKey `json:"referenced_by,omitempty"`
+	// Partitioned is true for a partitioned table (PostgreSQL declarative
+	// partitioning, MySQL, SQL Server and Oracle partitioned tables); its
+	// rows are reached through it.
+	Partitioned bool `json:"partitioned,omitempty"`
+	// PartitionKey lists the columns the partitions are chosen by, where
+	// the database says (PostgreSQL); updating one moves rows between
+	// partitions.
+	PartitionKey []string `json:"partition_key,omitempty"`
+}
+
+// Trigger is a user trigger on a table.
+type Trigger struct {
+	Name string `json:"name"`
+	// Table is the table it is defined on: the target, or on PostgreSQL one
+	// of its partitions.
+	Table TableName `json:"table"`
+	// Timing is BEFORE, AFTER or INSTEAD OF (COMPOUND for Oracle's
+	// compound triggers).
+	Timing string `json:"timing"`
+	// Events are the statements that fire it: INSERT, UPDATE, DELETE.
+	Events []string `json:"events"`
+	// Columns, when set, limit UPDATE to updates of these columns (UPDATE
+	// OF a, b).
+	Columns []string `json:"columns,omitempty"`
+	// Row is true for a row-level trigger (FOR EACH ROW), false for one
+	// that fires once per statement.
+	Row bool `json:"row"`
+	// Disabled triggers are switched off in the database and do not fire.
+	Disabled bool `json:"disabled,omitempty"`
+	// Always (PostgreSQL) is a trigger enabled ALWAYS: switching it back on
+	// takes ENABLE ALWAYS TRIGGER.
+	Always bool `json:"always,omitempty"`
+}
+
+// Fires reports whether the trigger fires on event (INSERT, UPDATE or
+// DELETE); for UPDATE, column is the updated column ("" for any).
+func (t Trigger) Fires(event, column string) bool {
+	if t.Disabled {
+		return false
+	}
+	for _, e := range t.Events {
+		if e != event {
+			continue
+		}
+		if event != "UPDATE" || len(t.Columns) == 0 || column == "" {
+			return true
+		}
+		for _, c := range t.Columns {
+			if strings.EqualFold(c, column) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ForeignKey is a foreign key of Table (the child) whose Columns refer to
+// RefColumns of the profiled table.
+type ForeignKey struct {
+	// Name is the constraint's name; SQLite has none ("").
+	Name       string    `json:"name,omitempty"`
+	Table      TableName `json:"table"`
+	Columns    []string  `json:"columns"`
+	RefColumns []string  `json:"ref_columns"`
+	// OnDelete and OnUpdate are the actions, in SQL words: CASCADE, SET
+	// NULL, SET DEFAULT, RESTRICT or NO ACTION.
+	OnDelete string `json:"on_delete"`
+	OnUpdate string `json:"on_update,omitempty"`
 }
 
 // Column returns the named column, or nil. A name no column has exactly
@@ -160,6 +239,10 @@ type Mutation struct {
 	Def *ColumnDef
 	// NewName is the new name of Column (OpRenameColumn).
 	NewName string
+	// DisableTriggers (target triggers = "disable", PostgreSQL) are the
+	// triggers to switch off around the mutation inside its transaction;
+	// its journal then says to do the same on rollback.
+	DisableTriggers []Trigger
 }
 
 // ColumnDef is a column's definition, enough to create it again.
@@ -252,6 +335,9 @@ func (m *Mutation) Journal(id, schema string) state.Journal {
 			}
 		}
 		j.Def = &def
+	}
+	if len(m.DisableTriggers) > 0 {
+		j.Triggers = state.TriggersDisable
 	}
 	if m.Op == OpDelete || m.Op == OpInsert {
 		for _, c := range m.Columns {

@@ -80,6 +80,18 @@ type Change struct {
 	WindowRows int64 `json:"window_rows"`
 	// Effect describes the change in words, e.g. "set to NULL".
 	Effect string `json:"effect,omitempty"`
+	// TableRows is the table's row count from its profile.
+	TableRows int64 `json:"table_rows,omitempty"`
+	// MaxRows is the most rows the change may touch (max_rows, or the
+	// default); apply refuses a change over it.
+	MaxRows int64 `json:"max_rows,omitempty"`
+	// Protected is true when the target says protect = true: apply
+	// refuses the change.
+	Protected bool `json:"protected,omitempty"`
+	// Cautions are the guards' remarks (guards.go): triggers that fire
+	// under triggers = "ignore", triggers anomgen cannot see. Plan text
+	// prints them with the limit warnings.
+	Cautions []string `json:"cautions,omitempty"`
 }
 
 // Setting is one effective setting of a change.
@@ -163,7 +175,13 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			}
 			continue
 		}
-		ch, d := plan(a, in.Profiles[a.Target.Name], in.Now)
+		prof := in.Profiles[a.Target.Name]
+		if prior != nil && prior.Status == "" && prof != nil && Op(prior.Journal.Op).Schema() {
+			// The live table carries the applied schema change; plan
+			// against the table it was applied to (schema_state.go).
+			prof = prof.BeforeSchemaChange(prior.Journal)
+		}
+		ch, d := plan(a, prof, in.Now)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -188,6 +206,15 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			ch.Rows = prior.Rows
 			if prior.Window != nil {
 				ch.Window = prior.Window
+			}
+		}
+		if ch.Action == Create || ch.Action == Replace {
+			// Only what is about to run is checked: an applied anomaly
+			// stays in the plan (as a no-op) whatever the table got since.
+			d := guard(a, in.Profiles[a.Target.Name], ch)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
 			}
 		}
 		p.Changes = append(p.Changes, ch)
@@ -298,7 +325,10 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	}
 	// Window.
 	ch := &Change{Address: a.Addr(), Kind: k.Name, Source: t.Source.Addr(), Target: t.Name, Table: prof.Table,
-		Column: a.Column, Rows: -1, WindowRows: -1}
+		Column: a.Column, Rows: -1, WindowRows: -1, TableRows: prof.Rows, MaxRows: DefaultMaxRows, Protected: t.Protect}
+	if a.MaxRows > 0 {
+		ch.MaxRows = a.MaxRows
+	}
 	b.Now = now.UTC()
 	b.Duration = a.Duration
 	if b.Duration == 0 {

@@ -74,14 +74,24 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 			rows := "(not counted)"
 			if c.Rows >= 0 {
 				rows = fmt.Sprintf("%s of %s in the window: %s", Thousands(c.Rows), Thousands(c.WindowRows), c.Effect)
+				if c.Mutation != nil && c.Mutation.Op.Schema() {
+					rows = schemaRows(c.Rows, c.WindowRows, c.Effect) // schema_state.go
+				}
 			}
 			if c.Action == Replace {
 				rows += fmt.Sprintf(" (after restoring %s rows)", Thousands(c.Prior.Rows))
 			}
 			kv("rows", rows)
+			for _, warn := range c.LimitWarnings() {
+				fmt.Fprintf(w, "      %s %s\n", paint(yellow, "!"), warn)
+			}
 		default:
 			if c.Prior.Status == state.StatusExpired {
 				kv("rows", "none: it expired and was rolled back already; the state forgets it")
+				break
+			}
+			if Op(c.Prior.Journal.Op).Schema() {
+				kv("rows", schemaRestoreRows(c.Prior)) // schema_state.go
 				break
 			}
 			kv("rows", fmt.Sprintf("%s to restore from journal %s", Thousands(c.Prior.Rows), c.Prior.Journal.ID))

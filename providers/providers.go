@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -19,8 +18,10 @@ import (
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
-// Settings are a source's connection settings. Password and DSN are the
-// only secrets; providers must never put them in an error or a log.
+// Settings are a source's connection settings. Password, DSN and the
+// values listed in Sensitive are secrets; providers must never put them in
+// an error or a log. Every fmt verb and slog print Settings with them
+// redacted (see Format).
 type Settings struct {
 	Type, Name     string
 	Host           string
@@ -37,6 +38,10 @@ type Settings struct {
 	CAFile, CertFile, KeyFile string
 	// Options are passed to the driver as connection parameters.
 	Options map[string]string
+	// Sensitive lists further secret values: a username or option values
+	// that came from secret() or a sensitive variable, and the secret()
+	// values inside a password or DSN. Scrub removes them like Password.
+	Sensitive []string
 }
 
 // Conn is an open source.
@@ -159,6 +164,7 @@ func Scrub(err error, s Settings) error {
 	var ce *ConnectError
 	if errors.As(err, &ce) {
 		c := *ce
+		c.Source = scrubString(c.Source, s)
 		c.Detail = scrubString(c.Detail, s)
 		c.Hint = scrubString(c.Hint, s)
 		return &c
@@ -171,12 +177,9 @@ func Scrub(err error, s Settings) error {
 }
 
 func scrubString(msg string, s Settings) string {
-	for _, secret := range []string{s.DSN, s.Password} {
-		if len(secret) < 3 {
-			continue
-		}
-		// Also as a URL would carry it (a dsn, or an error quoting one).
-		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("u", secret).String()[2:]} {
+	for _, secret := range s.SecretValues() {
+		// Also as a URL or base64 would carry it (see SecretForms).
+		for _, form := range SecretForms(secret) {
 			msg = strings.ReplaceAll(msg, form, "(sensitive)")
 		}
 	}

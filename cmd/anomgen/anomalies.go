@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/config"
-	"github.com/anomgen/anomgen/executor"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/spf13/cobra"
 )
@@ -70,8 +69,7 @@ func (a *app) anomaliesCmd() *cobra.Command {
 				}
 				return fmt.Errorf("no target %q in the scenario files (targets: %s)", name, strings.Join(names, ", "))
 			}
-			eng := executor.New(cfg)
-			eng.Events = a.event
+			eng := a.engine(cfg)
 			defer eng.Close()
 			if err := eng.Open(cmd.Context(), []string{t.Source.Addr()}); err != nil {
 				return connectError(err)

@@ -68,12 +68,15 @@ type applyFlags struct {
 	lockTimeout     time.Duration
 	force           bool
 	continueOnError bool
+	maxRows         int64
+	dryRun          bool
 }
 
 func (f *applyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
 	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "skip the confirmation prompt")
 	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to this long for another run's state lock (e.g. 60s)")
+	cmd.Flags().Int64Var(&f.maxRows, "max-rows", planner.DefaultMaxRowsPerApply, "the most rows one apply may change in all")
 	cmd.Flags().BoolVar(&f.force, "force", false, "when rolling back, overwrite rows changed since injection too")
 	cmd.Flags().BoolVar(&f.continueOnError, "continue-on-error", false, "after a failed anomaly, carry on with the others and report every failure at the end")
 }
@@ -142,6 +145,11 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 			return save(s.st) // records what the journal catalogs showed
 		}
 		return nil
+	}
+	if !destroy {
+		if problems := p.CheckLimits(f.maxRows); len(problems) > 0 {
+			return fmt.Errorf("refusing to apply:\n  - %s", strings.Join(problems, "\n  - "))
+		}
 	}
 	if err := a.confirm(s, p, verb, f.autoApprove); err != nil {
 		return err

@@ -39,6 +39,8 @@ type app struct {
 	auditLog  string
 
 	log *slog.Logger
+	// redact keeps revealed secrets out of out, err and the log.
+	redact *redactor
 	// isTerminal reports whether the user can answer a prompt.
 	isTerminal func() bool
 }
@@ -46,12 +48,13 @@ type app struct {
 func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
 	// Prompts read from in, so in (not the process's stdin) decides whether
 	// the user can answer one.
-	a := &app{in: in, out: out, err: errw, isTerminal: func() bool { return isTerminal(in) }}
+	rd := &redactor{}
+	a := &app{in: in, out: rd.writer(out), err: rd.writer(errw), redact: rd, isTerminal: func() bool { return isTerminal(in) }}
 	root := a.rootCmd()
 	root.SetArgs(normalizeArgs(root, args))
 	root.SetIn(in)
-	root.SetOut(out)
-	root.SetErr(errw)
+	root.SetOut(a.out)
+	root.SetErr(a.err)
 	err := root.ExecuteContext(ctx)
 	var ee exitError
 	switch {
@@ -60,7 +63,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 	case errors.As(err, &ee):
 		return ee.code
 	default:
-		fmt.Fprintf(errw, "%s %s\n", a.paint(red, "Error:"), err)
+		fmt.Fprintf(a.err, "%s %s\n", a.paint(red, "Error:"), err)
 		return 1
 	}
 }
@@ -120,7 +123,7 @@ func (a *app) setup() error {
 		if err != nil {
 			return fmt.Errorf("-log-file: %w", err)
 		}
-		w = f
+		w = a.redact.writer(f)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch a.logFormat {
@@ -168,6 +171,9 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 // isTerminal reports whether v is a terminal. A character device is not
 // enough: /dev/null is one too (stdin of cron jobs, CI steps, go test).
 func isTerminal(v any) bool {
+	if u, ok := v.(interface{ Unwrap() io.Writer }); ok {
+		v = u.Unwrap()
+	}
 	f, ok := v.(*os.File)
 	if !ok {
 		return false

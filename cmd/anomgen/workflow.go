@@ -130,6 +130,7 @@ func (a *app) engine(cfg *config.Config) *executor.Engine {
 	eng := executor.New(cfg)
 	eng.Events = a.event
 	eng.Retry = connectRetry
+	eng.Revealed = a.redact.add
 	return eng
 }
 

@@ -201,7 +201,11 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		return nil, err
 	}
 	p := &planner.TableProfile{Table: planner.TableName{Schema: realSchema, Name: realName}, Rows: rows.Int64}
-	r, err := in.db.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, EXTRA, COLUMN_KEY
+	if err := in.guards(ctx, p); err != nil {
+		return nil, err
+	}
+	r, err := in.db.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, EXTRA, COLUMN_KEY,
+			COLUMN_DEFAULT, VERSION() LIKE '%MariaDB%'
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, realSchema, realName)
 	if err != nil {
 		return nil, err
@@ -210,8 +214,13 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 	for r.Next() {
 		var c planner.Column
 		var dataType, nullable, extra, key string
-		if err := r.Scan(&c.Name, &c.Type, &dataType, &nullable, &extra, &key); err != nil {
+		var def sql.NullString
+		var mariadb bool
+		if err := r.Scan(&c.Name, &c.Type, &dataType, &nullable, &extra, &key, &def, &mariadb); err != nil {
 			return nil, err
+		}
+		if def.Valid {
+			c.Default = columnDefault(&def.String, extra, strings.ToLower(dataType), mariadb) // dialect_schema.go
 		}
 		c.Nullable = nullable == "YES"
 		c.Generated = strings.Contains(strings.ToUpper(extra), "GENERATED")

@@ -135,6 +135,9 @@ func (in *inspector) Profile(ctx context.Context, written, timeColumn string) (*
 		return nil, err
 	}
 	p := &planner.TableProfile{Table: planner.TableName{Schema: t.Owner, Name: t.Name}}
+	if err := in.guards(ctx, p); err != nil {
+		return nil, err
+	}
 	// ALL_TAB_COLS with USER_GENERATED = 'YES' is ALL_TAB_COLUMNS plus the
 	// VIRTUAL_COLUMN flag.
 	r, err := in.db.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, DATA_LENGTH, DATA_PRECISION, DATA_SCALE, CHAR_LENGTH,

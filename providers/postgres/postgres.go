@@ -223,9 +223,14 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 		return nil, err
 	}
 	p := &planner.TableProfile{Table: planner.TableName{Schema: schema, Name: name}, Rows: int64(rows)}
+	if err := in.guards(ctx, p, oid); err != nil {
+		return nil, err
+	}
 	r, err := in.db.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typcategory,
-			NOT a.attnotnull, a.attgenerated <> '', a.attidentity <> ''
+			NOT a.attnotnull, a.attgenerated <> '', a.attidentity <> '',
+			CASE WHEN a.attgenerated = '' THEN COALESCE(pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+			LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
 	if err != nil {
 		return nil, err
@@ -234,7 +239,7 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	for r.Next() {
 		var c planner.Column
 		var typname, cat string
-		if err := r.Scan(&c.Name, &c.Type, &typname, &cat, &c.Nullable, &c.Generated, &c.Identity); err != nil {
+		if err := r.Scan(&c.Name, &c.Type, &typname, &cat, &c.Nullable, &c.Generated, &c.Identity, &c.Default); err != nil {
 			return nil, err
 		}
 		c.Class = classOf(typname, cat)

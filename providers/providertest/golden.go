@@ -93,6 +93,9 @@ target "orders" {
 func Golden(t *testing.T, d sqlgen.Dialect) {
 	_, p := goldenCases(t)
 	for _, ch := range p.Changes {
+		if ch.Mutation.Op.Schema() {
+			continue // goldenSchema, below
+		}
 		t.Run(ch.Address, func(t *testing.T) {
 			var b strings.Builder
 			write := func(title string, s sqlgen.Statement) {
@@ -155,6 +158,7 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 			}
 		})
 	}
+	goldenSchema(t, d) // golden_schema.go
 }
 
 func fmtArgs(args []any) string {

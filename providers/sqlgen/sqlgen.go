@@ -165,10 +165,8 @@ func keyJoin(d Dialect, keys []string, a, b string) string {
 func where(d Dialect, m *planner.Mutation, a *args) string {
 	var conds []string
 	s := m.Where
-	if s.TimeColumn != nil {
-		col := "t." + d.Quote(s.TimeColumn.Name)
-		conds = append(conds, fmt.Sprintf("%s >= %s", col, a.add(d.TimeArg(s.From, s.TimeFormat))),
-			fmt.Sprintf("%s < %s", col, a.add(d.TimeArg(s.To, s.TimeFormat))))
+	if w := window(d, s, "t", a); w != "" {
+		conds = append(conds, w)
 	}
 	if s.SkipNull && m.Column != nil {
 		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
@@ -186,6 +184,12 @@ func where(d Dialect, m *planner.Mutation, a *args) string {
 // Count returns one statement yielding two integers: rows in the window
 // and rows the mutation would change.
 func Count(d Dialect, m *planner.Mutation) Statement {
+	if m.Op == planner.OpInsert {
+		return countInsert(d, m)
+	}
+	if m.Op.Schema() {
+		return SchemaCount(d, m) // schema.go
+	}
 	a := &args{d: d}
 	// Arguments are added in the order their placeholders appear in the
 	// text, for dialects whose placeholders are positional (?).
@@ -193,9 +197,8 @@ func Count(d Dialect, m *planner.Mutation) Statement {
 	inner.Where.TimeColumn = nil // the window is the outer WHERE
 	chosen := where(d, &inner, a)
 	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s t", chosen, d.Table(m.Table))
-	if s := m.Where; s.TimeColumn != nil {
-		col := "t." + d.Quote(s.TimeColumn.Name)
-		sql += fmt.Sprintf(" WHERE %s >= %s AND %s < %s", col, a.add(d.TimeArg(s.From, s.TimeFormat)), col, a.add(d.TimeArg(s.To, s.TimeFormat)))
+	if w := window(d, m.Where, "t", a); w != "" {
+		sql += " WHERE " + w
 	}
 	return Statement{SQL: sql, Args: a.vals, Role: RoleJournal}
 }
@@ -226,7 +229,10 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 		case planner.Scale:
 			set = d.Scale(col, *m.Column, a.add(e.Factor))
 		default:
-			return nil, fmt.Errorf("sqlgen: %s cannot render %T", d.Name(), m.Set)
+			var err error
+			if set, err = rowSet(d, m, a); err != nil { // rows.go
+				return nil, err
+			}
 		}
 		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
 		sql := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s, %s, %s FROM %s t WHERE %s",
@@ -241,6 +247,12 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 			"INSERT INTO %s SELECT t.* FROM %s t WHERE %s", j, t, where(d, m, a))})
 		out[len(out)-1].Args = a.vals
 		out = append(out, Statement{Role: RoleMutation, SQL: d.DeleteJoin(t, j, quoteAll(d, keyNames))})
+	case planner.OpInsert:
+		ins, err := applyInsert(d, j, t, m) // rows.go
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ins...)
 	default:
 		return nil, fmt.Errorf("sqlgen: unknown op %q", m.Op)
 	}
@@ -328,6 +340,8 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 		}
 		r.Restore = append(r.Restore, Statement{Role: RoleRestore, SQL: restoreInsert(d, t, cols, true,
 			fmt.Sprintf("SELECT %s FROM %s j WHERE NOT %s", strings.Join(jcols, ", "), jt, present))})
+	case string(planner.OpInsert):
+		conflict, r.Restore = rollbackInsert(d, j, jt, t, on, force) // rows.go
 	}
 	r.Conflicts = Statement{SQL: fmt.Sprintf("SELECT COUNT(*) FROM %s j WHERE %s", jt, conflict)}
 	keys := make([]string, len(j.Key))

@@ -170,7 +170,7 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	if schema != "main" {
 		p.Table.Schema = schema
 	}
-	r, err := in.db.QueryContext(ctx, "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?, ?) ORDER BY cid", name, schema)
+	r, err := in.db.QueryContext(ctx, "SELECT name, type, \"notnull\", pk, hidden, COALESCE(dflt_value, '') FROM pragma_table_xinfo(?, ?) ORDER BY cid", name, schema)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	for r.Next() {
 		var c planner.Column
 		var notnull, pk, hidden int
-		if err := r.Scan(&c.Name, &c.Type, &notnull, &pk, &hidden); err != nil {
+		if err := r.Scan(&c.Name, &c.Type, &notnull, &pk, &hidden, &c.Default); err != nil {
 			r.Close()
 			return nil, err
 		}
@@ -204,6 +204,9 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 				p.PrimaryKey = append(p.PrimaryKey, k.name)
 			}
 		}
+	}
+	if err := in.guards(ctx, p, schema); err != nil {
+		return nil, err
 	}
 	d := Dialect{}
 	if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+d.Table(p.Table)).Scan(&p.Rows); err != nil {

@@ -110,6 +110,9 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		return nil, in.noTable(ctx, schema, name)
 	}
 	p := &planner.TableProfile{Table: planner.TableName{Schema: realSchema, Name: realName}}
+	if err := in.guards(ctx, p, id); err != nil {
+		return nil, err
+	}
 	// The base type of an alias type is the system type with its
 	// system_type_id; CLR types (geography, hierarchyid) have none.
 	r, err := in.db.QueryContext(ctx, `SELECT c.name, COALESCE(TYPE_NAME(c.system_type_id), ty.name), c.max_length, c.precision, c.scale,

@@ -1,0 +1,176 @@
+package providertest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+// goldenRowsScenario has the row-kind variants the catalog examples of
+// Golden do not reach: a load-time column (AddSeconds), periods (several
+// ranges), and copies under text and uuid keys.
+const goldenRowsScenario = `source "postgres" "db" {
+  database = "shop"
+}
+target "events" {
+  source           = source.postgres.db
+  table            = "shop.events"
+  time_column      = "created_at"
+  load_time_column = "loaded_at"
+}
+target "sessions" {
+  source      = source.postgres.db
+  table       = "shop.sessions"
+  time_column = "created_at"
+}
+anomaly "late_arrival" "load_time" {
+  target = target.events
+  volume = 0.3
+  delay  = "3h"
+  seed   = 42
+  window {
+    start    = "2026-11-01T00:00:00Z"
+    duration = "7d"
+  }
+}
+anomaly "missing_partition" "periods" {
+  target  = target.events
+  periods = ["2026-11-20", "2026-11-21T03", "2026-11-23T22"]
+}
+anomaly "volume_spike" "text_key" {
+  target    = target.events
+  amplitude = 2.5
+  seed      = 42
+  window {
+    start    = "2026-11-01T00:00:00Z"
+    duration = "7d"
+  }
+}
+anomaly "duplicate_rows" "uuid_key" {
+  target = target.sessions
+  volume = 0.2
+  seed   = 42
+  window {
+    start    = "2026-11-01T00:00:00Z"
+    duration = "7d"
+  }
+}
+`
+
+// goldenRowsProfiles are the tables of goldenRowsScenario: events keyed by
+// text, with a load-time column and a generated column, and sessions keyed
+// by the dialect's uuid type.
+func goldenRowsProfiles(d sqlgen.Dialect) map[string]*planner.TableProfile {
+	uuid := "uuid"
+	if d.Name() == "sqlserver" {
+		uuid = "uniqueidentifier"
+	}
+	tf := planner.TimeFormat{Layout: "2006-01-02 15:04:05"}
+	return map[string]*planner.TableProfile{
+		"events": {
+			Table: planner.TableName{Schema: "shop", Name: "events"},
+			Columns: []planner.Column{
+				{Name: "id", Type: "varchar(64)", Class: planner.ClassText},
+				{Name: "created_at", Type: "timestamp", Class: planner.ClassTime},
+				{Name: "loaded_at", Type: "timestamp", Class: planner.ClassTime, Nullable: true},
+				{Name: "payload", Type: "text", Class: planner.ClassText, Nullable: true},
+				{Name: "size", Type: "integer", Class: planner.ClassInteger, Nullable: true, Generated: true},
+			},
+			PrimaryKey: []string{"id"}, Rows: 100000, TimeFormat: tf,
+		},
+		"sessions": {
+			Table: planner.TableName{Schema: "shop", Name: "sessions"},
+			Columns: []planner.Column{
+				{Name: "id", Type: uuid, Class: planner.ClassOther},
+				{Name: "created_at", Type: "timestamp", Class: planner.ClassTime},
+				{Name: "user_id", Type: "bigint", Class: planner.ClassInteger},
+			},
+			PrimaryKey: []string{"id"}, Rows: 100000, TimeFormat: tf,
+		},
+	}
+}
+
+// GoldenRows renders the statements of goldenRowsScenario with dialect d
+// and compares them with testdata/rows_<address>.golden, like Golden.
+func GoldenRows(t *testing.T, d sqlgen.Dialect) {
+	cfg, diags := config.LoadFiles("/golden", map[string][]byte{"/golden/main.hcl": []byte(goldenRowsScenario)}, config.Options{Getenv: func(string) string { return "" }})
+	if diags.HasErrors() {
+		t.Fatalf("golden scenario: %s", diags.Error())
+	}
+	p, diags := planner.Make(planner.Input{Config: cfg, State: state.New(), Profiles: goldenRowsProfiles(d),
+		Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
+	if diags.HasErrors() {
+		t.Fatalf("golden plan: %s", diags.Error())
+	}
+	if len(p.Changes) != 4 {
+		t.Fatalf("golden plan has %d changes, want 4", len(p.Changes))
+	}
+	for _, ch := range p.Changes {
+		t.Run(ch.Address, func(t *testing.T) {
+			got := renderGolden(t, d, ch)
+			path := filepath.Join("testdata", "rows_"+strings.ReplaceAll(ch.Address, ".", "_")+".golden")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", ch.Address, path, diffLines(string(want), got))
+			}
+		})
+	}
+}
+
+// renderGolden writes a change's count, apply and rollback statements as
+// Golden does.
+func renderGolden(t *testing.T, d sqlgen.Dialect, ch *planner.Change) string {
+	t.Helper()
+	var b strings.Builder
+	write := func(title string, s sqlgen.Statement) {
+		fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
+		if len(s.Args) > 0 {
+			fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
+		}
+		b.WriteString("\n")
+	}
+	write("count", sqlgen.Count(d, ch.Mutation))
+	stmts, err := sqlgen.Apply(d, "anomgen", "0123456789abcdef", ch.Mutation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stmts {
+		if s.Role == sqlgen.RoleSchema {
+			continue // the same for every change: see the catalog goldens
+		}
+		write("apply: "+string(s.Role), s)
+	}
+	j := ch.Mutation.Journal("0123456789abcdef", "anomgen")
+	for _, force := range []bool{false, true} {
+		r := sqlgen.RenderRollback(d, j, force)
+		name := "rollback"
+		if force {
+			name = "rollback -force"
+		}
+		write(name+": conflicts", r.Conflicts)
+		for _, s := range r.Restore {
+			write(name+": restore", s)
+		}
+	}
+	return b.String()
+}

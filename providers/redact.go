@@ -1,0 +1,95 @@
+package providers
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// minSecretLen is the length under which a secret is not scrubbed from
+// text: replacing every "a" would mangle messages and reveal as much.
+const minSecretLen = 3
+
+// SecretValues lists the secrets of s (Password, DSN and Sensitive), longest
+// first so that a secret inside another is replaced after it.
+func (s Settings) SecretValues() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range append([]string{s.DSN, s.Password}, s.Sensitive...) {
+		if len(v) >= minSecretLen && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// SecretForms returns secret as written plainly and in the encodings an
+// error, a URL or a log could carry it in: URL query, path and user-info
+// escaping, and base64 (standard and URL alphabets, padded and not).
+func SecretForms(secret string) []string {
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("u", secret).String()[2:]}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		forms = append(forms, enc.EncodeToString([]byte(secret)))
+	}
+	out := forms[:0]
+	seen := map[string]bool{}
+	for _, f := range forms {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// ScrubString replaces every secret of s in msg, in every form SecretForms
+// lists, with (sensitive).
+func ScrubString(msg string, s Settings) string { return scrubString(msg, s) }
+
+// Format prints Settings with its secrets redacted, for every verb: a
+// panic, a %v in a log line or a test failure never shows them.
+func (s Settings) Format(f fmt.State, verb rune) {
+	_, _ = f.Write([]byte(s.redacted()))
+}
+
+// String is Format's text.
+func (s Settings) String() string { return s.redacted() }
+
+// GoString is Format's text.
+func (s Settings) GoString() string { return s.redacted() }
+
+// LogValue makes slog print the redacted form.
+func (s Settings) LogValue() slog.Value { return slog.StringValue(s.redacted()) }
+
+func (s Settings) redacted() string {
+	hide := func(v string) string {
+		if v == "" {
+			return `""`
+		}
+		return "(sensitive)"
+	}
+	sensitive := map[string]bool{}
+	for _, v := range s.Sensitive {
+		sensitive[v] = true
+	}
+	plain := func(v string) string {
+		if sensitive[v] {
+			return "(sensitive)"
+		}
+		return fmt.Sprintf("%q", v)
+	}
+	var opts []string
+	for k, v := range s.Options {
+		opts = append(opts, fmt.Sprintf("%q: %s", k, plain(v)))
+	}
+	sort.Strings(opts)
+	return fmt.Sprintf("providers.Settings{Type: %q, Name: %q, Host: %q, Port: %d, Database: %q, Username: %s, Password: %s, TLS: %q, DSN: %s, Path: %q, JournalSchema: %q, ConnectTimeout: %d, CAFile: %q, CertFile: %q, KeyFile: %q, Options: {%s}}",
+		s.Type, s.Name, s.Host, s.Port, s.Database, plain(s.Username), hide(s.Password), s.TLS, hide(s.DSN), s.Path, s.JournalSchema,
+		s.ConnectTimeout, s.CAFile, s.CertFile, s.KeyFile, strings.Join(opts, ", "))
+}
