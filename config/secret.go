@@ -281,11 +281,13 @@ func (t *secretTable) variable(v *Variable) cty.Value {
 func (t *secretTable) function() function.Function {
 	return function.New(&function.Spec{
 		Description: "A reference to a secret, read only when a connection opens.",
+		// Marked arguments reach Impl, so that a sensitive value is refused
+		// before a message could quote it.
 		Params: []function.Parameter{
-			{Name: "provider", Type: cty.String},
-			{Name: "name", Type: cty.String},
+			{Name: "provider", Type: cty.String, AllowMarked: true},
+			{Name: "name", Type: cty.String, AllowMarked: true},
 		},
-		VarParam: &function.Parameter{Name: "key", Type: cty.String},
+		VarParam: &function.Parameter{Name: "key", Type: cty.String, AllowMarked: true},
 		Type:     function.StaticReturnType(cty.String),
 		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
 			return b.NotNull()
@@ -294,16 +296,22 @@ func (t *secretTable) function() function.Function {
 			if len(args) > 3 {
 				return cty.NilVal, fmt.Errorf("secret takes a provider, a name and at most one key, e.g. secret(\"aws_secretsmanager\", \"staging/shop\", \"password\")")
 			}
+			for i, a := range args {
+				if a.ContainsMarked() {
+					return cty.NilVal, function.NewArgErrorf(i, "secret()'s arguments name a secret and appear in messages, so they cannot come from a sensitive variable or secret(); write them out")
+				}
+			}
 			ref := secrets.Ref{Provider: args[0].AsString(), Name: args[1].AsString()}
 			known := false
 			for _, p := range secrets.Providers {
 				known = known || p == ref.Provider
 			}
 			if !known {
-				msg := fmt.Sprintf("there is no secret provider %q; use \"env\" (an environment variable), \"file\" (a file only its owner may read) or \"aws_secretsmanager\"", ref.Provider)
+				msg := fmt.Sprintf("there is no secret provider %q", ref.Provider)
 				if s := Nearest(ref.Provider, secrets.Providers); s != "" {
-					msg += fmt.Sprintf(". Did you mean %q?", s)
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
+				msg += "; use \"env\" (an environment variable), \"file\" (a file only its owner may read) or \"aws_secretsmanager\""
 				return cty.NilVal, function.NewArgErrorf(0, "%s", msg)
 			}
 			if strings.TrimSpace(ref.Name) == "" {

@@ -230,8 +230,12 @@ func TestSecretFunctionArguments(t *testing.T) {
 			t.Errorf("%s: want an error containing %q, got: %s", call, want, diags.Error())
 		}
 	}
-	_, diags := load(t, src(`secret("aws_secretmanager", "x")`), Options{})
-	if !strings.Contains(diags.Error(), `Did you mean "aws_secretsmanager"?`) {
+	_, diags := load(t, "variable \"n\" {\n  default   = \"hidden-name\"\n  sensitive = true\n}\n"+src(`secret("env", var.n)`), Options{})
+	if !strings.Contains(diags.Error(), "cannot come from a sensitive variable") || strings.Contains(diags.Error(), "hidden-name") {
+		t.Errorf("a sensitive name: %s", diags.Error())
+	}
+	_, diags = load(t, src(`secret("aws_secretmanager", "x")`), Options{})
+	if !strings.Contains(diags.Error(), `(did you mean "aws_secretsmanager"?)`) {
 		t.Errorf("no suggestion: %s", diags.Error())
 	}
 }

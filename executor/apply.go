@@ -259,6 +259,9 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		}
 		res.Applied++
 		msg := fmt.Sprintf("changed %d rows", n)
+		if ch.Mutation.Op.Schema() {
+			msg = schemaDone(ch, n) // schema.go
+		}
 		if ch.Rows >= 0 && n != ch.Rows {
 			msg += fmt.Sprintf(" (the plan counted %d: the table changed in between)", ch.Rows)
 		}

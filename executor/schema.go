@@ -70,7 +70,7 @@ func (e *Engine) checkSchema(ctx context.Context, c *providers.Conn, ch *planner
 	if m.Op == planner.OpChangeType {
 		verb = "retyped"
 	}
-	return fmt.Errorf("%s: column %s of %s cannot be %s safely, because of %s: the database would drop or lose them with the change (or refuse it), and a rollback could not bring them back. Choose another column, or target a copy of the table without them",
+	return fmt.Errorf("%s: column %s of %s cannot be %s safely because of %s: the change would drop or lose what depends on the column (or the database would refuse it), and a rollback could not bring that back. Choose another column, or target a copy of the table without it",
 		ch.Address, m.Column.Name, m.Table, verb, strings.Join(deps, ", "))
 }
 
@@ -445,4 +445,12 @@ func (e *Engine) rollbackSchema(ctx context.Context, c *providers.Conn, prior *s
 		return 0, 0, nil
 	}
 	return prior.Rows, 0, nil
+}
+
+// schemaDone is the done message of an applied schema change.
+func schemaDone(ch *planner.Change, n int64) string {
+	if n == 0 {
+		return ch.Effect + " (a schema change)"
+	}
+	return fmt.Sprintf("%s (a schema change; %d values journaled)", ch.Effect, n)
 }

@@ -7,17 +7,18 @@ import (
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/providers"
 	"github.com/anomgen/anomgen/providers/secrets"
+	"github.com/anomgen/anomgen/providers/secrets/awssm"
 )
 
 // NewSecrets returns a registry of the secret providers configured by the
 // scenario files' anomgen block: one per run, so that each run reads the
 // secrets anew and keeps them in memory only.
 func NewSecrets(cfg *config.Config) *secrets.Registry {
-	opt := secrets.Options{Dir: cfg.Dir}
+	var aws awssm.Settings
 	if a := cfg.AWSSecrets; a != nil {
-		opt.AWS = secrets.AWSSettings{Region: a.Region, Profile: a.Profile, RoleARN: a.RoleARN, Endpoint: a.Endpoint}
+		aws = awssm.Settings{Region: a.Region, Profile: a.Profile, RoleARN: a.RoleARN, Endpoint: a.Endpoint}
 	}
-	return secrets.New(opt)
+	return secrets.New(secrets.Options{Dir: cfg.Dir, Fetchers: map[string]secrets.Fetcher{secrets.AWSSecretsManager: awssm.New(aws)}})
 }
 
 // SecretError is a secret of a source that could not be resolved; its

@@ -156,7 +156,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 		for _, a := range in.State.Anomalies {
 			if a.Status != "" && a.Status != state.StatusExpired && inScope(a.Address) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unfinished journal for " + a.Address,
-					Detail: fmt.Sprintf("Journal %s of %s is %s: a run stopped between its steps (on databases whose DDL commits by itself). The table is consistent, but the journal must be finished before anything else: run `anomgen rollback %s`.", a.Journal.ID, a.Address, a.Status, a.Address)})
+					Detail: fmt.Sprintf("Journal %s of %s is %s: a run stopped between its steps (on databases whose DDL commits by itself). %s, but the journal must be finished before anything else: run `anomgen rollback %s`.", a.Journal.ID, a.Address, a.Status, unfinished(a.Status), a.Address)})
 			}
 		}
 		if diags.HasErrors() {

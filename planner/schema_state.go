@@ -100,7 +100,7 @@ func schemaRows(rows, tableRows int64, effect string) string {
 	if rows == 0 {
 		return fmt.Sprintf("0 (a schema change; the table has %s rows): %s", Thousands(tableRows), effect)
 	}
-	return fmt.Sprintf("0 changed, %s of %s values journaled (a schema change): %s", Thousands(rows), Thousands(tableRows), effect)
+	return fmt.Sprintf("%s of %s (a schema change; every value is journaled): %s", Thousands(rows), Thousands(tableRows), effect)
 }
 
 // schemaRestoreRows is plan's rows line for the rollback of a schema change.
@@ -109,4 +109,14 @@ func schemaRestoreRows(prior *state.Anomaly) string {
 		return fmt.Sprintf("0 (a schema change, undone with journal %s)", prior.Journal.ID)
 	}
 	return fmt.Sprintf("%s values to restore from journal %s after the schema change is undone", Thousands(prior.Rows), prior.Journal.ID)
+}
+
+// unfinished says what an unfinished journal's status means for its
+// table: "changing" is a schema change (or its rollback) stopped between
+// its DDL steps, with every value it can lose in the journal.
+func unfinished(status string) string {
+	if status == "changing" {
+		return "The table may be partly changed (every value it can lose is in the journal, and rollback restores it)"
+	}
+	return "The table is consistent"
 }

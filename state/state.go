@@ -63,8 +63,10 @@ type Anomaly struct {
 	// ran out and it was rolled back. "pending" means a run stopped
 	// between creating the journal and committing the change (nothing was
 	// changed); "restored" means a rollback committed but the journal was
-	// not dropped yet. Both are finished by rollback; plan and apply stop on
-	// them. They arise only where DDL is not transactional (MySQL).
+	// not dropped yet; "changing" means a schema change (or its rollback)
+	// stopped between its steps, with its journal complete. All three are
+	// finished by rollback; plan and apply stop on them. They arise only
+	// where DDL is not transactional (MySQL, Oracle).
 	Status string `json:"status,omitempty"`
 	// Lineage is the lineage of the state that applied the anomaly, so the
 	// journal catalog of a shared database can tell projects apart.

@@ -2,12 +2,16 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -267,4 +271,66 @@ target "payments" {
 	mustFail(t, r, 1)
 	wantAll(t, r, r.stderr, "Error: Secret not allowed here", "on main.hcl line 10, column 12", "table gets a value from a sensitive variable",
 		"on main.hcl line 14, column 12", "table gets a value from secret()", "Secrets may only go in a source's password, dsn, username and options values")
+}
+
+// TestCanaryAWS: the anomgen block points the aws_secretsmanager provider
+// at a local Secrets Manager; a JSON secret's field is the password (and a
+// missing secret is a clear error). The value never shows.
+func TestCanaryAWS(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := t.TempDir()
+	c := newCanaries(t, dir)
+	pw := c.add("password", "Aws+"+randHex()+"/=:@ ?&x")
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var in struct{ SecretId string }
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || in.SecretId != "staging/shop" {
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]string{"__type": "ResourceNotFoundException", "message": "Secrets Manager can't find the specified secret."})
+			return
+		}
+		value, _ := json.Marshal(map[string]string{"username": "anomgen", "password": pw})
+		_ = json.NewEncoder(w).Encode(map[string]any{"ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/shop-AbCdEf", "Name": in.SecretId, "SecretString": string(value)})
+	}))
+	defer srv.Close()
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testAKID", "AWS_SECRET_ACCESS_KEY": "testSECRET", "AWS_SESSION_TOKEN": "",
+		"AWS_PROFILE": "", "AWS_REGION": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "no-aws-config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "no-aws-credentials")} {
+		t.Setenv(k, v)
+	}
+	db := strings.TrimSuffix(strings.TrimPrefix(f.source, "source \"sqlite\" \"shop\" {\n"), "}\n")
+	main := func(name string) string {
+		return fmt.Sprintf(`anomgen {
+  secrets "aws" {
+    region   = "eu-west-1"
+    endpoint = %q
+  }
+}
+source "sqlite" "shop" {
+%s  password = secret("aws_secretsmanager", %q, "password")
+}
+`, srv.URL, db, name) + f.target()
+	}
+	writeFile(t, dir, "main.hcl", main("staging/shop"))
+	writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"email_nulls\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n"+window10h+"}\n")
+
+	mustOK(t, c.run("validate"))
+	if calls.Load() != 0 {
+		t.Errorf("validate read the secret (%d requests)", calls.Load())
+	}
+	for _, args := range [][]string{{"plan"}, {"plan", "-json"}, {"apply", "-auto-approve"}, {"rollback", "-all", "-auto-approve"}} {
+		before := calls.Load()
+		mustOK(t, c.run(args...))
+		if n := calls.Load() - before; n != 1 {
+			t.Errorf("%s: %d requests, want one", args[0], n)
+		}
+	}
+	writeFile(t, dir, "main.hcl", main("staging/gone"))
+	r := c.run("plan")
+	mustFail(t, r, 1)
+	wantAll(t, r, r.stderr, `Error: source.sqlite.shop: password: secret("aws_secretsmanager", "staging/gone", "password"): AWS Secrets Manager in eu-west-1 has no such secret`)
+	c.checkFiles(true)
 }

@@ -36,7 +36,7 @@ func (Dialect) DerivedUUID(seed, key string, _ planner.Column) string {
 
 // DeleteMatching is a multi-table DELETE: a single-table DELETE could not
 // read the table in a subquery (error 1093).
-func (Dialect) DeleteMatching(table, journal, on, cond string) string {
+func (Dialect) DeleteMatching(table, journal string, _ []string, on, cond string) string {
 	return fmt.Sprintf("DELETE t FROM %s AS t JOIN %s AS j ON %s WHERE %s", table, journal, on, cond)
 }
 

@@ -122,10 +122,10 @@ func (d Dialect) ColumnDependents(op planner.Op, t planner.TableName, col string
 				where("")+" OR "+where("REFERENCED_")+")")
 	}
 	parts = append(parts,
-		"SELECT CONCAT('its comment ''', COLUMN_COMMENT, '''') FROM information_schema.COLUMNS WHERE "+where("")+" AND COLUMN_COMMENT <> ''",
-		"SELECT CONCAT('its attribute ', EXTRA) FROM information_schema.COLUMNS WHERE "+where("")+
+		"SELECT CONCAT('a comment ''', COLUMN_COMMENT, '''') FROM information_schema.COLUMNS WHERE "+where("")+" AND COLUMN_COMMENT <> ''",
+		"SELECT CONCAT('the attribute ', EXTRA) FROM information_schema.COLUMNS WHERE "+where("")+
 			" AND (EXTRA LIKE '%on update%' OR EXTRA LIKE '%auto_increment%' OR EXTRA LIKE '%invisible%')",
-		"SELECT CONCAT('its collation ', c.COLLATION_NAME, ' (the table''s is ', tb.TABLE_COLLATION, ')') FROM information_schema.COLUMNS c"+
+		"SELECT CONCAT('the collation ', c.COLLATION_NAME, ' (the table''s is ', tb.TABLE_COLLATION, ')') FROM information_schema.COLUMNS c"+
 			" JOIN information_schema.TABLES tb ON tb.TABLE_SCHEMA = c.TABLE_SCHEMA AND tb.TABLE_NAME = c.TABLE_NAME WHERE "+where("c.")+
 			" AND c.COLLATION_NAME IS NOT NULL AND c.COLLATION_NAME <> tb.TABLE_COLLATION")
 	return sqlgen.Statement{SQL: strings.Join(parts, "\nUNION ALL "), Args: args}, true

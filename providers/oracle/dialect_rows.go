@@ -31,7 +31,7 @@ func (Dialect) DerivedUUID(seed, key string, _ planner.Column) string {
 }
 
 // DeleteMatching uses EXISTS: Oracle has no DELETE with a join.
-func (Dialect) DeleteMatching(table, journal, on, cond string) string {
+func (Dialect) DeleteMatching(table, journal string, _ []string, on, cond string) string {
 	return fmt.Sprintf("DELETE FROM %s t WHERE EXISTS (SELECT 1 FROM %s j WHERE %s AND %s)", table, journal, on, cond)
 }
 

@@ -141,7 +141,7 @@ func (in *inspector) Profile(ctx context.Context, written, timeColumn string) (*
 	// ALL_TAB_COLS with USER_GENERATED = 'YES' is ALL_TAB_COLUMNS plus the
 	// VIRTUAL_COLUMN flag.
 	r, err := in.db.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, DATA_LENGTH, DATA_PRECISION, DATA_SCALE, CHAR_LENGTH,
-			CHAR_USED, NULLABLE, VIRTUAL_COLUMN, IDENTITY_COLUMN
+			CHAR_USED, NULLABLE, VIRTUAL_COLUMN, IDENTITY_COLUMN, DATA_DEFAULT
 		FROM ALL_TAB_COLS WHERE OWNER = :1 AND TABLE_NAME = :2 AND USER_GENERATED = 'YES'
 		ORDER BY COLUMN_ID NULLS LAST, INTERNAL_COLUMN_ID`, t.Owner, t.Name)
 	if err != nil {
@@ -150,11 +150,17 @@ func (in *inspector) Profile(ctx context.Context, written, timeColumn string) (*
 	defer r.Close()
 	for r.Next() {
 		var ct columnType
-		var nullable, virtual, identity sql.NullString
+		var nullable, virtual, identity, def sql.NullString
 		var c planner.Column
 		if err := r.Scan(&c.Name, &ct.DataType, &ct.Length, &ct.Precision, &ct.Scale, &ct.CharLength, &ct.CharUsed,
-			&nullable, &virtual, &identity); err != nil {
+			&nullable, &virtual, &identity, &def); err != nil {
 			return nil, err
+		}
+		// DATA_DEFAULT (a LONG) is the default as written, often with
+		// trailing blanks; DEFAULT NULL reads as none. Virtual columns
+		// keep their expression there, identity columns their sequence.
+		if d := strings.TrimSpace(def.String); d != "" && !strings.EqualFold(d, "NULL") && virtual.String != "YES" && identity.String != "YES" {
+			c.Default = d
 		}
 		c.Type, c.Class = ct.Name(), ct.Class()
 		c.Nullable = nullable.String == "Y"

@@ -29,7 +29,7 @@ func (Dialect) DerivedUUID(seed, key string, _ planner.Column) string {
 	return fmt.Sprintf("CAST(overlay(overlay(md5(CAST(%s AS text) || ':' || CAST(%s AS text)) placing '4' from 13) placing '8' from 17) AS uuid)", seed, key)
 }
 
-func (Dialect) DeleteMatching(table, journal, on, cond string) string {
+func (Dialect) DeleteMatching(table, journal string, _ []string, on, cond string) string {
 	return fmt.Sprintf("DELETE FROM %s AS t USING %s AS j WHERE %s AND %s", table, journal, on, cond)
 }
 

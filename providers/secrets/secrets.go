@@ -1,12 +1,14 @@
 // Package secrets resolves the secret references of scenario files
 // (secret(PROVIDER, NAME[, KEY])) to their values: from the environment, from
-// a file only its owner may read, or from AWS Secrets Manager.
+// a file only its owner may read, or (through a Fetcher such as
+// providers/secrets/awssm) from AWS Secrets Manager.
 //
 // config only records references (Ref) and calls a Resolver through the
 // interface; the executor resolves them, in memory, when it opens a
 // connection. Values are never cached beyond one Registry (one run), and no
 // error of this package contains a value: each names the secret by its
-// reference instead.
+// reference instead. This package imports no SDK, so that config stays
+// light; the AWS provider lives in awssm.
 package secrets
 
 import (
@@ -67,6 +69,12 @@ type Error struct {
 func (e *Error) Error() string { return e.Ref.String() + ": " + e.Reason }
 func (e *Error) Unwrap() error { return e.Err }
 
+// Fetcher reads a raw secret by name (ref.Key is applied by the
+// Registry). Errors must be *Error and hold no value.
+type Fetcher interface {
+	Fetch(ctx context.Context, ref Ref) (string, error)
+}
+
 // Options configure a Registry.
 type Options struct {
 	// Dir is the scenario folder: relative file names are read from it.
@@ -74,8 +82,9 @@ type Options struct {
 	// Getenv reads the environment for the env provider; nil means
 	// os.Getenv.
 	Getenv func(string) string
-	// AWS configures the aws_secretsmanager provider.
-	AWS AWSSettings
+	// Fetchers are the providers besides env and file, by name: the
+	// executor sets aws_secretsmanager to an awssm.Provider.
+	Fetchers map[string]Fetcher
 }
 
 // Registry resolves references through the env, file and
@@ -88,7 +97,6 @@ type Registry struct {
 
 	mu  sync.Mutex
 	raw map[[2]string]string
-	aws *awsProvider
 }
 
 // New returns a registry.
@@ -126,13 +134,14 @@ func (r *Registry) fetch(ctx context.Context, ref Ref) (string, error) {
 		v, err = r.env(ref)
 	case File:
 		v, err = readFile(r.opt.Dir, ref)
-	case AWSSecretsManager:
-		if r.aws == nil {
-			r.aws = &awsProvider{settings: r.opt.AWS}
-		}
-		v, err = r.aws.get(ctx, ref)
 	default:
-		err = &Error{Ref: ref, Reason: fmt.Sprintf("there is no secret provider %q; use %s", ref.Provider, strings.Join(Providers, ", "))}
+		if f := r.opt.Fetchers[ref.Provider]; f != nil {
+			v, err = f.Fetch(ctx, ref)
+		} else if ref.Provider == AWSSecretsManager {
+			err = &Error{Ref: ref, Reason: "the aws_secretsmanager provider is not set up in this program"}
+		} else {
+			err = &Error{Ref: ref, Reason: fmt.Sprintf("there is no secret provider %q; use %s", ref.Provider, strings.Join(Providers, ", "))}
+		}
 	}
 	if err != nil {
 		return "", err

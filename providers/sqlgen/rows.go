@@ -43,9 +43,11 @@ type RowDialect interface {
 	// are grouped 8-4-4-4-12. The placeholder may appear once only.
 	DerivedUUID(seed, key string, c planner.Column) string
 	// DeleteMatching deletes the rows of table (aliased t) that match a
-	// row of journal (aliased j) by on and for which cond holds (cond over
-	// t and j, never empty).
-	DeleteMatching(table, journal, on, cond string) string
+	// row of journal (aliased j) by on, the equality of the key columns
+	// keys (quoted), and for which cond holds (cond over t and j, never
+	// empty). The journal has no index: the statement should find the
+	// journal's rows in table by its key, not scan the journal per row.
+	DeleteMatching(table, journal string, keys []string, on, cond string) string
 	// SyncKey returns a statement that makes the database's own generator
 	// of integer column key of table (rendered as table; name is the same
 	// table unrendered) continue after the column's new maximum, run
@@ -286,7 +288,7 @@ func rollbackInsert(d Dialect, j state.Journal, jt, t, on string, force bool) (s
 	}
 	cond := strings.Join(same, " AND ")
 	if rd, ok := d.(RowDialect); ok {
-		return conflict, []Statement{{Role: RoleRestore, SQL: rd.DeleteMatching(t, jt, on, cond)}}
+		return conflict, []Statement{{Role: RoleRestore, SQL: rd.DeleteMatching(t, jt, quoteAll(d, j.Key), on, cond)}}
 	}
 	// Without the hook: the keys of the identical copies, by a subquery.
 	keys := strings.Join(quoteAll(d, j.Key), ", ")

@@ -54,8 +54,17 @@ func (Dialect) DerivedUUID(seed, key string, _ planner.Column) string {
 	return fmt.Sprintf("anomgen_uuid(%s, %s)", seed, key)
 }
 
-func (Dialect) DeleteMatching(table, journal, on, cond string) string {
-	return fmt.Sprintf("DELETE FROM %s AS t WHERE EXISTS (SELECT 1 FROM %s AS j WHERE %s AND %s)", table, journal, on, cond)
+// DeleteMatching deletes by key from an uncorrelated join of journal and
+// table: SQLite runs it once, finding each journal row in the table by its
+// primary key. (DELETE ... WHERE EXISTS over the journal, which has no
+// index, would scan the journal once per row of the table.)
+func (Dialect) DeleteMatching(table, journal string, keys []string, on, cond string) string {
+	k := strings.Join(keys, ", ")
+	tk := make([]string, len(keys))
+	for i, c := range keys {
+		tk[i] = "t." + c
+	}
+	return fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s AS j JOIN %s AS t ON %s WHERE %s)", table, k, strings.Join(tk, ", "), journal, table, on, cond)
 }
 
 // SyncKey is empty: the next rowid is one past the largest, and an

@@ -44,7 +44,7 @@ func (Dialect) DerivedUUID(seed, key string, _ planner.Column) string {
 	return "CONVERT(uniqueidentifier, " + s + ")"
 }
 
-func (Dialect) DeleteMatching(table, journal, on, cond string) string {
+func (Dialect) DeleteMatching(table, journal string, _ []string, on, cond string) string {
 	return fmt.Sprintf("DELETE t FROM %s AS t JOIN %s AS j ON %s WHERE %s", table, journal, on, cond)
 }
 

@@ -103,7 +103,7 @@ func (d Dialect) ColumnDependents(op planner.Op, t planner.TableName, col string
 		return sqlgen.Statement{}, false
 	}
 	const this = "c.object_id = OBJECT_ID(@p1) AND c.name = @p2"
-	sql := "SELECT N'its collation ' + c.collation_name + N' (the database''s is ' + CONVERT(nvarchar(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation')) + N')' FROM sys.columns c WHERE " + this +
+	sql := "SELECT N'the collation ' + c.collation_name + N' (the database''s is ' + CONVERT(nvarchar(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation')) + N')' FROM sys.columns c WHERE " + this +
 		" AND c.collation_name <> CONVERT(nvarchar(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation'))"
 	if op == planner.OpDropColumn {
 		sql += "\nUNION ALL SELECT DISTINCT N'index ' + i.name FROM sys.index_columns ic JOIN sys.indexes i ON i.object_id = ic.object_id AND i.index_id = ic.index_id" +

@@ -116,8 +116,9 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 	// The base type of an alias type is the system type with its
 	// system_type_id; CLR types (geography, hierarchyid) have none.
 	r, err := in.db.QueryContext(ctx, `SELECT c.name, COALESCE(TYPE_NAME(c.system_type_id), ty.name), c.max_length, c.precision, c.scale,
-			c.is_nullable, c.is_computed, c.is_identity, c.generated_always_type
+			c.is_nullable, c.is_computed, c.is_identity, c.generated_always_type, COALESCE(dc.definition, N'')
 		FROM sys.columns c JOIN sys.types ty ON ty.user_type_id = c.user_type_id
+			LEFT JOIN sys.default_constraints dc ON dc.object_id = c.default_object_id
 		WHERE c.object_id = @p1 ORDER BY c.column_id`, id)
 	if err != nil {
 		return nil, err
@@ -129,7 +130,7 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		var maxLen int16
 		var prec, scale, generatedAlways uint8
 		var computed bool
-		if err := r.Scan(&c.Name, &typ, &maxLen, &prec, &scale, &c.Nullable, &computed, &c.Identity, &generatedAlways); err != nil {
+		if err := r.Scan(&c.Name, &typ, &maxLen, &prec, &scale, &c.Nullable, &computed, &c.Identity, &generatedAlways, &c.Default); err != nil {
 			return nil, err
 		}
 		typ = strings.ToLower(typ)

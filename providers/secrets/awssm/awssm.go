@@ -1,12 +1,17 @@
-package secrets
+// Package awssm is the aws_secretsmanager secret provider: GetSecretValue
+// through the AWS SDK, with the standard credential chain, an optional
+// profile, role (sts:AssumeRole) and endpoint, and bounded retries.
+package awssm
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/anomgen/anomgen/providers/secrets"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -17,11 +22,11 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// AWSSettings configure the aws_secretsmanager provider: the
+// Settings configure the aws_secretsmanager provider: the
 // anomgen { secrets "aws" { ... } } block. Empty fields leave the standard
 // AWS configuration in charge (environment, shared config and credentials
 // files, SSO, web identity, container and instance roles).
-type AWSSettings struct {
+type Settings struct {
 	// Region of Secrets Manager (default: AWS_REGION or the profile's; a
 	// secret named by ARN falls back to the ARN's region).
 	Region string
@@ -40,30 +45,40 @@ type AWSSettings struct {
 	MaxBackoff  time.Duration
 }
 
-// DefaultAWSMaxAttempts and DefaultAWSMaxBackoff bound the SDK's retries.
+// DefaultMaxAttempts and DefaultMaxBackoff bound the SDK's retries.
 const (
-	DefaultAWSMaxAttempts = 3
-	DefaultAWSMaxBackoff  = 2 * time.Second
+	DefaultMaxAttempts = 3
+	DefaultMaxBackoff  = 2 * time.Second
 )
 
-type awsProvider struct {
-	settings AWSSettings
-	client   *secretsmanager.Client
-	region   string
-	initErr  error
+// Provider reads secrets from AWS Secrets Manager; it is a
+// secrets.Fetcher. The AWS configuration is loaded on first use, so a run
+// that needs no AWS secret never touches AWS. Safe for concurrent use.
+type Provider struct {
+	settings Settings
+
+	mu      sync.Mutex
+	client  *secretsmanager.Client
+	region  string
+	initErr error
 }
 
-func (p *awsProvider) init(ctx context.Context) error {
+// New returns a provider with settings s.
+func New(s Settings) *Provider { return &Provider{settings: s} }
+
+func (p *Provider) init(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.client != nil || p.initErr != nil {
 		return p.initErr
 	}
 	s := p.settings
 	attempts, backoff := s.MaxAttempts, s.MaxBackoff
 	if attempts <= 0 {
-		attempts = DefaultAWSMaxAttempts
+		attempts = DefaultMaxAttempts
 	}
 	if backoff <= 0 {
-		backoff = DefaultAWSMaxBackoff
+		backoff = DefaultMaxBackoff
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer {
@@ -98,31 +113,33 @@ func (p *awsProvider) init(ctx context.Context) error {
 	return nil
 }
 
-func (p *awsProvider) get(ctx context.Context, ref Ref) (string, error) {
+// Fetch returns the SecretString of secret ref.Name (its current
+// version). Errors are *secrets.Error: they name the secret, never a value.
+func (p *Provider) Fetch(ctx context.Context, ref secrets.Ref) (string, error) {
 	if err := p.init(ctx); err != nil {
-		return "", &Error{Ref: ref, Reason: err.Error(), Err: err}
+		return "", &secrets.Error{Ref: ref, Reason: err.Error(), Err: err}
 	}
 	region := p.region
 	if region == "" {
 		region = arnRegion(ref.Name)
 	}
 	if region == "" {
-		return "", &Error{Ref: ref, Reason: `no AWS region is configured: set region in the anomgen { secrets "aws" { region = "…" } } block, or AWS_REGION in the environment, or name the secret by its ARN`}
+		return "", &secrets.Error{Ref: ref, Reason: `no AWS region is configured: set region in the anomgen { secrets "aws" { region = "…" } } block, or AWS_REGION in the environment, or name the secret by its ARN`}
 	}
 	out, err := p.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(ref.Name)}, func(o *secretsmanager.Options) {
 		o.Region = region
 	})
 	if err != nil {
-		return "", &Error{Ref: ref, Reason: explainAWS(err, region, p.settings.Endpoint), Err: err}
+		return "", &secrets.Error{Ref: ref, Reason: explainAWS(err, region, p.settings.Endpoint), Err: err}
 	}
 	if out.SecretString == nil {
 		if len(out.SecretBinary) > 0 {
-			return "", &Error{Ref: ref, Reason: "the secret holds binary data (SecretBinary); anomgen reads text secrets (SecretString) only"}
+			return "", &secrets.Error{Ref: ref, Reason: "the secret holds binary data (SecretBinary); anomgen reads text secrets (SecretString) only"}
 		}
-		return "", &Error{Ref: ref, Reason: "the secret has no value (no SecretString)"}
+		return "", &secrets.Error{Ref: ref, Reason: "the secret has no value (no SecretString)"}
 	}
 	if *out.SecretString == "" {
-		return "", &Error{Ref: ref, Reason: "the secret's value is empty"}
+		return "", &secrets.Error{Ref: ref, Reason: "the secret's value is empty"}
 	}
 	return *out.SecretString, nil
 }
