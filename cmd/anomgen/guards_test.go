@@ -304,6 +304,26 @@ func TestGuardTriggers(t *testing.T) {
 				t.Errorf("after rollback the trigger modes are %q, want %q", got, wantModes)
 			}
 
+			// A dropped column's rollback refills it with an UPDATE, with
+			// the triggers off too.
+			const cols = "SELECT id, email, created_at, updated_at FROM accounts ORDER BY id"
+			colsBefore := g.sum(t, cols)
+			drop := g.scenario(t, g.target("accounts", "accounts", "  triggers    = \"disable\"\n"),
+				"anomaly \"schema_drop_column\" \"lost_email\" {\n  target = target.accounts\n  column = \"email\"\n}\n")
+			p = mustOK(t, cli(t, drop, "plan"))
+			wantAll(t, p, p.stdout, "triggers  = disable audit_always, set_updated_at")
+			mustOK(t, cli(t, drop, "apply", "-auto-approve"))
+			mustOK(t, cli(t, drop, "rollback", "-all", "-auto-approve"))
+			if got := g.sum(t, cols); got != colsBefore {
+				t.Errorf("checksum %s after the drop's rollback, was %s", got, colsBefore)
+			}
+			if got := touched(); got != 0 {
+				t.Errorf("the triggers fired on %d rows during the refill", got)
+			}
+			if got := modes(); got != wantModes {
+				t.Errorf("after the drop's rollback the trigger modes are %q, want %q", got, wantModes)
+			}
+
 			// Only the table's owner may switch its triggers off.
 			user, pw := "anomgen_t_"+randHex(), "Pw-canary-"+randHex()
 			g.exec(t, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", user, pw),
@@ -326,8 +346,8 @@ func TestGuardTriggers(t *testing.T) {
 			wantAll(t, r, r.stderr, `switching the triggers of public.accounts off and on (triggers = "disable") failed: ERROR: must be owner of table accounts`,
 				"its transaction was rolled back and the table is untouched", "Only the table's owner (or a superuser) may switch its triggers")
 			wantNone(t, r, r.stderr, "permission denied: SELECT")
-			if got := g.sum(t, all); got != before {
-				t.Errorf("checksum %s after the refused apply, was %s", got, before)
+			if got := g.sum(t, cols); got != colsBefore {
+				t.Errorf("checksum %s after the refused apply, was %s", got, colsBefore)
 			}
 			if got := modes(); got != wantModes {
 				t.Errorf("after the refused apply the trigger modes are %q, want %q", got, wantModes)
@@ -475,6 +495,44 @@ func TestGuardPartitionedPostgres(t *testing.T) {
 	if got := sums(); !reflect.DeepEqual(got, before) {
 		t.Errorf("checksums after rollback %v, were %v", got, before)
 	}
+
+	t.Run("triggers of the partitions", func(t *testing.T) {
+		g.exec(t, `ALTER TABLE events ADD COLUMN updated_at timestamptz`,
+			`CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at := clock_timestamp(); RETURN NEW; END$$`,
+			`CREATE TRIGGER set_updated_at BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch()`,
+			`CREATE TRIGGER february_only BEFORE UPDATE ON events_2026_02 FOR EACH ROW EXECUTE FUNCTION touch()`)
+		const all = "SELECT * FROM events ORDER BY id, created_at" // not the cached statement of the table without updated_at
+		before := g.sum(t, all)
+		modes := func() string {
+			return queryString(t, g.db, `SELECT string_agg(c.relname || '.' || t.tgname || '=' || t.tgenabled::text, ' ' ORDER BY c.relname, t.tgname)
+				FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relname LIKE 'events%'`)
+		}
+		wantModes := modes()
+		nulls := "anomaly \"null_rate\" \"emails\" {\n  target = target.events\n  column = \"email\"\n  volume = 0.5\n" + window("2026-01-20T00:00:00Z", "20d") + "}\n"
+		dir := g.scenario(t, g.target("events", "events", ""), nulls)
+		r := cli(t, dir, "plan")
+		if r.code == 0 {
+			t.Fatalf("expected a refusal:\n%s", r)
+		}
+		wantAll(t, r, r.stderr, "would fire triggers set_updated_at, february_only",
+			"trigger set_updated_at (BEFORE UPDATE, for each row) and trigger february_only (BEFORE UPDATE, for each row, on partition public.events_2026_02)")
+
+		dir = g.scenario(t, g.target("events", "events", "  triggers    = \"disable\"\n"), nulls)
+		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+		if n := queryInt(t, g.db, "SELECT COUNT(*) FROM events WHERE updated_at IS NOT NULL"); n != 0 {
+			t.Errorf("triggers fired on %d rows", n)
+		}
+		if got := modes(); got != wantModes {
+			t.Errorf("after apply the trigger modes are %q, want %q", got, wantModes)
+		}
+		mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+		if got := g.sum(t, all); got != before {
+			t.Errorf("checksum %s after rollback, was %s", got, before)
+		}
+		if got := modes(); got != wantModes {
+			t.Errorf("after rollback the trigger modes are %q, want %q", got, wantModes)
+		}
+	})
 
 	t.Run("rows move between partitions", func(t *testing.T) {
 		g.exec(t, `CREATE TABLE scores (id bigint NOT NULL, created_at timestamptz NOT NULL, score integer NOT NULL) PARTITION BY RANGE (score)`,

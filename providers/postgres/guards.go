@@ -146,6 +146,9 @@ func (in inspector) triggers(ctx context.Context, oid uint32) ([]planner.Trigger
 		if err := json.Unmarshal([]byte(cols), &t.Columns); err != nil {
 			return nil, err
 		}
+		if len(t.Columns) == 0 {
+			t.Columns = nil
+		}
 		// O fires in ordinary sessions, A in every session; R only in
 		// replica sessions and D never.
 		t.Disabled = enabled != "O" && enabled != "A"

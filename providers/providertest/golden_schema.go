@@ -23,7 +23,7 @@ import (
 var schemaGoldenTypes = map[string]struct{ types, defaults [8]string }{
 	"postgres": {
 		[8]string{"bigint", "timestamp without time zone", "text", "numeric(10,2)", "integer", "double precision", "text", "text"},
-		[8]string{6: "", 4: "1", 7: "'web'::text"}},
+		[8]string{4: "1", 7: "'web'::text"}},
 	"mysql": {
 		[8]string{"bigint(20)", "datetime", "varchar(255)", "decimal(10,2)", "int(11)", "double", "varchar(20)", "varchar(20)"},
 		[8]string{4: "1", 7: "'web'"}},

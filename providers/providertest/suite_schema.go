@@ -45,6 +45,17 @@ func RunSchemaKinds(t *testing.T, b Backend) {
 		})
 	}
 	t.Run("refused/indexed_column", func(t *testing.T) { t.Parallel(); testSchemaRefused(t, s) })
+	t.Run("replace/rename_column", func(t *testing.T) {
+		t.Parallel()
+		testSchemaReplace(t, s, "schema_rename_column", "  column   = \"status\"\n  new_name = \"%s\"\n", "order_status", "state")
+	})
+	t.Run("conflicts", func(t *testing.T) { t.Parallel(); testSchemaConflicts(t, s) })
+	if b.Name != "sqlite" {
+		t.Run("replace/change_type", func(t *testing.T) {
+			t.Parallel()
+			testSchemaReplace(t, s, "schema_change_type", "  column   = \"price\"\n  new_type = \"%s\"\n", "varchar(32)", "varchar(40)")
+		})
+	}
 	if b.Name == "sqlite" {
 		t.Run("refused/change_type", func(t *testing.T) { t.Parallel(); testSchemaUnsupported(t, s) })
 	}
@@ -606,4 +617,116 @@ func testSchemaFailedChange(t *testing.T, s *suite) {
 	if n := h.catalogCount(""); n != 0 {
 		t.Errorf("catalog has %d entries after the failed change, want 0", n)
 	}
+}
+
+// testSchemaReplace applies a schema anomaly, changes its setting (the
+// first %s of attrs: from first to second), and applies again: the plan is
+// a replace (planned against the table as it was), apply rolls the old
+// change back and makes the new one, and the final rollback restores
+// items.
+func testSchemaReplace(t *testing.T, s *suite, kind, attrs, first, second string) {
+	h := s.itemsHarness(t)
+	sum := h.itemsChecksum()
+	addr := "anomaly." + kind + ".k"
+	st := state.New()
+	cfg1 := h.loadItems(schemaBlock(kind, fmt.Sprintf(attrs, first)))
+	e1 := h.engine(cfg1)
+	before := h.inspectItems(e1)
+	h.mustApply(e1, h.plan(e1, cfg1, st, false), st)
+	old := st.Get(addr)
+	cfg2 := h.loadItems(schemaBlock(kind, fmt.Sprintf(attrs, second)))
+	e2 := h.engine(cfg2)
+	p := h.plan(e2, cfg2, st, false)
+	if ch := h.only(p); ch.Action != planner.Replace {
+		t.Fatalf("plan after a changed setting: %s, want replace", ch.Action)
+	}
+	if res := h.mustApply(e2, p, st); res.RolledBack != 1 || res.Applied != 1 {
+		t.Fatalf("replace: %+v, want 1 rolled back and 1 applied", res)
+	}
+	h.journalGone(old)
+	after := h.inspectItems(e2)
+	found := false
+	for _, c := range after.Columns {
+		if strings.EqualFold(c.Name, second) || strings.Contains(strings.ToLower(c.Type), strings.TrimPrefix(second, "varchar")) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("after the replace the columns are %v, want %s in them", after.ColumnNames(), second)
+	}
+	h.mustApply(e2, h.plan(e2, cfg2, st, true), st)
+	sameColumns(t, "after the rollback of the replacement", h.inspectItems(e2), before, s.b.Dialect.Name() == "mysql")
+	if got := h.itemsChecksum(); got != sum {
+		t.Errorf("after the rollback of the replacement the checksum is %s, want the original %s", got, sum)
+	}
+}
+
+// testSchemaConflicts: a table someone changed after the schema change.
+// An added column dropped by hand leaves nothing to roll back; a renamed
+// column renamed again by hand is a conflict (the journal is kept) until
+// rollback -force forgets it; a dropped column added again by hand is a
+// conflict that -force refills.
+func testSchemaConflicts(t *testing.T, s *suite) {
+	h := s.itemsHarness(t)
+	sum := h.itemsChecksum()
+	st := state.New()
+	cfg := h.loadItems(schemaBlock("schema_add_column", "  name = \"coupon\"\n  type = \"varchar(40)\"\n") +
+		strings.Replace(schemaBlock("schema_rename_column", "  column   = \"status\"\n  new_name = \"order_status\"\n"), "\"k\"", "\"r\"", 1) +
+		strings.Replace(schemaBlock("schema_drop_column", "  column = \"note\"\n"), "\"k\"", "\"d\"", 1))
+	e := h.engine(cfg)
+	before := h.inspectItems(e)
+	if res := h.mustApply(e, h.plan(e, cfg, st, false), st); res.Applied != 3 {
+		t.Fatalf("apply: %+v", res)
+	}
+	add, ren, drop := st.Get("anomaly.schema_add_column.k"), st.Get("anomaly.schema_rename_column.r"), st.Get("anomaly.schema_drop_column.d")
+	h.ddl("ALTER TABLE {items} DROP COLUMN {coupon}")
+	h.ddl("ALTER TABLE {items} RENAME COLUMN {order_status} TO {state}")
+	h.ddl(fmt.Sprintf("ALTER TABLE {items} ADD {note} %s NULL", s.b.Types.Text))
+	e.ContinueOnError = true
+	res, err := h.apply(e, h.plan(e, cfg, st, true), st)
+	if !errors.Is(err, executor.ErrConflicts) || res.RolledBack != 1 || res.Conflicts != 2 {
+		t.Fatalf("rollback: %+v, %v; want the add rolled back and 2 conflicts", res, err)
+	}
+	h.journalGone(add)
+	if st.Get(add.Address) != nil || st.Get(ren.Address) == nil || st.Get(drop.Address) == nil {
+		t.Fatalf("state after the conflicting rollback: %v entries, want the rename and the drop kept", len(st.Anomalies))
+	}
+	for _, a := range []*state.Anomaly{ren, drop} {
+		if n := h.catalogCount(a.Journal.ID); n != 1 {
+			t.Errorf("catalog has %d entries for the kept journal of %s, want 1", n, a.Address)
+		}
+	}
+	e.Force = true
+	if res, err := h.apply(e, h.plan(e, cfg, st, true), st); err != nil || res.RolledBack != 2 {
+		t.Fatalf("forced rollback: %+v, %v", res, err)
+	}
+	h.journalGone(ren)
+	h.journalGone(drop)
+	// The rename is forgotten (state stays as someone named it); the drop
+	// refilled the column added by hand.
+	h.ddl("ALTER TABLE {items} RENAME COLUMN {state} TO {status}")
+	after := h.inspectItems(e)
+	for _, name := range itemColumns {
+		if findCol(after, name) == nil {
+			t.Errorf("column %s missing after the forced rollback: %v", name, after.ColumnNames())
+		}
+	}
+	if len(after.Columns) != len(before.Columns) {
+		t.Errorf("columns %v after the forced rollback, want %v", after.ColumnNames(), before.ColumnNames())
+	}
+	if got := h.itemsChecksum(); got != sum {
+		t.Errorf("after the forced rollback the checksum is %s, want the original %s", got, sum)
+	}
+}
+
+// ddl runs a DDL statement by hand. On SQLite it reads the schema first in
+// the same call: the harness's pooled connection may have cached it before
+// the engine's connections changed it (see the SQLite dialect's
+// freshSchema).
+func (h *harness) ddl(q string) {
+	h.t.Helper()
+	if h.b.Name == "sqlite" {
+		q = "SELECT COUNT(*) FROM sqlite_schema; " + q
+	}
+	h.exec(q)
 }

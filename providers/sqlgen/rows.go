@@ -170,12 +170,13 @@ func freshKeyKind(c planner.Column) string {
 //   - integers continue after the largest key of the table and the
 //     journal: (SELECT MAX over both) + ROW_NUMBER() OVER (ORDER BY key),
 //     so they are unique across rounds and the table;
-//   - text gets the suffix '~k' (CONCAT or ||). The copy is two or more
-//     characters longer: a key column of a bounded type (varchar(n))
-//     whose values are within that of n makes the insert fail, and the
-//     apply with it (nothing changes). A table that already holds the
-//     suffixed key (say, from another duplicate_rows on it) fails the
-//     same way, on its unique index;
+//   - text gets the suffix '~k' (CONCAT or ||), so a copy's key is two
+//     characters longer (three from round 10). Under a bounded type
+//     (varchar(n), char(n)) a key that no longer fits makes the insert
+//     fail (MySQL in non-strict mode would truncate it, and then fail on
+//     the unique index), and the apply with it: nothing changes. A table
+//     that already holds the suffixed key (say, from another
+//     duplicate_rows on it) fails the same way;
 //   - uuids are derived from MD5(seed ':' round ':' old key), formatted as
 //     a version 4 uuid of the column's type (RowDialect.DerivedUUID): 120
 //     bits of the digest, deterministic, and unique in practice.

@@ -39,7 +39,21 @@ func (d Dialect) AddColumn(t planner.TableName, c sqlgen.ColumnSpec) ([]string, 
 	if c.Default != "" {
 		sql += " DEFAULT " + c.Default
 	}
-	return []string{sql}, nil
+	return []string{d.freshSchema(t), sql}, nil
+}
+
+// freshSchema makes the connection read the schema before an ALTER TABLE
+// that names a column. SQLite checks the column against the schema the
+// connection cached, and ADD, DROP and RENAME COLUMN do not retry with a
+// fresh one (other statements do), so a pooled connection that last read
+// the schema before another connection changed it would answer "no such
+// column" or "duplicate column name". A statement that reads
+// sqlite_schema checks the schema cookie and reloads it.
+func (d Dialect) freshSchema(t planner.TableName) string {
+	if t.Schema == "" || t.Schema == "main" {
+		return "SELECT COUNT(*) FROM sqlite_schema"
+	}
+	return "SELECT COUNT(*) FROM " + d.Quote(t.Schema) + ".sqlite_schema"
 }
 
 // DropColumn: SQLite 3.35+ refuses columns in an index, a primary key or
@@ -47,11 +61,11 @@ func (d Dialect) AddColumn(t planner.TableName, c sqlgen.ColumnSpec) ([]string, 
 // a trigger; ColumnDependents names indexes and foreign keys up front, and
 // the others fail the statement (and the transaction rolls back).
 func (d Dialect) DropColumn(t planner.TableName, col string) []string {
-	return []string{fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s", d.Table(t), d.Quote(col))}
+	return []string{d.freshSchema(t), fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s", d.Table(t), d.Quote(col))}
 }
 
 func (d Dialect) RenameColumn(t planner.TableName, from, to string) []string {
-	return []string{fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", d.Table(t), d.Quote(from), d.Quote(to))}
+	return []string{d.freshSchema(t), fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", d.Table(t), d.Quote(from), d.Quote(to))}
 }
 
 // AlterColumn: SQLite cannot change a column's type, default or NOT NULL
