@@ -28,7 +28,7 @@ func profile() *TableProfile {
 			{Name: "total", Type: "numeric", Class: ClassDecimal, Generated: true, Nullable: true},
 		},
 		PrimaryKey: []string{"id"},
-		Rows:       1000,
+		Rows:       100000,
 	}
 }
 
@@ -372,5 +372,34 @@ func TestDescribeShowsArgumentsAndExample(t *testing.T) {
 	}
 	if err := WriteKinds(&list, "nonsense", false); err == nil {
 		t.Error("an unknown category must be an error")
+	}
+}
+
+func TestLimitsAndWarnings(t *testing.T) {
+	cfg := mustLoad(t, nulls)
+	p := mustPlan(t, cfg, state.New())
+	ch := p.Changes[0]
+	ch.Rows, ch.WindowRows = 60000, 80000
+	if w := strings.Join(ch.LimitWarnings(), "; "); !strings.Contains(w, "more than half of the table (60,000 of 100,000 rows)") {
+		t.Fatalf("warnings: %q", w)
+	}
+	if got := p.CheckLimits(DefaultMaxRowsPerApply); len(got) != 0 {
+		t.Fatalf("60,000 rows is within the defaults: %v", got)
+	}
+	ch.Rows = DefaultMaxRows + 1
+	if got := strings.Join(p.CheckLimits(0), "; "); !strings.Contains(got, "over its max_rows of 1,000,000") || !strings.Contains(got, "max_rows = 1000001") {
+		t.Fatalf("over max_rows: %q", got)
+	}
+	ch.Rows = 500
+	if got := strings.Join(p.CheckLimits(100), "; "); !strings.Contains(got, "over the limit of 100 per apply") || !strings.Contains(got, "-max-rows 500") {
+		t.Fatalf("over the per-apply limit: %q", got)
+	}
+	ch.Protected = true
+	if got := strings.Join(p.CheckLimits(0), "; "); !strings.Contains(got, "is protected") {
+		t.Fatalf("protected: %q", got)
+	}
+	cfg = mustLoad(t, strings.Replace(nulls, "seed   = 7", "seed   = 7\n  max_rows = 10", 1))
+	if got := mustPlan(t, cfg, state.New()).Changes[0].MaxRows; got != 10 {
+		t.Fatalf("max_rows on the block: %d", got)
 	}
 }
