@@ -234,6 +234,13 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		remaining--
 		start := time.Now()
 		e.emit(Event{Kind: EventStart, Address: ch.Address, Action: ch.Action})
+		if e.DryRun && (ch.Action != planner.Create || ch.Mutation.Op.Schema()) {
+			// A dry run measures mutations; restores and schema changes are
+			// only described (DDL cannot be undone on every database).
+			e.emit(Event{Kind: EventDone, Address: ch.Address, Action: ch.Action, Rows: ch.Rows, Elapsed: time.Since(start),
+				Message: "dry run: not run (only new row and column changes are tried); the plan above describes it"})
+			continue
+		}
 		if ch.Prior != nil && ch.Action != planner.Create {
 			n, conflicts, err := e.rollback(ctx, ch.Prior, st, save, ch.Action == planner.Expire)
 			res.Conflicts += conflicts
@@ -259,6 +266,9 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		}
 		res.Applied++
 		msg := fmt.Sprintf("changed %d rows", n)
+		if e.DryRun {
+			msg = fmt.Sprintf("would change %d rows (dry run: rolled back, nothing kept)", n)
+		}
 		if ch.Mutation.Op.Schema() {
 			msg = schemaDone(ch, n) // schema.go
 		}
@@ -268,6 +278,28 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		e.emit(Event{Kind: EventDone, Address: ch.Address, Action: ch.Action, Rows: n, Elapsed: time.Since(start), Message: msg})
 	}
 	return done(nil)
+}
+
+// nullFloat scans a number that may be NULL (an empty window) as 0.
+type nullFloat struct{ f *float64 }
+
+func (n *nullFloat) Scan(v any) error {
+	var x sql.NullFloat64
+	if err := x.Scan(v); err != nil {
+		return err
+	}
+	*n.f = x.Float64
+	return nil
+}
+
+func fmtMetric(name string, v float64) string {
+	switch {
+	case name == "null share":
+		return fmt.Sprintf("%.1f%%", 100*v)
+	case name == "rows" || strings.HasPrefix(name, "distinct"):
+		return planner.Thousands(int64(v))
+	}
+	return fmt.Sprintf("%.4g", v)
 }
 
 // Failures is every failure of an Apply that carried on after the first
@@ -361,6 +393,15 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		return fail(err, stmt)
 	}
 	var rows int64
+	var metric sqlgen.Statement
+	var metricName string
+	var before float64
+	if e.DryRun {
+		metric, metricName = sqlgen.Metric(d, m)
+		if err := tx.QueryRowContext(ctx, metric.SQL, metric.Args...).Scan(&nullFloat{&before}); err != nil {
+			return 0, txFail(err, metric.SQL)
+		}
+	}
 	for _, s := range inTx {
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
 		r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
@@ -375,6 +416,19 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		}
 	}
 	entry.Rows = rows
+	if e.DryRun {
+		var after float64
+		if err := tx.QueryRowContext(ctx, metric.SQL, metric.Args...).Scan(&nullFloat{&after}); err != nil {
+			return 0, txFail(err, metric.SQL)
+		}
+		_ = tx.Rollback()
+		if pending {
+			e.discardPending(c, entry)
+		}
+		e.emit(Event{Kind: EventNote, Address: ch.Address, Rows: rows,
+			Message: fmt.Sprintf("dry run: %s %s → %s in the window; rolled back", metricName, fmtMetric(metricName, before), fmtMetric(metricName, after))})
+		return rows, nil
+	}
 	if ch.Duration > 0 {
 		exp := entry.AppliedAt.Add(ch.Duration)
 		entry.ExpiresAt = &exp

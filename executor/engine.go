@@ -57,6 +57,10 @@ type Engine struct {
 	Events func(Event)
 	// Force makes rollbacks overwrite rows changed since injection.
 	Force bool
+	// DryRun runs each new row-level mutation inside a transaction that is
+	// rolled back, measuring its real row count and its effect on the
+	// metric a monitor watches; nothing is kept and the state is not saved.
+	DryRun bool
 	// ContinueOnError makes Apply carry on with the other changes after
 	// one fails, and report every failure at the end.
 	ContinueOnError bool

@@ -92,6 +92,7 @@ func (a *app) applyCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run each mutation in a transaction that is rolled back: real row counts and the effect on the metric, nothing kept")
 	return cmd
 }
 
@@ -150,6 +151,21 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 		if problems := p.CheckLimits(f.maxRows); len(problems) > 0 {
 			return fmt.Errorf("refusing to apply:\n  - %s", strings.Join(problems, "\n  - "))
 		}
+	}
+	if f.dryRun {
+		// Nothing is kept, so no confirmation; the source must still allow
+		// writes, since the mutations run (and are rolled back) there.
+		if err := a.confirm(s, p, "dry run", true); err != nil {
+			return err
+		}
+		s.eng.DryRun = true
+		fmt.Fprintln(a.out)
+		res, err := s.eng.Apply(ctx, p, s.st, func(*state.State) error { return nil })
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.out, "\n%s %d anomalies tried inside transactions that were rolled back; nothing was changed and the state was not written.\n", a.paint(bold+green, "Dry run complete!"), res.Applied)
+		return nil
 	}
 	if err := a.confirm(s, p, verb, f.autoApprove); err != nil {
 		return err

@@ -163,6 +163,8 @@ func (a *app) event(ev executor.Event) {
 		a.log.Info("connected", "source", ev.Message)
 	case executor.EventRetry:
 		a.log.Warn(ev.Message, "source", ev.Address, "error", ev.Err)
+	case executor.EventNote:
+		fmt.Fprintf(a.out, "%s: %s\n", ev.Address, ev.Message)
 	case executor.EventWarning:
 		fmt.Fprintf(a.err, "%s %s: %s\n", a.paint(yellow, "Warning:"), ev.Address, ev.Message)
 		a.log.Warn(ev.Message, "address", ev.Address)
@@ -200,7 +202,11 @@ func (a *app) confirm(s *session, p *planner.Plan, verb string, autoApprove bool
 		}
 	}
 	fmt.Fprintln(a.err)
-	fmt.Fprintln(a.err, a.paint(bold+red, "WARNING: this "+verb+" changes data in place."))
+	if verb == "dry run" {
+		fmt.Fprintln(a.err, a.paint(bold, "Dry run: each mutation runs inside a transaction that is rolled back; nothing is kept."))
+	} else {
+		fmt.Fprintln(a.err, a.paint(bold+red, "WARNING: this "+verb+" changes data in place."))
+	}
 	var names []string
 	for _, addr := range sources {
 		c := s.eng.Conn(addr)
