@@ -12,8 +12,9 @@ const (
 	DefaultMaxRowsPerApply = 5_000_000
 )
 
-// LimitWarnings are remarks on a counted change that plan prints: over its
-// limit, protected, or touching more than half the table.
+// LimitWarnings are remarks on a counted change that plan prints: cautions
+// (triggers), protected, over its limit, or touching more than half the
+// table. Schema changes are whole-table by nature and take no row limits.
 func (c *Change) LimitWarnings() []string {
 	if c.Action != Create && c.Action != Replace {
 		return nil
@@ -21,6 +22,9 @@ func (c *Change) LimitWarnings() []string {
 	w := append([]string(nil), c.Cautions...)
 	if c.Protected {
 		w = append(w, fmt.Sprintf("target %s is protected (protect = true): apply refuses it", c.Target))
+	}
+	if c.schema() {
+		return w // a schema change is whole-table by nature: no row limits
 	}
 	if c.Rows > c.MaxRows && c.MaxRows > 0 {
 		w = append(w, fmt.Sprintf("%s rows is over max_rows (%s): apply refuses it; set max_rows on the block if this is intended", Thousands(c.Rows), Thousands(c.MaxRows)))
@@ -44,6 +48,9 @@ func (p *Plan) CheckLimits(perApply int64) []string {
 		if c.Protected {
 			out = append(out, fmt.Sprintf("%s: target %s is protected (protect = true); remove protect from the target only if this database may be changed", c.Address, c.Target))
 		}
+		if c.schema() {
+			continue
+		}
 		if c.MaxRows > 0 && c.Rows > c.MaxRows {
 			out = append(out, fmt.Sprintf("%s would change %s rows, over its max_rows of %s; set max_rows = %d on the block if this is intended", c.Address, Thousands(c.Rows), Thousands(c.MaxRows), c.Rows))
 		}
@@ -56,3 +63,7 @@ func (p *Plan) CheckLimits(perApply int64) []string {
 	}
 	return out
 }
+
+// schema reports whether the change alters the table's definition; row
+// limits do not apply to those, which are whole-table by nature.
+func (c *Change) schema() bool { return c.Mutation != nil && c.Mutation.Op.Schema() }

@@ -223,7 +223,10 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 			c.Default = columnDefault(&def.String, extra, strings.ToLower(dataType), mariadb) // dialect_schema.go
 		}
 		c.Nullable = nullable == "YES"
-		c.Generated = strings.Contains(strings.ToUpper(extra), "GENERATED")
+		// VIRTUAL GENERATED / STORED GENERATED; MySQL 8 also says
+		// DEFAULT_GENERATED for DEFAULT CURRENT_TIMESTAMP, which is not one.
+		up := strings.ToUpper(extra)
+		c.Generated = strings.Contains(up, "VIRTUAL GENERATED") || strings.Contains(up, "STORED GENERATED")
 		c.Class = classOf(strings.ToLower(dataType), strings.ToLower(c.Type))
 		p.Columns = append(p.Columns, c)
 	}
