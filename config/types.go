@@ -134,6 +134,15 @@ type Anomaly struct {
 	// MaxRows, when set, replaces the default limit on the rows this
 	// anomaly may change.
 	MaxRows int64
+	// Segments narrow the anomaly to rows whose column holds one of the
+	// values; several combine with AND (config/selection.go).
+	Segments []Filter
+	// Mechanism is "" (random), "conditional" or "value_dependent";
+	// Condition goes with conditional and Bias ("high" or "low") with
+	// value_dependent.
+	Mechanism string
+	Condition *Filter
+	Bias      string
 	// Params holds kind-specific attributes not decoded above.
 	Params map[string]Param
 	// DeclRange is the block header; Ranges has each attribute's range.

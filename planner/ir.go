@@ -93,6 +93,11 @@ type TableProfile struct {
 	// the database says (PostgreSQL); updating one moves rows between
 	// partitions.
 	PartitionKey []string `json:"partition_key,omitempty"`
+	// Unique are the table's unique indexes and constraints other than the
+	// primary key, where the inspector lists them (ir_num.go).
+	Unique []UniqueIndex `json:"unique,omitempty"`
+	// References are the table's own foreign keys (to parent tables).
+	References []Reference `json:"references,omitempty"`
 }
 
 // Trigger is a user trigger on a table.
@@ -302,6 +307,18 @@ type Selection struct {
 	// Ranges, when set, replace [From, To) by several half-open ranges,
 	// any of which qualifies a row (missing_partition's periods).
 	Ranges []TimeRange
+	// Segments narrow the window to rows whose column holds one of the
+	// values, all of them together (selection.go).
+	Segments []Filter
+	// Flatten, when set, replaces the share by the weekend thinning of
+	// seasonality_break's flatten_weekend (ir_business.go).
+	Flatten *Flatten
+	// Mechanism is how rows are chosen (MechanismRandom when empty);
+	// Condition goes with MechanismConditional, BiasLow with
+	// MechanismValueDependent (selection.go).
+	Mechanism Mechanism
+	Condition *Filter
+	BiasLow   bool
 }
 
 // TimeRange is a half-open interval [From, To).

@@ -47,6 +47,9 @@ func init() {
 		DefaultWindow:    24 * time.Hour,
 		UsesVolume:       true,
 		UsesAmplitude:    true,
+		Params: []Param{
+			{Name: "offset", Type: "number", Unit: "column units", Doc: "when given, add this constant instead of multiplying by 1 + amplitude (an offset bug; amplitude is then ignored)"},
+		},
 		Example: `anomaly "numeric_shift" "price_bug" {
   target    = target.orders
   column    = "amount"
@@ -57,6 +60,9 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
+			if _, ok := b.Anomaly.Params["offset"]; ok { // kinds_quality_num.go
+				return offsetShift(b)
+			}
 			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Scale{Factor: 1 + b.Amplitude}, Where: b.Where}, nil
 		},
 	})

@@ -369,6 +369,10 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	selSettings, selHash, diags := applySelection(a, k, prof, m) // selection.go
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	if m.Where.OpenEnd && ch.Window != nil {
 		ch.Window.End = time.Time{}
 	}
@@ -408,15 +412,23 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	if b.Duration > 0 {
 		ch.Settings = append(ch.Settings, Setting{"duration", FormatDuration(b.Duration)})
 	}
-	ch.ParamsHash = paramsHash(map[string]any{
+	ch.Settings = append(ch.Settings, selSettings...)
+	hashed := map[string]any{
 		"kind": k.Name, "source": t.Source.Addr(), "table": prof.Table.String(), "key": keyNames,
 		"time_column": t.TimeColumn, "load_time_column": t.LoadTimeColumn, "column": a.Column, "volume": b.Volume, "amplitude": b.Amplitude,
 		"seed": b.Where.Seed, "window": windowText, "duration": a.Duration.String(), "params": params,
-	})
+	}
+	for n, v := range selHash { // only when set: existing hashes stay
+		hashed[n] = v
+	}
+	ch.ParamsHash = paramsHash(hashed)
 	return ch, nil
 }
 
 func describe(m *Mutation) string {
+	if d, ok := m.Set.(describer); ok { // ir_num.go
+		return d.describe(m)
+	}
 	switch s := m.Set.(type) {
 	case SetNull:
 		return "set to NULL"

@@ -12,6 +12,10 @@ import (
 // TextOptions tune plan text.
 type TextOptions struct {
 	Color bool
+	// Daily, when set, holds rows per day by target name (see
+	// FillDays); a windowed change then shows them as a sparkline with
+	// the window's days marked.
+	Daily map[string][]DayCount
 }
 
 const (
@@ -63,6 +67,10 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 		}
 		if c.Window != nil {
 			kv("window", fmtWindow(c.Window.Start, c.Window.End))
+			if spark, marks, span := windowSpark(opt.Daily[c.Target], c.Window.Start, c.Window.End); spark != "" {
+				kv("daily", spark+"  rows per day, "+span)
+				fmt.Fprintf(w, "      %-9s   %s window\n", "", marks)
+			}
 		} else {
 			kv("window", "whole table")
 		}

@@ -32,7 +32,7 @@ func (a *app) validateCmd() *cobra.Command {
 
 func (a *app) planCmd() *cobra.Command {
 	var targets []string
-	var asJSON, destroy bool
+	var asJSON, destroy, daily bool
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change, with exact row counts",
@@ -52,11 +52,16 @@ func (a *app) planCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(p)
 			}
-			p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
+			opt := planner.TextOptions{Color: !a.noColor}
+			if daily {
+				opt.Daily = a.dailyCounts(cmd.Context(), s, p) // profile.go
+			}
+			p.WriteText(a.out, opt)
 			return nil
 		},
 	}
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
+	cmd.Flags().BoolVar(&daily, "daily", false, "show each windowed change's target as rows per day, the window marked")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
 	return cmd

@@ -204,6 +204,9 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 	if err := in.guards(ctx, p); err != nil {
 		return nil, err
 	}
+	if err := in.numKeys(ctx, p); err != nil { // inspect_num.go
+		return nil, err
+	}
 	r, err := in.db.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, EXTRA, COLUMN_KEY,
 			COLUMN_DEFAULT, VERSION() LIKE '%MariaDB%'
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, realSchema, realName)

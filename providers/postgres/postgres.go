@@ -226,6 +226,9 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	if err := in.guards(ctx, p, oid); err != nil {
 		return nil, err
 	}
+	if err := in.numKeys(ctx, p, oid); err != nil { // inspect_num.go
+		return nil, err
+	}
 	r, err := in.db.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typcategory,
 			NOT a.attnotnull, a.attgenerated <> '', a.attidentity <> '',
 			CASE WHEN a.attgenerated = '' THEN COALESCE(pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END

@@ -27,6 +27,9 @@ func Metric(d Dialect, m *planner.Mutation) (Statement, string) {
 	default:
 		expr = "COUNT(*)"
 		name = "rows"
+		if e, n, ok := numMetric(d, m); ok { // num.go
+			expr, name = e, n
+		}
 	}
 	sql := fmt.Sprintf("SELECT %s FROM %s t", expr, d.Table(m.Table))
 	if w := window(d, m.Where, "t", a); w != "" {

@@ -69,10 +69,11 @@ func rowDialect(d Dialect, what string) (RowDialect, error) {
 	return rd, nil
 }
 
-// window renders the selection's time condition over alias: [From, To),
+// timeWindow renders the selection's time condition over alias: [From, To),
 // [From, ∞) with OpenEnd, or any of Ranges; "" when the whole table is
-// eligible. Bind arguments are added in text order.
-func window(d Dialect, s planner.Selection, alias string, a *args) string {
+// eligible. Bind arguments are added in text order. window (selection.go)
+// adds the segments to it.
+func timeWindow(d Dialect, s planner.Selection, alias string, a *args) string {
 	if s.TimeColumn == nil {
 		return ""
 	}
@@ -127,6 +128,15 @@ func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 		order = append(order, qualify(d, "f", m.Key)...)
 		first := rd.FirstRow("f."+d.Quote(m.Column.Name), d.Table(m.Table)+" f", window(d, s, "f", a), strings.Join(order, ", "))
 		return "(" + first + ")", nil
+	}
+	if set, ok, err := numSet(d, m, a); ok { // num.go
+		return set, err
+	}
+	if set, ok, err := textSet(d, m, a); ok { // text.go
+		return set, err
+	}
+	if set, ok, err := businessSet(d, m, a); ok { // business.go
+		return set, err
 	}
 	return "", fmt.Errorf("sqlgen: %s cannot render %T", d.Name(), m.Set)
 }
@@ -257,7 +267,7 @@ func countInsert(d Dialect, m *planner.Mutation) Statement {
 	parts := make([]string, len(m.Rounds))
 	for k := 1; k <= len(m.Rounds); k++ {
 		r := roundSelection(m, k)
-		r.Where.TimeColumn = nil // the window is the outer WHERE
+		r.Where.TimeColumn, r.Where.Segments = nil, nil // the window is the outer WHERE
 		if r.Where.Share >= 1 {
 			parts[k-1] = "1" // every row of the window
 			continue

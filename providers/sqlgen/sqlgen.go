@@ -171,9 +171,9 @@ func where(d Dialect, m *planner.Mutation, a *args) string {
 	if s.SkipNull && m.Column != nil {
 		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
 	}
-	if s.Share < 1 {
-		seed := a.add(fmt.Sprint(s.Seed))
-		conds = append(conds, fmt.Sprintf("%s < %s", d.Hash(seed, qualify(d, "t", m.Key)), a.add(s.Threshold())))
+	conds = append(conds, choose(d, m, a)...) // selection.go: the mechanism
+	if f := flatten(d, m, a); f != "" {       // business.go
+		conds = append(conds, f)
 	}
 	if len(conds) == 0 {
 		return "1 = 1"
@@ -190,11 +190,17 @@ func Count(d Dialect, m *planner.Mutation) Statement {
 	if m.Op.Schema() {
 		return SchemaCount(d, m) // schema.go
 	}
+	if m.Where.Mechanism == planner.MechanismValueDependent {
+		return countRanked(d, m) // selection.go
+	}
+	if m.Where.Flatten != nil {
+		return countFlatten(d, m) // business.go
+	}
 	a := &args{d: d}
 	// Arguments are added in the order their placeholders appear in the
 	// text, for dialects whose placeholders are positional (?).
 	inner := *m
-	inner.Where.TimeColumn = nil // the window is the outer WHERE
+	inner.Where.TimeColumn, inner.Where.Segments = nil, nil // the window is the outer WHERE
 	chosen := where(d, &inner, a)
 	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s t", chosen, d.Table(m.Table))
 	if w := window(d, m.Where, "t", a); w != "" {

@@ -208,6 +208,9 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	if err := in.guards(ctx, p, schema); err != nil {
 		return nil, err
 	}
+	if err := in.numKeys(ctx, p, schema); err != nil { // inspect_num.go
+		return nil, err
+	}
 	d := Dialect{}
 	if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+d.Table(p.Table)).Scan(&p.Rows); err != nil {
 		return nil, err

@@ -1,0 +1,38 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+var _ sqlgen.NumDialect = Dialect{}
+
+// NumFit computes in numeric (exact) where it can: integers are rounded
+// half away from zero by ROUND(numeric) and cast back to their type;
+// decimals are cast to numeric, and the assignment to the column's
+// numeric(p,s) rounds half away from zero to its scale; floats are doubles.
+func (Dialect) NumFit(expr string, c planner.Column) string {
+	switch c.Class {
+	case planner.ClassInteger:
+		return fmt.Sprintf("CAST(ROUND(CAST(%s AS numeric)) AS %s)", expr, c.Type)
+	case planner.ClassFloat:
+		return fmt.Sprintf("CAST(%s AS double precision)", expr)
+	}
+	return fmt.Sprintf("CAST(%s AS numeric)", expr)
+}
+
+func (Dialect) NumMean(x string) string   { return "AVG(" + x + ")" }
+func (Dialect) NumStdDev(x string) string { return "STDDEV_POP(" + x + ")" }
+
+// NumRound works in numeric (ROUND and TRUNC of a double precision take no
+// places), so floats are rounded exactly too and converted back on
+// assignment.
+func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) string {
+	f := "ROUND"
+	if trunc {
+		f = "TRUNC"
+	}
+	return fmt.Sprintf("%s(CAST(%s AS numeric), %d)", f, x, digits)
+}

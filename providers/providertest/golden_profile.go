@@ -1,0 +1,49 @@
+package providertest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// GoldenStats pins the SQL of anomgen profile (sqlgen.ProfileStats and
+// friends) for d on the golden profile, read whole and sampled, in
+// testdata/profile_stats.golden.
+func GoldenStats(t *testing.T, d sqlgen.Dialect) {
+	sd, ok := d.(sqlgen.StatsDialect)
+	if !ok {
+		t.Fatalf("%s: the dialect is no sqlgen.StatsDialect", d.Name())
+	}
+	p := GoldenProfile()
+	var b strings.Builder
+	for _, o := range []planner.StatsOptions{{}, {SamplePercent: 2.5}} {
+		label := "whole table"
+		if o.Sampled() {
+			label = "2.5% sample"
+		}
+		fmt.Fprintf(&b, "-- stats (%s)\n%s;\n\n", label, sqlgen.ProfileStats(d, sd, p, "created_at", o).SQL)
+		fmt.Fprintf(&b, "-- daily (%s)\n%s;\n\n", label, sqlgen.ProfileDaily(d, sd, p, "created_at", o))
+		fmt.Fprintf(&b, "-- top values (%s)\n%s;\n\n", label, sqlgen.ProfileTop(d, sd, p, "status", 5, o))
+		fmt.Fprintf(&b, "-- shape sample (%s)\n%s;\n\n", label, sqlgen.ProfileValues(d, sd, p, "email", 1000, o))
+	}
+	path := filepath.Join("testdata", "profile_stats.golden")
+	got := b.String()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("profile SQL differs from %s (run with -update and review the diff):\n%s", path, diffLines(string(want), got))
+	}
+}

@@ -1,0 +1,136 @@
+package sqlgen
+
+// Numeric data-quality expressions (planner/ir_num.go): Offset, Outlier,
+// Spread, RoundTo and Negate. Window statistics are scalar subqueries over
+// the same table (alias w) restricted to the mutation's window, read
+// before the change: the expressions are evaluated in the journal's
+// INSERT ... SELECT, and the UPDATE copies the journaled values.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/anomgen/anomgen/planner"
+)
+
+// NumDialect is what the numeric quality kinds (outliers, variance_change,
+// precision_loss, numeric_shift with offset) need from a database beyond
+// Dialect. sqlgen finds it by type assertion; a dialect without it refuses
+// these expressions with an error. Implementations return SQL text only.
+type NumDialect interface {
+	// NumFit converts numeric expression expr to the type of column c:
+	// integers rounded half away from zero, decimals to their scale,
+	// floats as they are. The result is assigned to a column of c's type.
+	NumFit(expr string, c planner.Column) string
+	// NumMean and NumStdDev are aggregates over numeric expression x: its
+	// mean and its population standard deviation (NULLs ignored).
+	NumMean(x string) string
+	NumStdDev(x string) string
+	// NumRound rounds numeric expression x of column c half away from zero
+	// to digits (>= 0) decimal places, or with trunc cuts it toward zero.
+	NumRound(x string, c planner.Column, digits int, trunc bool) string
+}
+
+func numDialect(d Dialect, what string) (NumDialect, error) {
+	nd, ok := d.(NumDialect)
+	if !ok {
+		return nil, fmt.Errorf("sqlgen: %s cannot render %s (its dialect has no NumDialect)", d.Name(), what)
+	}
+	return nd, nil
+}
+
+// numLit renders a number as an exact SQL decimal literal, parenthesised
+// when negative.
+func numLit(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if f < 0 {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+// windowAgg is a scalar subquery of aggregate agg (over w's column) on the
+// rows of m's window.
+func windowAgg(d Dialect, m *planner.Mutation, agg string, a *args) string {
+	sql := fmt.Sprintf("(SELECT %s FROM %s w", agg, d.Table(m.Table))
+	if w := window(d, m.Where, "w", a); w != "" {
+		sql += " WHERE " + w
+	}
+	return sql + ")"
+}
+
+// numSet renders the numeric expressions; ok is false for any other.
+func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
+	col := "t." + d.Quote(m.Column.Name)
+	wcol := "w." + d.Quote(m.Column.Name)
+	var nd NumDialect
+	switch m.Set.(type) {
+	case planner.Offset, planner.Outlier, planner.Spread, planner.RoundTo:
+		var err error
+		if nd, err = numDialect(d, fmt.Sprintf("%T", m.Set)); err != nil {
+			return "", true, err
+		}
+	}
+	switch e := m.Set.(type) {
+	case planner.Negate:
+		return fmt.Sprintf("CASE WHEN %s > 0 THEN -%s ELSE %s END", col, col, col), true, nil
+	case planner.Offset:
+		return nd.NumFit(fmt.Sprintf("%s + %s", col, numLit(e.Add)), *m.Column), true, nil
+	case planner.Spread:
+		// mean + (x - mean) * f = x * f + mean * (1 - f): one subquery.
+		mean := windowAgg(d, m, nd.NumMean(wcol), a)
+		return nd.NumFit(fmt.Sprintf("%s * %s + %s * %s", col, numLit(e.Factor), mean, numLit(1-e.Factor)), *m.Column), true, nil
+	case planner.Outlier:
+		// Arguments in text order: mean, sign, standard deviation.
+		mean := windowAgg(d, m, nd.NumMean(wcol), a)
+		sign := fmt.Sprintf("CASE WHEN %s < 2147483648 THEN 1 ELSE -1 END", d.Hash(a.add(fmt.Sprintf("%d:sign", m.Where.Seed)), qualify(d, "t", m.Key)))
+		sd := windowAgg(d, m, nd.NumStdDev(wcol), a)
+		return nd.NumFit(fmt.Sprintf("%s + (%s) * %s * %s", mean, sign, numLit(e.K), sd), *m.Column), true, nil
+	case planner.RoundTo:
+		return nd.NumRound(col, *m.Column, e.Digits, e.Truncate), true, nil
+	case planner.Orphan:
+		if e.Suffix != "" {
+			rd, err := rowDialect(d, "Orphan")
+			if err != nil {
+				return "", true, err
+			}
+			return rd.TextSuffix(col, "'"+strings.ReplaceAll(e.Suffix, "'", "''")+"'"), true, nil
+		}
+		// The maximum over the whole table, not the window: past every
+		// reference the table holds.
+		top := fmt.Sprintf("(SELECT MAX(w.%s) FROM %s w)", d.Quote(m.Column.Name), d.Table(m.Table))
+		return fmt.Sprintf("%s + %s + %d", col, top, e.Offset), true, nil
+	}
+	return "", false, nil
+}
+
+// numMetric is the dry-run metric of the numeric expressions over alias t:
+// the mean for Offset and Negate, the standard deviation for Outlier and
+// Spread, the share of values with more than Digits places for RoundTo,
+// the maximum for Orphan (integers) and the distinct count otherwise.
+func numMetric(d Dialect, m *planner.Mutation) (string, string, bool) {
+	if m.Column == nil {
+		return "", "", false
+	}
+	col := "t." + d.Quote(m.Column.Name)
+	switch e := m.Set.(type) {
+	case planner.Offset, planner.Negate:
+		return fmt.Sprintf("AVG(%s)", col), "mean of " + m.Column.Name, true
+	case planner.Outlier, planner.Spread:
+		if nd, ok := d.(NumDialect); ok {
+			return nd.NumStdDev(col), "standard deviation of " + m.Column.Name, true
+		}
+	case planner.RoundTo:
+		if nd, ok := d.(NumDialect); ok {
+			return fmt.Sprintf("AVG(CASE WHEN %s <> %s THEN 1.0 ELSE 0.0 END)", col, nd.NumRound(col, *m.Column, e.Digits, false)),
+				fmt.Sprintf("share of %s with more than %d decimal places", m.Column.Name, e.Digits), true
+		}
+	case planner.Orphan:
+		if e.Suffix == "" {
+			return fmt.Sprintf("MAX(%s)", col), "maximum of " + m.Column.Name, true
+		}
+		return fmt.Sprintf("COUNT(DISTINCT %s)", col), "distinct values of " + m.Column.Name, true
+	}
+	return "", "", false
+}

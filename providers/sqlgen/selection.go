@@ -1,0 +1,121 @@
+package sqlgen
+
+// Segments and selection mechanisms (planner/selection.go): segments
+// narrow the window by IN lists; the mechanism decides which rows of the
+// window are chosen: by the hash alone (random), by a condition and the
+// hash (conditional), or by the hash under a threshold that grows with the
+// rank of the row's value in the window (value_dependent).
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/anomgen/anomgen/planner"
+)
+
+// window renders the rows a selection may touch over alias: the time
+// condition (timeWindow, rows.go) and every segment, joined by AND; ""
+// when the whole table is eligible. Bind arguments are added in text
+// order.
+func window(d Dialect, s planner.Selection, alias string, a *args) string {
+	var conds []string
+	if w := timeWindow(d, s, alias, a); w != "" {
+		conds = append(conds, w)
+	}
+	for _, f := range s.Segments {
+		conds = append(conds, filterIn(d, f, alias, a))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// filterIn renders alias.column IN (values) with one bind parameter per
+// value: numbers for numeric columns (the planner checked they parse),
+// text otherwise, so no database compares a number with a string.
+func filterIn(d Dialect, f planner.Filter, alias string, a *args) string {
+	ph := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		ph[i] = a.add(filterValue(f.Column, v))
+	}
+	return fmt.Sprintf("%s.%s IN (%s)", alias, d.Quote(f.Column.Name), strings.Join(ph, ", "))
+}
+
+func filterValue(c planner.Column, v string) any {
+	switch {
+	case c.Class == planner.ClassInteger:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	case c.Class.Numeric():
+		if x, err := strconv.ParseFloat(v, 64); err == nil {
+			return x
+		}
+	}
+	return v
+}
+
+// choose renders the conditions that pick rows of the window over alias t
+// by the selection's mechanism; none when every eligible row is chosen.
+func choose(d Dialect, m *planner.Mutation, a *args) []string {
+	s := m.Where
+	var out []string
+	if s.Mechanism == planner.MechanismConditional && s.Condition != nil {
+		out = append(out, filterIn(d, *s.Condition, "t", a))
+	}
+	if s.Mechanism == planner.MechanismValueDependent && m.Column != nil {
+		return append(out, ranked(d, m, a))
+	}
+	if s.Share < 1 {
+		seed := a.add(fmt.Sprint(s.Seed))
+		out = append(out, fmt.Sprintf("%s < %s", d.Hash(seed, qualify(d, "t", m.Key)), a.add(s.Threshold())))
+	}
+	return out
+}
+
+// ranked renders the value_dependent choice over alias t: the rows of the
+// window (with its segments) whose column is not NULL are ranked by
+// PERCENT_RANK() over the column (descending for bias low), and a row is
+// chosen when its hash is below rank · 2·Share·2^32, that is with
+// probability min(1, 2·Share·rank). The ranking reads the table in a
+// subquery that the key joins to t; it is set-based on every database,
+// and under apply it runs inside INSERT INTO journal SELECT, which MySQL
+// allows (the table is only read).
+func ranked(d Dialect, m *planner.Mutation, a *args) string {
+	s := m.Where
+	col := "w." + d.Quote(m.Column.Name)
+	order := col
+	if s.BiasLow {
+		order += " DESC"
+	}
+	conds := []string{}
+	if w := window(d, s, "w", a); w != "" {
+		conds = append(conds, w)
+	}
+	conds = append(conds, col+" IS NOT NULL")
+	inner := fmt.Sprintf("SELECT %s, PERCENT_RANK() OVER (ORDER BY %s) AS anomgen_rank FROM %s w WHERE %s",
+		strings.Join(qualify(d, "w", m.Key), ", "), order, d.Table(m.Table), strings.Join(conds, " AND "))
+	seed := a.add(fmt.Sprint(s.Seed))
+	test := fmt.Sprintf("%s < r.anomgen_rank * %s", d.Hash(seed, qualify(d, "r", m.Key)), a.add(2*s.Share*(1<<32)))
+	if len(m.Key) == 1 {
+		k := d.Quote(m.Key[0].Name)
+		return fmt.Sprintf("t.%s IN (SELECT r.%s FROM (%s) r WHERE %s)", k, k, inner, test)
+	}
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM (%s) r WHERE %s AND %s)", inner, keyJoin(d, names(m.Key), "r", "t"), test)
+}
+
+// countRanked is Count for value_dependent: the choice holds a subquery,
+// which SQL Server refuses inside an aggregate, so the rows are marked in
+// a derived table and summed outside it.
+func countRanked(d Dialect, m *planner.Mutation) Statement {
+	a := &args{d: d}
+	var conds []string
+	if m.Where.SkipNull && m.Column != nil {
+		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
+	}
+	conds = append(conds, choose(d, m, a)...)
+	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(x.c), 0) FROM (SELECT CASE WHEN %s THEN 1 ELSE 0 END AS c FROM %s t", strings.Join(conds, " AND "), d.Table(m.Table))
+	if w := window(d, m.Where, "t", a); w != "" {
+		sql += " WHERE " + w
+	}
+	return Statement{SQL: sql + ") x", Args: a.vals, Role: RoleJournal}
+}

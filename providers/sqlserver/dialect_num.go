@@ -1,0 +1,46 @@
+package sqlserver
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+var _ sqlgen.NumDialect = Dialect{}
+
+// NumFit rounds with ROUND, which rounds halves away from zero for
+// decimals: integers to a whole number converted back to their type,
+// decimals to their scale, money to 4 places; floats stay as they are.
+func (Dialect) NumFit(expr string, c planner.Column) string {
+	switch c.Class {
+	case planner.ClassInteger:
+		typ := "bigint"
+		if m := integerType.FindStringSubmatch(c.Type); m != nil {
+			typ = strings.ToLower(m[1])
+		}
+		return fmt.Sprintf("CONVERT(%s, ROUND(%s, 0))", typ, expr)
+	case planner.ClassDecimal:
+		if m := decimalScale.FindStringSubmatch(c.Type); m != nil {
+			return fmt.Sprintf("ROUND(%s, %s)", expr, m[1])
+		}
+		if moneyType.MatchString(c.Type) {
+			return fmt.Sprintf("ROUND(%s, 4)", expr)
+		}
+	}
+	return expr
+}
+
+// NumMean averages in float: AVG of an integer column is an integer in
+// SQL Server (truncated), and of a decimal a decimal of the column's scale.
+func (Dialect) NumMean(x string) string   { return "AVG(CONVERT(float, " + x + "))" }
+func (Dialect) NumStdDev(x string) string { return "STDEVP(" + x + ")" }
+
+// NumRound uses ROUND's third argument for truncation (toward zero).
+func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) string {
+	if trunc {
+		return fmt.Sprintf("ROUND(%s, %d, 1)", x, digits)
+	}
+	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
+}
