@@ -104,28 +104,28 @@ func (e DateRelayout) describe(m *Mutation) string {
 	return fmt.Sprintf("rewrite %s from %q to %q", m.Column.Name, e.From, e.To)
 }
 
-// DateField is one piece of a date layout: a field (Name is 2006, 01, 02,
+// NumDateField is one piece of a date layout: a field (Name is 2006, 01, 02,
 // 15, 04 or 05) at byte Pos, or a literal separator (Name "").
-type DateField struct {
+type NumDateField struct {
 	Name    string
 	Pos     int
 	Literal string
 }
 
-// DateFields splits a layout into fields and separators; ok is false for a
+// NumDateFields splits a layout into fields and separators; ok is false for a
 // layout with anything else.
-func DateFields(layout string) ([]DateField, bool) {
-	var out []DateField
+func NumDateFields(layout string) ([]NumDateField, bool) {
+	var out []NumDateField
 	for i := 0; i < len(layout); {
 		switch {
 		case strings.HasPrefix(layout[i:], "2006"):
-			out = append(out, DateField{Name: "2006", Pos: i})
+			out = append(out, NumDateField{Name: "2006", Pos: i})
 			i += 4
 		case len(layout)-i >= 2 && strings.Contains(" 01 02 15 04 05 ", " "+layout[i:i+2]+" "):
-			out = append(out, DateField{Name: layout[i : i+2], Pos: i})
+			out = append(out, NumDateField{Name: layout[i : i+2], Pos: i})
 			i += 2
 		case strings.ContainsRune("-/.: T", rune(layout[i])):
-			out = append(out, DateField{Literal: layout[i : i+1], Pos: i})
+			out = append(out, NumDateField{Literal: layout[i : i+1], Pos: i})
 			i++
 		default:
 			return nil, false

@@ -331,6 +331,61 @@ func init() {
 			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Orphan{Offset: int64(off)}, Where: b.Where}, nil
 		},
 	})
+	register(&Kind{
+		Name:          "date_format",
+		Category:      Quality,
+		Summary:       "dates held as text rewritten in another layout (01/02/2006 instead of 2006-01-02, or epoch seconds)",
+		Description:   "Rewrites the column's text dates in the window from from_layout (default \"2006-01-02\", or the target's time-column layout where the column is the time column) to layout (default \"01/02/2006\"), as an upstream system switching locale would. Layouts are Go layouts of fixed-width fields (2006, 01, 02, 15, 04, 05) and the separators - / . : space and T; layout may also be \"epoch\" (seconds since 1970, UTC). The fields are moved in SQL; fields the source lacks (the time of a date) become 00, and values whose length is not from_layout's stay as they are (they are still counted and journaled). The default rewrites every value of the window: the share of values matching the usual pattern falls from 100% to 0, far beyond 7 standard deviations.",
+		Monitor:       "validity: the share of the column's values matching the expected date pattern drops; parsing downstream fails or swaps day and month",
+		NeedsColumn:   true,
+		Suits:         textDate,
+		ColumnTypes:   "text columns holding dates or timestamps in a fixed-width layout",
+		DefaultVolume: 1,
+		DefaultWindow: 24 * time.Hour,
+		UsesVolume:    true,
+		Params: []Param{
+			{Name: "layout", Type: "string", Default: "01/02/2006", Doc: `the new layout (Go layout, e.g. "01/02/2006", "02.01.2006", "2006-01-02T15:04:05") or "epoch"`},
+			{Name: "from_layout", Type: "string", Default: "2006-01-02", Doc: "the values' current layout (Go layout); default the target's time-column layout where the column is the time column"},
+		},
+		Example: `anomaly "date_format" "us_dates" {
+  target = target.orders
+  column = "channel" # stands in for a text column of dates such as "2026-11-20"
+  layout = "01/02/2006"
+  window {
+    last = "24h"
+  }
+}`,
+		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
+			def := "2006-01-02"
+			if tc := b.Where.TimeColumn; tc != nil && tc.Name == b.Column.Name && b.Where.TimeFormat.Layout != "" {
+				def = b.Where.TimeFormat.Layout
+			}
+			from, diags := b.str("from_layout", def)
+			if diags.HasErrors() {
+				return nil, diags
+			}
+			to, diags := b.str("layout", "01/02/2006")
+			if diags.HasErrors() {
+				return nil, diags
+			}
+			fields, ok := NumDateFields(from)
+			have := map[string]bool{}
+			for _, f := range fields {
+				have[f.Name] = true
+			}
+			if !ok || !have["2006"] || !have["01"] || !have["02"] {
+				return nil, b.errorAt("from_layout", "Invalid from_layout", fmt.Sprintf("from_layout %q must be a Go layout of fixed-width fields with at least 2006, 01 and 02 (plus 15, 04, 05 and the separators - / . : space T), e.g. \"2006-01-02\" or \"2006-01-02 15:04:05\".", from))
+			}
+			if _, ok := NumDateFields(to); to != "epoch" && !ok {
+				return nil, b.errorAt("layout", "Invalid layout", fmt.Sprintf("layout %q must be \"epoch\" or a Go layout of the fields 2006, 01, 02, 15, 04, 05 and the separators - / . : space T, e.g. \"01/02/2006\" or \"02.01.2006\".", to))
+			}
+			if to == from {
+				return nil, b.errorAt("layout", "Nothing to change", fmt.Sprintf("layout and from_layout are both %q.", to))
+			}
+			b.Where.SkipNull = true
+			return &Mutation{Op: OpUpdate, Column: b.Column, Set: DateRelayout{From: from, To: to}, Where: b.Where}, nil
+		},
+	})
 }
 
 // referenceOn returns a foreign key of p that includes column name, or nil.
@@ -343,6 +398,14 @@ func referenceOn(p *TableProfile, name string) *Reference {
 		}
 	}
 	return nil
+}
+
+// textDate accepts text columns.
+func textDate(c Column) (bool, string) {
+	if c.Class != ClassText {
+		return false, fmt.Sprintf("column %s has type %s; this kind rewrites dates held as text", c.Name, c.Type)
+	}
+	return true, ""
 }
 
 var numScale = regexp.MustCompile(`(?i)^\s*(?:numeric|decimal|number|dec)\s*\(\s*\d+\s*,\s*(-?\d+)\s*\)`)

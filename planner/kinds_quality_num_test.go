@@ -8,7 +8,7 @@ import (
 	"github.com/anomgen/anomgen/state"
 )
 
-var numKinds = []string{"outliers", "variance_change", "unit_change", "precision_loss", "negative_values", "timestamp_shift", "future_dates", "duplicate_keys", "orphan_references"}
+var numKinds = []string{"outliers", "variance_change", "unit_change", "precision_loss", "negative_values", "timestamp_shift", "future_dates", "duplicate_keys", "orphan_references", "date_format"}
 
 // numPlan plans body against profile() and returns the single change, or
 // the diagnostics' text.
@@ -37,7 +37,9 @@ func TestNumKindExamples(t *testing.T) {
 		if k == nil {
 			t.Fatalf("kind %s is not registered", name)
 		}
-		ch, err := numPlan(t, k.Example, profile())
+		prof := profile()
+		prof.Columns = append(prof.Columns, Column{Name: "channel", Type: "text", Class: ClassText, Nullable: true})
+		ch, err := numPlan(t, k.Example, prof)
 		if err != "" {
 			t.Errorf("%s example: %s", name, err)
 			continue
@@ -69,6 +71,8 @@ func TestNumKindExprs(t *testing.T) {
 		{block("future_dates", "  column = \"created_at\"\n"), AddSeconds{Seconds: 365 * 86400}},
 		{block("duplicate_keys", "  column = \"email\"\n"), FirstInWindow{}},
 		{block("orphan_references", "  column = \"email\"\n"), Orphan{Suffix: "~orphan"}},
+		{block("date_format", "  column = \"status\"\n"), DateRelayout{From: "2006-01-02", To: "01/02/2006"}},
+		{block("date_format", "  column = \"status\"\n  from_layout = \"2006-01-02 15:04:05\"\n  layout = \"epoch\"\n"), DateRelayout{From: "2006-01-02 15:04:05", To: "epoch"}},
 	}
 	for _, c := range cases {
 		ch, err := numPlan(t, c.body, profile())
@@ -121,6 +125,11 @@ func TestNumKindRefusals(t *testing.T) {
 		{block("orphan_references", "  column = \"email\"\n"), fk, "orders_email_fkey to public.customers(email)"},
 		{block("orphan_references", "  column = \"email\"\n  offset = 5\n"), profile(), "Remove offset"},
 		{block("orphan_references", "  column = \"amount\"\n"), profile(), "integer or text"},
+		{block("date_format", "  column = \"amount\"\n"), profile(), "dates held as text"},
+		{block("date_format", "  column = \"status\"\n  from_layout = \"Jan 2, 2006\"\n"), profile(), "fixed-width fields"},
+		{block("date_format", "  column = \"status\"\n  from_layout = \"15:04\"\n"), profile(), "at least 2006, 01 and 02"},
+		{block("date_format", "  column = \"status\"\n  layout = \"2006/1/2\"\n"), profile(), "must be \"epoch\""},
+		{block("date_format", "  column = \"status\"\n  layout = \"2006-01-02\"\n"), profile(), "both"},
 		{"anomaly \"duplicate_keys\" \"x\" {\n  target = target.k\n  column = \"id\"\n}\ntarget \"k\" {\n  source = source.postgres.shop\n  table = \"public.orders\"\n  time_column = \"created_at\"\n  key = [\"email\"]\n}\n", profile(), "primary key"},
 	}
 	for _, c := range cases {

@@ -96,7 +96,7 @@ func TestBadInput(t *testing.T) {
 				name:      "unknown kind",
 				anomalies: strings.Replace(good, `"null_rate"`, `"null_rat"`, 1),
 				wants: []string{"Error: Unknown anomaly kind", "on anomalies.hcl line 1", `no anomaly kind "null_rat"`,
-					`Did you mean "null_rate"?`, "Known kinds: duplicate_rows,", "null_rate, numeric_shift,", "volume_drop, volume_spike."},
+					`Did you mean "null_rate"?`, "Known kinds: ", "duplicate_rows,", "null_rate, numeric_shift,", "volume_drop, volume_spike"},
 			},
 			{
 				name:      "undeclared target",

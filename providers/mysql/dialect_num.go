@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
@@ -32,4 +33,18 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 		return fmt.Sprintf("TRUNCATE(%s, %d)", x, digits)
 	}
 	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
+}
+
+var _ sqlgen.DateTextDialect = Dialect{}
+
+func (Dialect) DateSubstr(x string, pos, n int) string {
+	return fmt.Sprintf("SUBSTRING(%s, %d, %d)", x, pos, n)
+}
+func (Dialect) DateLength(x string) string       { return "CHAR_LENGTH(" + x + ")" }
+func (Dialect) DateConcat(parts []string) string { return "CONCAT(" + strings.Join(parts, ", ") + ")" }
+
+// DateEpoch uses UNIX_TIMESTAMP, which reads the DATETIME in the session's
+// time zone: anomgen's connections run at +00:00.
+func (Dialect) DateEpoch(iso string) string {
+	return fmt.Sprintf("CAST(UNIX_TIMESTAMP(CAST(%s AS DATETIME)) AS CHAR)", iso)
 }

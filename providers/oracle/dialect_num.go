@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
@@ -35,4 +36,18 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 		return fmt.Sprintf("TRUNC(%s, %d)", x, digits)
 	}
 	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
+}
+
+var _ sqlgen.DateTextDialect = Dialect{}
+
+func (Dialect) DateSubstr(x string, pos, n int) string {
+	return fmt.Sprintf("SUBSTR(%s, %d, %d)", x, pos, n)
+}
+func (Dialect) DateLength(x string) string       { return "LENGTH(" + x + ")" }
+func (Dialect) DateConcat(parts []string) string { return strings.Join(parts, " || ") }
+
+// DateEpoch subtracts DATE '1970-01-01' (a number of days) and scales to
+// whole seconds.
+func (Dialect) DateEpoch(iso string) string {
+	return fmt.Sprintf("TO_CHAR(ROUND((TO_DATE(%s, 'YYYY-MM-DD HH24:MI:SS') - DATE '1970-01-01') * 86400))", iso)
 }

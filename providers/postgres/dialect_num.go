@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
@@ -35,4 +36,18 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 		f = "TRUNC"
 	}
 	return fmt.Sprintf("%s(CAST(%s AS numeric), %d)", f, x, digits)
+}
+
+var _ sqlgen.DateTextDialect = Dialect{}
+
+func (Dialect) DateSubstr(x string, pos, n int) string {
+	return fmt.Sprintf("substr(%s, %d, %d)", x, pos, n)
+}
+func (Dialect) DateLength(x string) string       { return "length(" + x + ")" }
+func (Dialect) DateConcat(parts []string) string { return strings.Join(parts, " || ") }
+
+// DateEpoch reads iso as a timestamp without time zone, whose epoch is
+// taken as UTC.
+func (Dialect) DateEpoch(iso string) string {
+	return fmt.Sprintf("CAST(CAST(EXTRACT(EPOCH FROM CAST(%s AS timestamp)) AS bigint) AS text)", iso)
 }

@@ -50,6 +50,18 @@ anomaly "variance_change" "qty" {
   column    = "qty"
   amplitude = -0.5
 }
+anomaly "date_format" "epoch" {
+  target      = target.orders
+  column      = "status"
+  from_layout = "2006-01-02 15:04:05"
+  layout      = "epoch"
+}
+anomaly "date_format" "european" {
+  target      = target.orders
+  column      = "email"
+  from_layout = "2006-01-02T15:04:05"
+  layout      = "02.01.2006 15:04"
+}
 anomaly "precision_loss" "score" {
   target = target.orders
   column = "score"
@@ -69,8 +81,8 @@ func GoldenNum(t *testing.T, d sqlgen.Dialect) {
 	if diags.HasErrors() {
 		t.Fatalf("golden plan: %s", diags.Error())
 	}
-	if len(p.Changes) != 6 {
-		t.Fatalf("golden plan has %d changes, want 6", len(p.Changes))
+	if len(p.Changes) != 8 {
+		t.Fatalf("golden plan has %d changes, want 8", len(p.Changes))
 	}
 	for _, ch := range p.Changes {
 		t.Run(ch.Address, func(t *testing.T) {

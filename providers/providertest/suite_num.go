@@ -39,6 +39,99 @@ func RunNumKinds(t *testing.T, b Backend) {
 	}
 	t.Run("constrained_keys", func(t *testing.T) { t.Parallel(); testConstrainedKeys(t, s) })
 	t.Run("metric", func(t *testing.T) { t.Parallel(); testNumMetric(t, s) })
+	t.Run("date_format/us", func(t *testing.T) { t.Parallel(); testDateFormat(t, s, "01/02/2006") })
+	t.Run("date_format/epoch", func(t *testing.T) { t.Parallel(); testDateFormat(t, s, "epoch") })
+}
+
+// testDateFormat rewrites a text column of dates ("2006-01-02") in the
+// window to layout, on a table of its own: one row an hour from a day
+// before the window to a day after it, every 10th day NULL and every 7th a
+// value of another length (left as it is, but counted). Every value is
+// checked against Go's formatting, and rollback restores every value.
+func testDateFormat(t *testing.T, s *suite, layout string) {
+	h := s.harness(t)
+	ty := h.b.Types
+	h.exec(fmt.Sprintf("CREATE TABLE {days} ({id} %s PRIMARY KEY, {created_at} %s NULL, {day} %s NULL)", ty.BigInt, ty.Timestamp, ty.Text))
+	type row struct {
+		at  time.Time
+		day *string
+	}
+	rows := map[int64]row{}
+	var inWin, chosen int64
+	start := winFrom.Add(-24 * time.Hour)
+	for i := int64(0); i < int64(winTo.Sub(winFrom).Hours())+48; i++ {
+		at := start.Add(time.Duration(i) * time.Hour)
+		var day *string
+		switch {
+		case i%10 == 3:
+		case i%7 == 5:
+			v := "n/a"
+			day = &v
+		default:
+			v := at.Format("2006-01-02")
+			day = &v
+		}
+		rows[i+1] = row{at, day}
+		h.exec("INSERT INTO {days} ({id}, {created_at}, {day}) VALUES (?, ?, ?)", i+1, h.b.TimeValue(at), day)
+		if inWindow(at, winFrom, winTo) {
+			inWin++
+			if day != nil {
+				chosen++
+			}
+		}
+	}
+	read := func() map[int64]string {
+		r, err := h.db.QueryContext(h.ctx, h.sql("SELECT {id}, {day} FROM {days}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		out := map[int64]string{}
+		for r.Next() {
+			var id int64
+			var v sql.NullString
+			if err := r.Scan(&id, &v); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = fmt.Sprint(v.Valid, ":", v.String)
+		}
+		return out
+	}
+	before := read()
+	block := fmt.Sprintf("\ntarget \"days\" {\n  source      = source.%s.db\n  table       = \"days\"\n  time_column = \"created_at\"\n}\n", h.b.Name) +
+		strings.Replace(anomalyBlock("date_format", "k", fmt.Sprintf("  column = \"day\"\n  layout = %q\n", layout), absWindow(winFrom, winTo.Sub(winFrom))), "target.orders", "target.days", 1)
+	cfg := h.load(block)
+	st := state.New()
+	e := h.engine(cfg)
+	p := h.plan(e, cfg, st, false)
+	ch := h.only(p)
+	if ch.WindowRows != inWin || ch.Rows != chosen {
+		t.Errorf("plan counted %d rows of %d, want %d of %d", ch.Rows, ch.WindowRows, chosen, inWin)
+	}
+	h.mustApply(e, p, st)
+	if got := h.done["anomaly.date_format.k"]; got != ch.Rows {
+		t.Errorf("apply changed %d rows, plan counted %d", got, ch.Rows)
+	}
+	after := read()
+	for id, r := range rows {
+		want := before[id]
+		if inWindow(r.at, winFrom, winTo) && r.day != nil && len(*r.day) == 10 {
+			if layout == "epoch" {
+				want = fmt.Sprint(true, ":", r.at.Truncate(24*time.Hour).Unix())
+			} else {
+				want = fmt.Sprint(true, ":", r.at.Format(layout))
+			}
+		}
+		if after[id] != want {
+			t.Fatalf("row %d (%s): day %s, want %s", id, r.at, after[id], want)
+		}
+	}
+	h.mustApply(e, h.plan(e, cfg, st, true), st)
+	for id, v := range read() {
+		if v != before[id] {
+			t.Fatalf("after rollback row %d holds %s, want %s", id, v, before[id])
+		}
+	}
 }
 
 // testNumMetric runs the dry-run metric (sqlgen.Metric) of every case on

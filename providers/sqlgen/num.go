@@ -89,6 +89,9 @@ func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 		return nd.NumFit(fmt.Sprintf("%s + (%s) * %s * %s", mean, sign, numLit(e.K), sd), *m.Column), true, nil
 	case planner.RoundTo:
 		return nd.NumRound(col, *m.Column, e.Digits, e.Truncate), true, nil
+	case planner.DateRelayout:
+		set, err := relayout(d, m, e) // num_date.go
+		return set, true, err
 	case planner.Orphan:
 		if e.Suffix != "" {
 			rd, err := rowDialect(d, "Orphan")

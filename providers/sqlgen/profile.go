@@ -32,6 +32,19 @@ type StatsDialect interface {
 	Limit(query string, n int) string
 }
 
+// StatsBigCounter is implemented by a StatsDialect whose COUNT returns a
+// 32-bit integer (SQL Server): BigCount names the 64-bit aggregate.
+type StatsBigCounter interface {
+	BigCount() string
+}
+
+func count(sd StatsDialect) string {
+	if bc, ok := sd.(StatsBigCounter); ok {
+		return bc.BigCount()
+	}
+	return "COUNT"
+}
+
 // StatsField says what one column of the statistics query holds.
 type StatsField struct {
 	// Column is the table column, or "" for the row count.
@@ -106,12 +119,13 @@ func ProfileStats(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColum
 		sel = append(sel, expr)
 		q.Fields = append(q.Fields, StatsField{Column: col, Measure: measure})
 	}
-	add("", "rows", "COUNT(*)")
+	cnt := count(sd)
+	add("", "rows", cnt+"(*)")
 	for _, c := range p.Columns {
 		col := d.Quote(c.Name)
-		add(c.Name, "non_null", "COUNT("+col+")")
+		add(c.Name, "non_null", cnt+"("+col+")")
 		if Comparable(sd, c) {
-			add(c.Name, "distinct", "COUNT(DISTINCT "+col+")")
+			add(c.Name, "distinct", cnt+"(DISTINCT "+col+")")
 		}
 		switch {
 		case c.Class.Numeric():
@@ -142,7 +156,7 @@ func ProfileDaily(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColum
 	from, conds := statsFrom(d, sd, p, o)
 	day := sd.Day(d.Quote(timeColumn), p.TimeFormat)
 	conds = append(conds, d.Quote(timeColumn)+" IS NOT NULL")
-	return fmt.Sprintf("SELECT %s, COUNT(*) FROM %s%s GROUP BY %s ORDER BY 1", day, from, whereClause(conds), day)
+	return fmt.Sprintf("SELECT %s, %s(*) FROM %s%s GROUP BY %s ORDER BY 1", day, count(sd), from, whereClause(conds), day)
 }
 
 // ProfileTop renders the commonest n non-NULL values of column with their
@@ -151,7 +165,7 @@ func ProfileTop(d Dialect, sd StatsDialect, p *planner.TableProfile, column stri
 	from, conds := statsFrom(d, sd, p, o)
 	col := d.Quote(column)
 	conds = append(conds, col+" IS NOT NULL")
-	return sd.Limit(fmt.Sprintf("SELECT %s, COUNT(*) FROM %s%s GROUP BY %s ORDER BY 2 DESC, 1", col, from, whereClause(conds), col), n)
+	return sd.Limit(fmt.Sprintf("SELECT %s, %s(*) FROM %s%s GROUP BY %s ORDER BY 2 DESC, 1", col, count(sd), from, whereClause(conds), col), n)
 }
 
 // ProfileValues renders a read of up to n non-NULL values of column (for

@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
@@ -67,3 +68,12 @@ func truncFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, er
 	r, _ := new(big.Rat).SetFrac(q, unit).Float64()
 	return r, nil
 }
+
+var _ sqlgen.DateTextDialect = Dialect{}
+
+func (Dialect) DateSubstr(x string, pos, n int) string {
+	return fmt.Sprintf("substr(%s, %d, %d)", x, pos, n)
+}
+func (Dialect) DateLength(x string) string       { return "length(" + x + ")" }
+func (Dialect) DateConcat(parts []string) string { return strings.Join(parts, " || ") }
+func (Dialect) DateEpoch(iso string) string      { return fmt.Sprintf("strftime('%%s', %s)", iso) }

@@ -44,3 +44,19 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 	}
 	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
 }
+
+var _ sqlgen.DateTextDialect = Dialect{}
+
+func (Dialect) DateSubstr(x string, pos, n int) string {
+	return fmt.Sprintf("SUBSTRING(%s, %d, %d)", x, pos, n)
+}
+
+// DateLength counts trailing spaces too (LEN drops them).
+func (Dialect) DateLength(x string) string       { return "(LEN(" + x + " + 'x') - 1)" }
+func (Dialect) DateConcat(parts []string) string { return "CONCAT(" + strings.Join(parts, ", ") + ")" }
+
+// DateEpoch converts iso with style 120 (ODBC canonical, yyyy-mm-dd
+// hh:mi:ss) and counts seconds from 1970 in bigint.
+func (Dialect) DateEpoch(iso string) string {
+	return fmt.Sprintf("CONVERT(varchar(20), DATEDIFF_BIG(second, CONVERT(datetime2, '1970-01-01 00:00:00', 120), CONVERT(datetime2, %s, 120)))", iso)
+}

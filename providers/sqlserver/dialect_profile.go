@@ -11,9 +11,10 @@ import (
 )
 
 var (
-	_ sqlgen.StatsDialect  = Dialect{}
-	_ sqlgen.StatsComparer = Dialect{}
-	_ providers.Profiler   = &inspector{}
+	_ sqlgen.StatsDialect    = Dialect{}
+	_ sqlgen.StatsComparer   = Dialect{}
+	_ sqlgen.StatsBigCounter = Dialect{}
+	_ providers.Profiler     = &inspector{}
 )
 
 func (Dialect) Day(col string, _ planner.TimeFormat) string { return "CAST(" + col + " AS date)" }
@@ -43,6 +44,9 @@ func (Dialect) Comparable(c planner.Column) bool {
 	}
 	return true
 }
+
+// BigCount: COUNT returns int, which overflows past 2,147,483,647 rows.
+func (Dialect) BigCount() string { return "COUNT_BIG" }
 
 // Stats measures a table for anomgen profile.
 func (in *inspector) Stats(ctx context.Context, table, timeColumn string, o planner.StatsOptions) (*planner.TableStats, error) {
