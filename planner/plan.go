@@ -435,6 +435,9 @@ func describe(m *Mutation) string {
 	case Scale:
 		return fmt.Sprintf("multiply by %g", s.Factor)
 	case AddSeconds:
+		if s.Seconds < 0 { // timestamp_shift
+			return fmt.Sprintf("move %s back by %s", m.Column.Name, FormatDuration(time.Duration(-s.Seconds)*time.Second))
+		}
 		return fmt.Sprintf("move %s forward by %s", m.Column.Name, FormatDuration(time.Duration(s.Seconds)*time.Second))
 	case FirstInWindow:
 		return "set to the window's first value"
