@@ -57,10 +57,10 @@ func init() {
 		Name:          "late_arrival",
 		Category:      Pipeline,
 		Summary:       "a share of the rows in the window arrive late: hidden now, released after delay",
-		Description:   "Hides a share (volume) of the rows in the window and releases them after delay, as a late batch would. Where the target names a load_time_column, nothing is hidden: that column is pushed forward by delay instead, so the rows look loaded late.",
+		Description:   "Hides a share (volume) of the rows in the window and releases them after delay, as a late batch would. Where the target names a load_time_column, nothing is hidden: that column is pushed forward by delay instead, so the rows look loaded late. The default (50%) halves the window's row count until delay has passed, about 10 standard deviations below the day-to-day variation of a weekday-adjusted daily count (30% was only 5).",
 		Monitor:       "volume and completeness: the window is short of rows until delay has passed (or the load-time lag grows by delay)",
 		NeedsTime:     true,
-		DefaultVolume: 0.3,
+		DefaultVolume: 0.5,
 		DefaultWindow: 24 * time.Hour,
 		UsesVolume:    true,
 		Params: []Param{

@@ -12,7 +12,11 @@ import (
 	"github.com/anomgen/anomgen/providers"
 )
 
-type inspector struct{ db providers.DB }
+type inspector struct {
+	db providers.DB
+	// journalSchema names anomgen's journal tables, which Tables leaves out.
+	journalSchema string
+}
 
 var (
 	_ providers.Inspector = (*inspector)(nil)

@@ -222,7 +222,7 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 		db.Close()
 		return nil, classify(err, s, cfg)
 	}
-	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: &inspector{db: providers.DB{DB: db}}, Host: cfg.Host, Database: cfg.Service,
+	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: &inspector{db: providers.DB{DB: db}, journalSchema: s.JournalSchema}, Host: cfg.Host, Database: cfg.Service,
 		Version: version(ctx, db), User: grantee(user)}, nil
 }
 

@@ -138,6 +138,9 @@ func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 	if set, ok, err := businessSet(d, m, a); ok { // business.go
 		return set, err
 	}
+	if set, ok, err := editSet(d, m); ok { // text2.go
+		return set, err
+	}
 	return "", fmt.Errorf("sqlgen: %s cannot render %T", d.Name(), m.Set)
 }
 

@@ -112,6 +112,9 @@ func countRanked(d Dialect, m *planner.Mutation) Statement {
 	if m.Where.SkipNull && m.Column != nil {
 		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
 	}
+	if f := editFilter(d, m); f != "" { // text2.go
+		conds = append(conds, f)
+	}
 	conds = append(conds, choose(d, m, a)...)
 	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(x.c), 0) FROM (SELECT CASE WHEN %s THEN 1 ELSE 0 END AS c FROM %s t", strings.Join(conds, " AND "), d.Table(m.Table))
 	if w := window(d, m.Where, "t", a); w != "" {

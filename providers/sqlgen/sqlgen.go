@@ -171,6 +171,9 @@ func where(d Dialect, m *planner.Mutation, a *args) string {
 	if s.SkipNull && m.Column != nil {
 		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
 	}
+	if f := editFilter(d, m); f != "" { // text2.go
+		conds = append(conds, f)
+	}
 	conds = append(conds, choose(d, m, a)...) // selection.go: the mechanism
 	if f := flatten(d, m, a); f != "" {       // business.go
 		conds = append(conds, f)

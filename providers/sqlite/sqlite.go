@@ -223,6 +223,16 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 			return nil, err
 		}
 		p.TimeFormat = timeFormat(typ, val)
+		// SQLite has no time type: a declared TEXT or INTEGER column whose
+		// values read as times is the target's time column, and kinds that
+		// move times (timestamp_shift, future_dates) may use it.
+		if p.TimeFormat != (planner.TimeFormat{}) {
+			for i := range p.Columns {
+				if p.Columns[i].Name == timeColumn {
+					p.Columns[i].Class = planner.ClassTime
+				}
+			}
+		}
 	}
 	return p, nil
 }
