@@ -144,6 +144,15 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 			}
 		}
 		err := queryRow(ctx, stmt.SQL, stmt.Args...).Scan(&ch.WindowRows, &ch.Rows)
+		if err == nil && !ch.Mutation.Op.Schema() {
+			// What a monitor would see: the metric now, from the database,
+			// and after, from the exact counts (planner.MetricAfter).
+			m, name := sqlgen.Metric(c.Dialect, ch.Mutation)
+			var before float64
+			if qerr := queryRow(ctx, m.SQL, m.Args...).Scan(&nullFloat{&before}); qerr == nil {
+				ch.Metric = planner.MetricAfter(ch, name, before)
+			}
+		}
 		if tx != nil {
 			_ = tx.Rollback()
 		}

@@ -88,6 +88,9 @@ type Change struct {
 	// Protected is true when the target says protect = true: apply
 	// refuses the change.
 	Protected bool `json:"protected,omitempty"`
+	// Metric is what a monitor would see: the metric over the window now
+	// and after the change, filled in by counting (nil when unknown).
+	Metric *Metric `json:"metric,omitempty"`
 	// Cautions are the guards' remarks (guards.go): triggers that fire
 	// under triggers = "ignore", triggers anomgen cannot see. Plan text
 	// prints them with the limit warnings.

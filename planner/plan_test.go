@@ -403,3 +403,25 @@ func TestLimitsAndWarnings(t *testing.T) {
 		t.Fatalf("max_rows on the block: %d", got)
 	}
 }
+
+func TestMetricAfter(t *testing.T) {
+	p := mustPlan(t, mustLoad(t, nulls+`
+anomaly "volume_drop" "outage" {
+  target = target.orders
+  volume = 0.6
+  window {
+    start    = "2026-11-20T00:00:00Z"
+    duration = "48h"
+  }
+}
+`), state.New())
+	nullsCh, drop := p.Changes[0], p.Changes[1]
+	nullsCh.Rows, nullsCh.WindowRows = 300, 1000
+	if m := MetricAfter(nullsCh, "null share", 0.02); m == nil || m.String() != "null share 2.0% → 32.0%" {
+		t.Fatalf("null share: %v", m)
+	}
+	drop.Rows, drop.WindowRows = 600, 1000
+	if m := MetricAfter(drop, "rows", 1000); m == nil || m.String() != "rows/day 500 → 200" {
+		t.Fatalf("rows per day: %v", m)
+	}
+}

@@ -90,6 +90,9 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 				rows += fmt.Sprintf(" (after restoring %s rows)", Thousands(c.Prior.Rows))
 			}
 			kv("rows", rows)
+			if c.Metric != nil {
+				kv("metric", c.Metric.String())
+			}
 			for _, warn := range c.LimitWarnings() {
 				fmt.Fprintf(w, "      %s %s\n", paint(yellow, "!"), warn)
 			}

@@ -61,7 +61,7 @@ func (a *app) planCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
-	cmd.Flags().BoolVar(&daily, "daily", false, "show each windowed change's target as rows per day, the window marked")
+	cmd.Flags().BoolVar(&daily, "daily", true, "show each windowed change's target as rows per day, the window marked (-daily=false to leave it out)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
 	return cmd
