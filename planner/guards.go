@@ -61,6 +61,13 @@ func dml(m *Mutation, prof *TableProfile) (events []string, column, words string
 			events = append(events, "DELETE", "INSERT")
 			words += fmt.Sprintf(" (%s chooses the partition, so changed rows move between partitions: a DELETE and an INSERT each)", column)
 		}
+		if m.With != nil { // swapped_columns: both columns in one UPDATE
+			words = fmt.Sprintf("updates %s and %s of %s, and its rollback updates them back", column, m.With.Name, t)
+			if contains(prof.PartitionKey, m.With.Name) && !contains(events, "DELETE") {
+				events = append(events, "DELETE", "INSERT")
+				words += fmt.Sprintf(" (%s chooses the partition, so changed rows move between partitions: a DELETE and an INSERT each)", m.With.Name)
+			}
+		}
 	case OpDelete:
 		events = []string{"DELETE", "INSERT"}
 		words = fmt.Sprintf("deletes rows of %s, and its rollback inserts them back", t)
@@ -83,7 +90,7 @@ func firing(m *Mutation, prof *TableProfile) []Trigger {
 	var out []Trigger
 	for _, t := range prof.Triggers {
 		for _, e := range events {
-			if t.Fires(e, column) {
+			if t.Fires(e, column) || (m.With != nil && t.Fires(e, m.With.Name)) {
 				out = append(out, t)
 				break
 			}
@@ -205,23 +212,28 @@ func foreignKeyGuard(a *config.Anomaly, prof *TableProfile, m *Mutation) hcl.Dia
 				a.Kind, t, strings.Join(parts, "; "), t, t),
 			Subject: a.Range("kind")})
 	case OpUpdate, OpDropColumn, OpChangeType:
-		col := m.Column.Name
-		for _, fk := range prof.ReferencedBy {
-			if !containsFold(fk.RefColumns, col) {
-				continue
+		cols := []string{m.Column.Name}
+		if m.With != nil { // swapped_columns changes both
+			cols = append(cols, m.With.Name)
+		}
+		for _, col := range cols {
+			for _, fk := range prof.ReferencedBy {
+				if !containsFold(fk.RefColumns, col) {
+					continue
+				}
+				var effect string
+				if m.Op == OpUpdate {
+					effect = updateEffect(fk, sqlite)
+				} else {
+					effect = "so the database refuses to drop it or change its type (or would drop the constraint with it), and the apply would only roll back"
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
+					Summary: fmt.Sprintf("Column %s of %s is referenced by a foreign key of %s", col, t, fk.Table),
+					Detail: fmt.Sprintf("Kind %s changes %s of %s, but %s refers to it, %s. "+
+						"To proceed: choose a column no foreign key refers to, or target a copy of %s that no foreign key points at.",
+						a.Kind, col, t, describeFK(fk), effect, t),
+					Subject: a.Range("kind")})
 			}
-			var effect string
-			if m.Op == OpUpdate {
-				effect = updateEffect(fk, sqlite)
-			} else {
-				effect = "so the database refuses to drop it or change its type (or would drop the constraint with it), and the apply would only roll back"
-			}
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
-				Summary: fmt.Sprintf("Column %s of %s is referenced by a foreign key of %s", col, t, fk.Table),
-				Detail: fmt.Sprintf("Kind %s changes %s of %s, but %s refers to it, %s. "+
-					"To proceed: choose a column no foreign key refers to, or target a copy of %s that no foreign key points at.",
-					a.Kind, col, t, describeFK(fk), effect, t),
-				Subject: a.Range("kind")})
 		}
 	}
 	return diags

@@ -229,6 +229,9 @@ type Mutation struct {
 	Column *Column
 	// Set is the new value of Column (OpUpdate).
 	Set Expr
+	// With (swapped_columns, Set Swap) is the second changed column: it
+	// takes Column's old value while Column takes its (ir_swap.go).
+	With *Column
 	// Where chooses the rows.
 	Where Selection
 	// Rounds (OpInsert) are the copy rounds: in round k (from 1) a chosen
@@ -338,6 +341,9 @@ func (m *Mutation) Journal(id, schema string) state.Journal {
 	}
 	if m.Column != nil {
 		j.Column = m.Column.Name
+	}
+	if m.With != nil {
+		j.With = m.With.Name
 	}
 	switch m.Op {
 	case OpAddColumn:

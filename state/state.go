@@ -107,6 +107,9 @@ type Journal struct {
 	Key []string `json:"key"`
 	// Column is the changed column for update journals.
 	Column string `json:"column,omitempty"`
+	// With is the second changed column of a swap (swapped_columns): its
+	// values are journaled as anomgen_before2 and anomgen_after2.
+	With string `json:"with,omitempty"`
 	// Columns lists the restorable columns for delete and insert journals,
 	// in table order.
 	Columns []string `json:"columns,omitempty"`

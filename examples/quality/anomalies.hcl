@@ -174,6 +174,17 @@ anomaly "encoding_corruption" "latin1_emails" {
   }
 }
 
+# Consistency: status and channel exchanged on a fifth of the day's orders.
+anomaly "swapped_columns" "status_channel_swap" {
+  target = target.orders
+  column = "status"
+  with   = "channel"
+  volume = 0.2
+  window {
+    last = "24h"
+  }
+}
+
 # Uniqueness: one e-mail reused across a tenth of the day's orders.
 anomaly "duplicate_keys" "reused_email" {
   target = target.orders

@@ -59,6 +59,7 @@ var strengthCases = map[string]strengthCase{
 	"sentinel_values":    {`column = "amount"`, share("amount = -1"), false, false},
 	"invalid_category":   {`column = "status"`, share("status NOT IN ('paid', 'refunded', 'cancelled')"), false, false},
 	"typos":              {`column = "status"`, share("status NOT IN ('paid', 'refunded', 'cancelled')"), false, false},
+	"swapped_columns":    {"column = \"status\"\n  with = \"channel\"", share("status NOT IN ('paid', 'refunded', 'cancelled')"), false, false},
 	"string_case":        {`column = "status"`, share("status <> LOWER(status)"), false, false},
 	"whitespace_padding": {`column = "channel"`, share("channel <> TRIM(channel)"), false, false},
 	"truncation":         {`column = "email"`, share("email IS NOT NULL AND email NOT LIKE '%@%'"), false, false},

@@ -174,6 +174,9 @@ func where(d Dialect, m *planner.Mutation, a *args) string {
 	if f := editFilter(d, m); f != "" { // text2.go
 		conds = append(conds, f)
 	}
+	if f := swapFilter(d, m); f != "" { // swap.go
+		conds = append(conds, f)
+	}
 	conds = append(conds, choose(d, m, a)...) // selection.go: the mechanism
 	if f := flatten(d, m, a); f != "" {       // business.go
 		conds = append(conds, f)
@@ -226,6 +229,10 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 	}
 	switch m.Op {
 	case planner.OpUpdate:
+		if m.With != nil { // swapped_columns: swap.go
+			out = append(out, applySwap(d, j, t, on, m)...)
+			break
+		}
 		col := "t." + d.Quote(m.Column.Name)
 		keys := strings.Join(qualify(d, "t", m.Key), ", ")
 		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j,
@@ -321,6 +328,10 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 	var conflict string
 	switch j.Op {
 	case string(planner.OpUpdate):
+		if j.With != "" { // swapped_columns: swap.go
+			conflict, r.Restore = rollbackSwap(d, j, jt, t, on, force)
+			break
+		}
 		col := d.Quote(j.Column)
 		// A row is restorable when it still holds the injected value, done
 		// when it holds the before value, and a conflict otherwise.
