@@ -3,7 +3,6 @@ package providertest
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,22 +142,7 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 			}
 			path := filepath.Join("testdata", strings.ReplaceAll(ch.Address, ".", "_")+".golden")
 			got := b.String()
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", ch.Address, path, diffLines(string(want), got))
-			}
+			compareGolden(t, ch.Address, path, got)
 		})
 	}
 	goldenSchema(t, d) // golden_schema.go

@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,17 +32,5 @@ func GoldenStats(t *testing.T, d sqlgen.Dialect) {
 	}
 	path := filepath.Join("testdata", "profile_stats.golden")
 	got := b.String()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("profile SQL differs from %s (run with -update and review the diff):\n%s", path, diffLines(string(want), got))
-	}
+	compareGolden(t, "profile statistics", path, got)
 }

@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,22 +98,7 @@ func goldenSchema(t *testing.T, d sqlgen.Dialect) {
 		t.Run(ch.Address, func(t *testing.T) {
 			got := renderSchemaGolden(d, prof, ch)
 			path := filepath.Join("testdata", strings.ReplaceAll(ch.Address, ".", "_")+".golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", ch.Address, path, diffLines(string(want), got))
-			}
+			compareGolden(t, ch.Address, path, got)
 		})
 	}
 }

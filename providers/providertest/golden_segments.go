@@ -1,16 +1,10 @@
 package providertest
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
-	"github.com/anomgen/anomgen/state"
 )
 
 // goldenSegmentsScenario has a segmented null_rate (two segments, one on
@@ -108,35 +102,5 @@ func goldenSegmentsProfile() map[string]*planner.TableProfile {
 // dialect d and compares them with testdata/segments_<address>.golden,
 // like Golden.
 func GoldenSegments(t *testing.T, d sqlgen.Dialect) {
-	cfg, diags := config.LoadFiles("/golden", map[string][]byte{"/golden/main.hcl": []byte(goldenSegmentsScenario)}, config.Options{Getenv: func(string) string { return "" }})
-	if diags.HasErrors() {
-		t.Fatalf("golden scenario: %s", diags.Error())
-	}
-	p, diags := planner.Make(planner.Input{Config: cfg, State: state.New(), Profiles: goldenSegmentsProfile(),
-		Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
-	if diags.HasErrors() {
-		t.Fatalf("golden plan: %s", diags.Error())
-	}
-	if len(p.Changes) != 4 {
-		t.Fatalf("golden plan has %d changes, want 4", len(p.Changes))
-	}
-	for _, ch := range p.Changes {
-		t.Run(ch.Address, func(t *testing.T) {
-			got := renderGolden(t, d, ch)
-			path := filepath.Join("testdata", "segments_"+strings.ReplaceAll(ch.Address, ".", "_")+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", ch.Address, path, diffLines(string(want), got))
-			}
-		})
-	}
+	goldenScenario(t, d, "segments_", goldenSegmentsScenario, goldenSegmentsProfile(), 4)
 }
