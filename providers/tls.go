@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // TLSConfig builds the client TLS configuration of a source's tls mode and
@@ -97,4 +98,44 @@ func pathError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// IsTLSError reports whether err comes from a failed TLS handshake or
+// certificate check: one of the standard library's TLS and x509 errors, or
+// a message containing "tls:", "x509:" or one of the driver's own wordings
+// in extra.
+func IsTLSError(err error, extra ...string) bool {
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var cie x509.CertificateInvalidError
+	var cve *tls.CertificateVerificationError
+	var rhe tls.RecordHeaderError
+	var ae tls.AlertError
+	if errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &cie) || errors.As(err, &cve) || errors.As(err, &rhe) || errors.As(err, &ae) {
+		return true
+	}
+	s := err.Error()
+	for _, w := range append([]string{"tls:", "x509:"}, extra...) {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// CertificateReason says in a few words why the server's certificate was
+// refused, when err is one of the standard library's certificate errors.
+func CertificateReason(err error) (string, bool) {
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var cie x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &uae):
+		return "the server's certificate is not signed by a trusted authority (ca_file)", true
+	case errors.As(err, &he):
+		return "the server's certificate does not name host " + he.Host, true
+	case errors.As(err, &cie):
+		return "the server's certificate is not valid (" + cie.Error() + ")", true
+	}
+	return "", false
 }

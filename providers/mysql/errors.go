@@ -1,8 +1,6 @@
 package mysql
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -67,33 +65,15 @@ func classify(err error, s providers.Settings, cfg *driver.Config) error {
 }
 
 func isTLS(err error) bool {
-	var uae x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var cie x509.CertificateInvalidError
-	var cve *tls.CertificateVerificationError
-	var rhe tls.RecordHeaderError
-	var ae tls.AlertError
-	if errors.Is(err, driver.ErrNoTLS) || errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &cie) ||
-		errors.As(err, &cve) || errors.As(err, &rhe) || errors.As(err, &ae) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "x509:") || strings.Contains(s, "tls:")
+	return errors.Is(err, driver.ErrNoTLS) || providers.IsTLSError(err)
 }
 
 func tlsReason(err error) string {
-	var uae x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var cie x509.CertificateInvalidError
-	switch {
-	case errors.Is(err, driver.ErrNoTLS):
+	if errors.Is(err, driver.ErrNoTLS) {
 		return "the server does not offer TLS"
-	case errors.As(err, &uae):
-		return "the server's certificate is not signed by a trusted authority (ca_file)"
-	case errors.As(err, &he):
-		return "the server's certificate does not name host " + he.Host
-	case errors.As(err, &cie):
-		return "the server's certificate is not valid (" + cie.Error() + ")"
+	}
+	if r, ok := providers.CertificateReason(err); ok {
+		return r
 	}
 	return providers.FirstLine(err.Error())
 }

@@ -16,7 +16,6 @@ package oracle
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -276,19 +275,7 @@ func oraMessage(oe *network.OracleError) string {
 	return strings.TrimSpace(providers.FirstLine(msg))
 }
 
-func isTLSError(err error) bool {
-	var rh tls.RecordHeaderError
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var ci x509.CertificateInvalidError
-	var ae tls.AlertError
-	if errors.As(err, &rh) || errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &ae) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "tls:") || strings.Contains(s, "x509:")
-}
+func isTLSError(err error) bool { return providers.IsTLSError(err) }
 
 // classify turns a failed first connection into a *providers.ConnectError.
 // Nothing in it comes from the URL, so the password cannot appear.

@@ -1,8 +1,6 @@
 package sqlserver
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -110,38 +108,24 @@ func classify(err error, s providers.Settings, cfg msdsn.Config) error {
 }
 
 func isTLS(err error) bool {
-	var uae x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var cie x509.CertificateInvalidError
-	var cve *tls.CertificateVerificationError
-	var rhe tls.RecordHeaderError
-	var ae tls.AlertError
-	if errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &cie) || errors.As(err, &cve) || errors.As(err, &rhe) || errors.As(err, &ae) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "TLS Handshake failed") || strings.Contains(s, "x509:") || strings.Contains(s, "tls:") ||
-		strings.Contains(s, "server does not support encryption") || strings.Contains(s, "encrypt negotiation failed")
+	return providers.IsTLSError(err, "TLS Handshake failed", "server does not support encryption", "encrypt negotiation failed")
 }
 
 // tlsReason says why the handshake failed, in a few words. go-mssqldb
 // reports most handshake failures as text, so the text is read too.
 func tlsReason(err error) string {
-	var uae x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var cie x509.CertificateInvalidError
 	s := err.Error()
-	switch {
-	case strings.Contains(s, "server does not support encryption"):
+	if strings.Contains(s, "server does not support encryption") {
 		return "the server does not offer TLS"
-	case errors.As(err, &uae) || strings.Contains(s, "certificate signed by unknown authority"):
+	}
+	if r, ok := providers.CertificateReason(err); ok {
+		return r
+	}
+	switch {
+	case strings.Contains(s, "certificate signed by unknown authority"):
 		return "the server's certificate is not signed by a trusted authority (ca_file)"
-	case errors.As(err, &he):
-		return "the server's certificate does not name host " + he.Host
 	case strings.Contains(s, "certificate is valid for") || strings.Contains(s, "certificate is not valid for any names"):
 		return "the server's certificate does not name the host (a self-signed SQL Server certificate names the machine)"
-	case errors.As(err, &cie):
-		return "the server's certificate is not valid (" + cie.Error() + ")"
 	}
 	if i := strings.LastIndex(s, "TLS Handshake failed: "); i >= 0 {
 		return providers.FirstLine(s[i+len("TLS Handshake failed: "):])
