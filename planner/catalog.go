@@ -172,6 +172,12 @@ func (b *build) strings(name string) ([]string, hcl.Diagnostics) {
 	return out, nil
 }
 
+// set is the usual column mutation: the block's column set to e in the
+// chosen rows.
+func (b *build) set(e Expr) *Mutation {
+	return &Mutation{Op: OpUpdate, Column: b.Column, Set: e, Where: b.Where}
+}
+
 // errorAt is a diagnostic on argument name of the block.
 func (b *build) errorAt(name, summary, detail string) hcl.Diagnostics {
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: b.Anomaly.Range(name)}}

@@ -47,7 +47,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Scale{Factor: 1 + b.Amplitude}, Where: b.Where}, nil
+			return b.set(Scale{Factor: 1 + b.Amplitude}), nil
 		},
 	})
 	register(&Kind{
@@ -75,7 +75,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Ramp{Amplitude: b.Amplitude}, Where: b.Where}, nil
+			return b.set(Ramp{Amplitude: b.Amplitude}), nil
 		},
 	})
 	register(&Kind{
@@ -139,7 +139,7 @@ func init() {
 				return nil, b.errorAt("to", "Nothing to shift", fmt.Sprintf("from and to are both %q: name two different values of %s.", from, b.Column.Name))
 			}
 			b.Where.Segments = append(b.Where.Segments, Filter{Column: *b.Column, Values: []string{from}})
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: SetText{Value: to}, Where: b.Where}, nil
+			return b.set(SetText{Value: to}), nil
 		},
 	})
 	register(&Kind{

@@ -207,7 +207,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.Share = 1
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: FirstInWindow{}, Where: b.Where}, nil
+			return b.set(FirstInWindow{}), nil
 		},
 	})
 }

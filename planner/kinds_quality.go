@@ -30,7 +30,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: SetNull{}, Where: b.Where}, nil
+			return b.set(SetNull{}), nil
 		},
 	})
 	register(&Kind{
@@ -63,7 +63,7 @@ func init() {
 			if _, ok := b.Anomaly.Params["offset"]; ok { // kinds_quality_num.go
 				return offsetShift(b)
 			}
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Scale{Factor: 1 + b.Amplitude}, Where: b.Where}, nil
+			return b.set(Scale{Factor: 1 + b.Amplitude}), nil
 		},
 	})
 }

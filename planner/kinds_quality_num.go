@@ -45,7 +45,7 @@ func init() {
 				return nil, b.errorAt("amplitude", "Invalid amplitude", fmt.Sprintf("amplitude is k, the distance of the outliers from the mean in standard deviations: above 0 and at most 1000 (6 = ±6σ); got %g.", b.Amplitude))
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Outlier{K: b.Amplitude}, Where: b.Where}, nil
+			return b.set(Outlier{K: b.Amplitude}), nil
 		},
 	})
 	register(&Kind{
@@ -75,7 +75,7 @@ func init() {
 				return nil, b.errorAt("amplitude", "Invalid amplitude", "amplitude 0 would leave the spread as it is; use e.g. 1 to double it or -0.5 to halve it.")
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Spread{Factor: 1 + b.Amplitude}, Where: b.Where}, nil
+			return b.set(Spread{Factor: 1 + b.Amplitude}), nil
 		},
 	})
 	register(&Kind{
@@ -110,7 +110,7 @@ func init() {
 				return nil, b.errorAt("factor", "Invalid factor", fmt.Sprintf("factor multiplies the values: above 0 and not 1 (100 for cents/dollars, 0.001 for g to kg); got %g.", f))
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Scale{Factor: f}, Where: b.Where}, nil
+			return b.set(Scale{Factor: f}), nil
 		},
 	})
 	register(&Kind{
@@ -157,7 +157,7 @@ func init() {
 				return nil, b.errorAt("mode", "Invalid mode", fmt.Sprintf("mode is \"round\" or \"truncate\"; got %q.", mode))
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: RoundTo{Digits: int(d), Truncate: mode == "truncate"}, Where: b.Where}, nil
+			return b.set(RoundTo{Digits: int(d), Truncate: mode == "truncate"}), nil
 		},
 	})
 	register(&Kind{
@@ -182,7 +182,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Negate{}, Where: b.Where}, nil
+			return b.set(Negate{}), nil
 		},
 	})
 	register(&Kind{
@@ -214,7 +214,7 @@ func init() {
 				return nil, diags
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: AddSeconds{Seconds: int64(off / time.Second)}, Where: b.Where}, nil
+			return b.set(AddSeconds{Seconds: int64(off / time.Second)}), nil
 		},
 	})
 	register(&Kind{
@@ -247,7 +247,7 @@ func init() {
 				return nil, diags
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: AddSeconds{Seconds: int64(by / time.Second)}, Where: b.Where}, nil
+			return b.set(AddSeconds{Seconds: int64(by / time.Second)}), nil
 		},
 	})
 	register(&Kind{
@@ -280,7 +280,7 @@ func init() {
 			if u := uniqueIndexOn(b.Profile, b.Column.Name); u != "" {
 				return nil, b.errorAt("column", "Column is constrained unique", fmt.Sprintf("Column %s of %s has the unique index or constraint %s, which the database enforces: duplicate values would be refused. Choose a business key without a unique constraint.", b.Column.Name, b.Profile.Table, u))
 			}
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: FirstInWindow{}, Where: b.Where}, nil
+			return b.set(FirstInWindow{}), nil
 		},
 	})
 	register(&Kind{
@@ -326,9 +326,9 @@ func init() {
 				if _, ok := b.Anomaly.Params["offset"]; ok {
 					return nil, b.errorAt("offset", "Offset on a text reference", fmt.Sprintf("Column %s is text: its orphans get the suffix '~orphan', and offset applies to integer references only. Remove offset.", b.Column.Name))
 				}
-				return &Mutation{Op: OpUpdate, Column: b.Column, Set: Orphan{Suffix: "~orphan"}, Where: b.Where}, nil
+				return b.set(Orphan{Suffix: "~orphan"}), nil
 			}
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Orphan{Offset: int64(off)}, Where: b.Where}, nil
+			return b.set(Orphan{Offset: int64(off)}), nil
 		},
 	})
 	register(&Kind{
@@ -383,7 +383,7 @@ func init() {
 				return nil, b.errorAt("layout", "Nothing to change", fmt.Sprintf("layout and from_layout are both %q.", to))
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: DateRelayout{From: from, To: to}, Where: b.Where}, nil
+			return b.set(DateRelayout{From: from, To: to}), nil
 		},
 	})
 }
@@ -518,5 +518,5 @@ func offsetShift(b *build) (*Mutation, hcl.Diagnostics) {
 	if b.Anomaly.Amplitude != nil {
 		return nil, b.errorAt("amplitude", "Amplitude with offset", "numeric_shift either multiplies by 1 + amplitude or, with offset, adds offset; remove one of them.")
 	}
-	return &Mutation{Op: OpUpdate, Column: b.Column, Set: Offset{Add: off}, Where: b.Where}, nil
+	return b.set(Offset{Add: off}), nil
 }

@@ -52,7 +52,7 @@ func init() {
 				return nil, b.errorAt("kind", "Empty strings are NULL on Oracle", `Oracle stores '' as NULL, so an empty value would be a null_rate anomaly; set value = " " (or more spaces) for blank values.`)
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: SetValue{Value: v}, Where: b.Where}, nil
+			return b.set(SetValue{Value: v}), nil
 		},
 	})
 	register(&Kind{
@@ -147,7 +147,7 @@ func init() {
 				return nil, b.errorAt("case", "Invalid value for case", fmt.Sprintf(`case must be "upper", "lower" or "title", not %q.`, c))
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: ChangeCase{Case: c}, Where: b.Where}, nil
+			return b.set(ChangeCase{Case: c}), nil
 		},
 	})
 	register(&Kind{
@@ -196,7 +196,7 @@ func init() {
 				return nil, diags
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Pad{Pad: pad, Count: int(n), Leading: side != "trailing", Trailing: side != "leading"}, Where: b.Where}, nil
+			return b.set(Pad{Pad: pad, Count: int(n), Leading: side != "trailing", Trailing: side != "leading"}), nil
 		},
 	})
 	register(&Kind{
@@ -228,7 +228,7 @@ func init() {
 				return nil, diags
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Truncate{Length: n}, Where: b.Where}, nil
+			return b.set(Truncate{Length: n}), nil
 		},
 	})
 	register(&Kind{
@@ -285,7 +285,7 @@ func init() {
 				return nil, b.errorAt("regex", "No regular expressions on SQL Server", "SQL Server has no regular expression replace before SQL Server 2025, so regex cannot run there; use prefix, suffix or replace = { ... }.")
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: f, Where: b.Where}, nil
+			return b.set(f), nil
 		},
 	})
 	register(&Kind{
@@ -335,7 +335,7 @@ func init() {
 				}
 			}
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: InvalidLabel{Values: vals, Prefix: prefix, Seed: b.Where.Seed + 1}, Where: b.Where}, nil
+			return b.set(InvalidLabel{Values: vals, Prefix: prefix, Seed: b.Where.Seed + 1}), nil
 		},
 	})
 }

@@ -35,7 +35,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Mojibake{}, Where: b.Where}, nil
+			return b.set(Mojibake{}), nil
 		},
 	})
 	register(&Kind{
@@ -60,7 +60,7 @@ func init() {
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
 			b.Where.SkipNull = true
-			return &Mutation{Op: OpUpdate, Column: b.Column, Set: Typo{Seed: b.Where.Seed + 1}, Where: b.Where}, nil
+			return b.set(Typo{Seed: b.Where.Seed + 1}), nil
 		},
 	})
 }
