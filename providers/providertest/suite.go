@@ -173,21 +173,28 @@ func shiftCents(c int64, factor float64) int64 {
 	return -((-x + 50) / 100)
 }
 
-// RunSuite runs the provider conformance and kind-effect suite against b.
-// Every subtest makes its own database.
-func RunSuite(t *testing.T, b Backend) {
+// newSuite fills b's defaults and, where b can clone databases, seeds one
+// template database with data for every subtest to copy.
+func newSuite(t *testing.T, b Backend, data []order) *suite {
 	if b.BatchRows == 0 {
 		b.BatchRows = 200
 	}
 	if b.ChecksumColumns == "" {
 		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
 	}
-	s := &suite{b: b, data: genOrders()}
+	s := &suite{b: b, data: data}
 	if b.Clone != nil {
 		h := s.harness(t)
 		base := h.snapshot()
 		s.template, s.baseline = h.db, &base
 	}
+	return s
+}
+
+// RunSuite runs the provider conformance and kind-effect suite against b.
+// Every subtest makes its own database.
+func RunSuite(t *testing.T, b Backend) {
+	s := newSuite(t, b, genOrders())
 	t.Run("inspect", func(t *testing.T) { t.Parallel(); testInspect(t, s) })
 	for _, k := range kindCases() {
 		t.Run("kind/"+k.kind, func(t *testing.T) { t.Parallel(); testKind(t, s, k) })

@@ -21,18 +21,7 @@ import (
 // to 18) and its window (days 10 to 16, Wednesday 11 to Tuesday 17
 // February 2026).
 func RunBusinessKinds(t *testing.T, b Backend) {
-	if b.BatchRows == 0 {
-		b.BatchRows = 200
-	}
-	if b.ChecksumColumns == "" {
-		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
-	}
-	s := &suite{b: b, data: rowData()}
-	if b.Clone != nil {
-		h := s.harness(t)
-		base := h.snapshot()
-		s.template, s.baseline = h.db, &base
-	}
+	s := newSuite(t, b, rowData())
 	for _, c := range businessCases(s.data) {
 		t.Run(c.name, func(t *testing.T) { t.Parallel(); testRowKind(t, s, c) })
 	}

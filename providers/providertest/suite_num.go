@@ -22,18 +22,7 @@ import (
 // in Go, the effect is measured by a query, untouched rows are
 // byte-identical, and rollback restores the table's checksum.
 func RunNumKinds(t *testing.T, b Backend) {
-	if b.BatchRows == 0 {
-		b.BatchRows = 200
-	}
-	if b.ChecksumColumns == "" {
-		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
-	}
-	s := &suite{b: b, data: rowData()}
-	if b.Clone != nil {
-		h := s.harness(t)
-		base := h.snapshot()
-		s.template, s.baseline = h.db, &base
-	}
+	s := newSuite(t, b, rowData())
 	for _, c := range numCases(s.data) {
 		t.Run(c.name, func(t *testing.T) { t.Parallel(); testRowKind(t, s, c) })
 	}

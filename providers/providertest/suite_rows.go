@@ -29,18 +29,7 @@ import (
 // It uses days 8 to 18 of the suite's data (about 5,500 rows) so that
 // every subtest seeds quickly.
 func RunRowKinds(t *testing.T, b Backend) {
-	if b.BatchRows == 0 {
-		b.BatchRows = 200
-	}
-	if b.ChecksumColumns == "" {
-		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
-	}
-	s := &suite{b: b, data: rowData()}
-	if b.Clone != nil {
-		h := s.harness(t)
-		base := h.snapshot()
-		s.template, s.baseline = h.db, &base
-	}
+	s := newSuite(t, b, rowData())
 	for _, c := range rowCases(s.data) {
 		t.Run(c.name, func(t *testing.T) { t.Parallel(); testRowKind(t, s, c) })
 	}

@@ -24,18 +24,7 @@ import (
 // apply again: the same journal). It uses the row kinds' data (days 8 to
 // 18) and their template database.
 func RunSegments(t *testing.T, b Backend) {
-	if b.BatchRows == 0 {
-		b.BatchRows = 200
-	}
-	if b.ChecksumColumns == "" {
-		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
-	}
-	s := &suite{b: b, data: rowData()}
-	if b.Clone != nil {
-		h := s.harness(t)
-		base := h.snapshot()
-		s.template, s.baseline = h.db, &base
-	}
+	s := newSuite(t, b, rowData())
 	for _, c := range segmentCases(s.data) {
 		t.Run(c.name, func(t *testing.T) { t.Parallel(); testSegmentCase(t, s, c) })
 	}

@@ -25,18 +25,7 @@ import (
 // every other row is byte-identical, and rollback restores the table's
 // checksum. It uses days 8 to 18 of the suite's data.
 func RunTextKinds(t *testing.T, b Backend) {
-	if b.BatchRows == 0 {
-		b.BatchRows = 200
-	}
-	if b.ChecksumColumns == "" {
-		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
-	}
-	s := &suite{b: b, data: rowData()}
-	if b.Clone != nil {
-		h := s.harness(t)
-		base := h.snapshot()
-		s.template, s.baseline = h.db, &base
-	}
+	s := newSuite(t, b, rowData())
 	for _, c := range textCases(b.Name) {
 		t.Run(c.name, func(t *testing.T) { t.Parallel(); testTextKind(t, s, c) })
 	}

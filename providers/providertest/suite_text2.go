@@ -21,18 +21,7 @@ import (
 // outside the window included) is byte-identical; rollback restores the
 // table's checksum.
 func RunEditKinds(t *testing.T, b Backend) {
-	if b.BatchRows == 0 {
-		b.BatchRows = 200
-	}
-	if b.ChecksumColumns == "" {
-		b.ChecksumColumns = strings.Join(quoteAll(b.Dialect, orderColumns), ", ")
-	}
-	s := &suite{b: b, data: editData()}
-	if b.Clone != nil {
-		h := s.harness(t)
-		base := h.snapshot()
-		s.template, s.baseline = h.db, &base
-	}
+	s := newSuite(t, b, editData())
 	for _, c := range editCases(b.Name) {
 		t.Run(c.name, func(t *testing.T) { t.Parallel(); testEditKind(t, s, c) })
 	}
