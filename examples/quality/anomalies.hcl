@@ -206,5 +206,24 @@ anomaly "orphan_references" "unknown_customers" {
   }
 }
 
-# future_dates and timestamp_shift are left out: they need a DATE or
-# TIMESTAMP column, and the demo shop keeps created_at as TEXT.
+# Time checks: a share of yesterday's orders dated a year ahead, and all
+# of them five hours early (a time-zone bug). created_at is the shop's time
+# column; anomgen reads its text values as timestamps.
+anomaly "future_dates" "wrong_year" {
+  target = target.orders
+  column = "created_at"
+  volume = 0.05
+  by     = "365d"
+  window {
+    last = "24h"
+  }
+}
+
+anomaly "timestamp_shift" "utc_bug" {
+  target = target.orders
+  column = "created_at"
+  offset = "-5h"
+  window {
+    last = "24h"
+  }
+}

@@ -89,9 +89,9 @@ var strengthCases = map[string]strengthCase{
 // strengthSkipped are the kinds without a daily series of the same rows.
 var strengthSkipped = map[string]string{
 	"date_format":         "needs a text column of dates; the shop has none besides the time column",
-	"timestamp_shift":     "needs a date or timestamp column; the shop's only time column is TEXT",
+	"timestamp_shift":     "moves created_at itself, the column that defines the days: no daily series measures it",
 	"encoding_corruption": "only changes non-ASCII values; the shop's text is ASCII",
-	"future_dates":        "needs a date or timestamp column; the shop's only time column is TEXT",
+	"future_dates":        "moves created_at itself, the column that defines the days: no daily series measures it",
 }
 
 // TestDefaultStrength measures the default-strength rule: on 30 days of
