@@ -226,6 +226,12 @@ func (e *Engine) Profiles(ctx context.Context, only []string) (map[string]*plann
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot inspect " + t.Table,
 				Detail: providers.Scrub(err, Settings(t.Source, e.cfg.Dir)).Error(), Subject: t.DeclRange.Ptr()})
 		default:
+			// A declared key no constraint proves unique and NOT NULL is
+			// checked by a query; the planner judges the result.
+			providers.CheckKey(ctx, c, p, t.Key)
+			if p.KeyCheck != nil && p.KeyCheck.Error != "" {
+				p.KeyCheck.Error = providers.Scrub(errors.New(p.KeyCheck.Error), Settings(t.Source, e.cfg.Dir)).Error()
+			}
 			out[t.Name] = p
 		}
 	}

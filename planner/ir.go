@@ -98,6 +98,9 @@ type TableProfile struct {
 	Unique []UniqueIndex `json:"unique,omitempty"`
 	// References are the table's own foreign keys (to parent tables).
 	References []Reference `json:"references,omitempty"`
+	// KeyCheck is what the profile step measured of the target's declared
+	// key where no constraint proves it unique and NOT NULL (keys.go).
+	KeyCheck *KeyCheck `json:"key_check,omitempty"`
 }
 
 // Trigger is a user trigger on a table.

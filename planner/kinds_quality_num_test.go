@@ -102,6 +102,8 @@ func TestNumKindRefusals(t *testing.T) {
 	fk.References = []Reference{{Name: "orders_email_fkey", Columns: []string{"email"}, Parent: TableName{Schema: "public", Name: "customers"}, ParentColumns: []string{"email"}}}
 	unsigned := profile()
 	unsigned.Columns[3].Type = "decimal(10,2) unsigned"
+	emailKey := profile() // key = ["email"], found unique by the profile step
+	emailKey.KeyCheck = &KeyCheck{Columns: []string{"email"}, Rows: 100000}
 	cases := []struct {
 		body string
 		prof *TableProfile
@@ -130,7 +132,7 @@ func TestNumKindRefusals(t *testing.T) {
 		{block("date_format", "  column = \"status\"\n  from_layout = \"15:04\"\n"), profile(), "at least 2006, 01 and 02"},
 		{block("date_format", "  column = \"status\"\n  layout = \"2006/1/2\"\n"), profile(), "must be \"epoch\""},
 		{block("date_format", "  column = \"status\"\n  layout = \"2006-01-02\"\n"), profile(), "both"},
-		{"anomaly \"duplicate_keys\" \"x\" {\n  target = target.k\n  column = \"id\"\n}\ntarget \"k\" {\n  source = source.postgres.shop\n  table = \"public.orders\"\n  time_column = \"created_at\"\n  key = [\"email\"]\n}\n", profile(), "primary key"},
+		{"anomaly \"duplicate_keys\" \"x\" {\n  target = target.k\n  column = \"id\"\n}\ntarget \"k\" {\n  source = source.postgres.shop\n  table = \"public.orders\"\n  time_column = \"created_at\"\n  key = [\"email\"]\n}\n", emailKey, "part of the primary key"},
 	}
 	for _, c := range cases {
 		_, err := numPlan(t, c.body, c.prof)

@@ -290,6 +290,13 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 		}
 		b.Key = append(b.Key, *c)
 	}
+	var keySetting *Setting
+	if len(t.Key) > 0 { // a declared key must be unique and NOT NULL (keys.go)
+		var d hcl.Diagnostics
+		if keySetting, d = keyGuard(t, prof, columnNames(b.Key), &keyRange); d.HasErrors() {
+			return nil, d
+		}
+	}
 	// Column.
 	if k.NeedsColumn {
 		c := prof.Column(a.Column)
@@ -395,6 +402,9 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	ch.Mutation = m
 	ch.Duration = b.Duration
 	ch.Effect = describe(m)
+	if keySetting != nil {
+		ch.Settings = append(ch.Settings, *keySetting)
+	}
 
 	if k.UsesVolume {
 		ch.Settings = append(ch.Settings, Setting{"volume", fmt.Sprint(b.Volume)})

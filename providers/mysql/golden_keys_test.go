@@ -1,0 +1,11 @@
+package mysql_test
+
+import (
+	"testing"
+
+	"github.com/anomgen/anomgen/providers/mysql"
+	"github.com/anomgen/anomgen/providers/providertest"
+)
+
+// TestGoldenKeyCheck pins the SQL that checks a declared key.
+func TestGoldenKeyCheck(t *testing.T) { providertest.GoldenKeyCheck(t, mysql.Dialect{}) }
