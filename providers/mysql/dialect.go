@@ -102,3 +102,9 @@ func (Dialect) TimeArg(t time.Time, _ planner.TimeFormat) any { return t.UTC() }
 func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
 	return fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(cols, ", "))
 }
+
+// LockedRead locks the journaled rows with FOR UPDATE: a locking read
+// sees the newest committed version whatever the isolation level.
+func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
+	return table + " t", " FOR UPDATE", ""
+}

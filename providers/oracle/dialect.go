@@ -151,3 +151,11 @@ func (Dialect) TimeArg(t time.Time, _ planner.TimeFormat) any { return Timestamp
 func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
 	return fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(cols, ", "))
 }
+
+// LockedRead locks the journaled rows before the read: Oracle takes no
+// FOR UPDATE in INSERT ... SELECT, but opening a FOR UPDATE cursor locks
+// every row it selects (waiting for their writers), and the INSERT that
+// follows then reads their newest committed versions.
+func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
+	return table + " t", "", fmt.Sprintf("DECLARE CURSOR c IS SELECT 1 FROM %s t WHERE %s FOR UPDATE; BEGIN OPEN c; CLOSE c; END;", table, where)
+}

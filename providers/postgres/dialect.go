@@ -100,3 +100,10 @@ func (Dialect) InsertRestore(table string, cols []string, identity bool) string 
 	}
 	return head
 }
+
+// LockedRead locks the journaled rows with FOR UPDATE: under READ
+// COMMITTED a locking read waits for a concurrent writer and then reads
+// the row's newest version.
+func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
+	return table + " t", " FOR UPDATE OF t", ""
+}

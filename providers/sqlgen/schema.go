@@ -152,7 +152,15 @@ func ApplySchema(d Dialect, schema, id string, m *planner.Mutation) (*SchemaChan
 		col := "t." + d.Quote(m.Column.Name)
 		out.Journal = Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j, fmt.Sprintf("%s, %s AS %s", keys, col, d.Quote(BeforeCol)), t+" t")}
 		cols := append(quoteAll(d, names(m.Key)), d.Quote(BeforeCol))
-		out.Fill = &Statement{Role: RoleJournal, SQL: fmt.Sprintf("INSERT INTO %s (%s) SELECT %s, %s FROM %s t", j, strings.Join(cols, ", "), keys, col, t)}
+		// A locking read where DDL is transactional: no application write
+		// slips in between the copy and the change (where DDL commits by
+		// itself, the copy commits before the change and cannot hold its
+		// locks that long).
+		from, suffix := t+" t", ""
+		if d.TransactionalDDL() {
+			from, suffix, _ = d.LockedRead(t, "1 = 1")
+		}
+		out.Fill = &Statement{Role: RoleJournal, SQL: fmt.Sprintf("INSERT INTO %s (%s) SELECT %s, %s FROM %s%s", j, strings.Join(cols, ", "), keys, col, from, suffix)}
 	}
 	switch m.Op {
 	case planner.OpAddColumn:

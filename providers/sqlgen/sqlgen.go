@@ -58,6 +58,16 @@ type Dialect interface {
 	// InsertRestore returns the INSERT head used to put journaled rows back
 	// (e.g. with OVERRIDING SYSTEM VALUE when identity columns are present).
 	InsertRestore(table string, cols []string, identity bool) string
+	// LockedRead makes a journal's read of table (aliased t) lock the rows
+	// it reads until the transaction ends, so that the before-image and the
+	// mutation see the same row version and an application's concurrent
+	// write is neither overwritten nor restored away: from replaces
+	// "table t" in the read, suffix follows its WHERE, and pre, when not
+	// empty, is a statement run just before the read that locks the rows
+	// of table t for which where holds (where's arguments are bound to it
+	// too). A locking read waits for the writers holding those rows and
+	// then reads their newest committed version.
+	LockedRead(table, where string) (from, suffix, pre string)
 	// A Dialect may also implement TableCreator and RestoreInserter (below)
 	// where CREATE TABLE ... AS or an INSERT head do not fit its database.
 }
@@ -251,17 +261,13 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 			}
 		}
 		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
-		sql := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s, %s, %s FROM %s t WHERE %s",
-			j, strings.Join(cols, ", "), keys, col, set, t, where(d, m, a))
-		out = append(out, Statement{Role: RoleJournal, SQL: sql, Args: a.vals})
+		out = append(out, journalRead(d, m, fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", ")),
+			fmt.Sprintf("%s, %s, %s", keys, col, set), a)...)
 		out = append(out, Statement{Role: RoleMutation, SQL: d.UpdateJoin(t, j,
 			d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), on, "")})
 	case planner.OpDelete:
 		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j, "t.*", t+" t")})
-		a := &args{d: d}
-		out = append(out, Statement{Role: RoleJournal, Args: nil, SQL: fmt.Sprintf(
-			"INSERT INTO %s SELECT t.* FROM %s t WHERE %s", j, t, where(d, m, a))})
-		out[len(out)-1].Args = a.vals
+		out = append(out, journalRead(d, m, "INSERT INTO "+j, "t.*", &args{d: d})...)
 		out = append(out, Statement{Role: RoleMutation, SQL: d.DeleteJoin(t, j, quoteAll(d, keyNames))})
 	case planner.OpInsert:
 		ins, err := applyInsert(d, j, t, m) // rows.go
@@ -273,6 +279,23 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 		return nil, fmt.Errorf("sqlgen: unknown op %q", m.Op)
 	}
 	return out, nil
+}
+
+// journalRead renders the statements that fill a journal with the rows m
+// selects: head (INSERT INTO journal (cols)) followed by SELECT sel over
+// the table aliased t, as a locking read (Dialect.LockedRead), preceded by
+// the dialect's locking statement where it needs one. a holds the
+// arguments of placeholders already in sel.
+func journalRead(d Dialect, m *planner.Mutation, head, sel string, a *args) []Statement {
+	t := d.Table(m.Table)
+	w := where(d, m, a)
+	from, suffix, _ := d.LockedRead(t, w)
+	var out []Statement
+	pa := &args{d: d}
+	if _, _, pre := d.LockedRead(t, where(d, m, pa)); pre != "" {
+		out = append(out, Statement{Role: RoleJournal, SQL: pre, Args: pa.vals})
+	}
+	return append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf("%s SELECT %s FROM %s WHERE %s%s", head, sel, from, w, suffix), Args: a.vals})
 }
 
 // Catalog statuses. A journal is "applied" once its data transaction has

@@ -51,8 +51,8 @@ func applySwap(d Dialect, j, t, on string, m *planner.Mutation) []Statement {
 			col, d.Quote(BeforeCol), with, d.Quote(AfterCol), with, d.Quote(Before2Col), col, d.Quote(After2Col)), t+" t")}}
 	a := &args{d: d}
 	cols := append(quoteAll(d, names(m.Key)), d.Quote(BeforeCol), d.Quote(AfterCol), d.Quote(Before2Col), d.Quote(After2Col))
-	out = append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf("INSERT INTO %s (%s) SELECT %s, %s, %s, %s, %s FROM %s t WHERE %s",
-		j, strings.Join(cols, ", "), keys, col, with, with, col, t, where(d, m, a)), Args: a.vals})
+	out = append(out, journalRead(d, m, fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", ")),
+		fmt.Sprintf("%s, %s, %s, %s, %s", keys, col, with, with, col), a)...)
 	out = append(out, Statement{Role: RoleMutation, SQL: updateJoin2(d, t, j,
 		d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), d.Quote(m.With.Name), "j."+d.Quote(After2Col), on, "")})
 	return out

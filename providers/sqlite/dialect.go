@@ -112,3 +112,9 @@ func ceilTime(t time.Time, unit time.Duration) time.Time {
 func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
 	return fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(cols, ", "))
 }
+
+// LockedRead needs no lock: SQLite has one writer at a time, and a write
+// transaction that began on an older snapshot fails instead of writing.
+func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
+	return table + " t", "", ""
+}

@@ -205,3 +205,10 @@ func (d Dialect) RestoreInsert(table string, cols []string, identity bool, query
 		"END CATCH;\n" +
 		off
 }
+
+// LockedRead takes update locks on the journaled rows (held to the end of
+// the transaction); a locking read reads the newest committed version,
+// also under READ_COMMITTED_SNAPSHOT.
+func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
+	return table + " AS t WITH (UPDLOCK, ROWLOCK)", "", ""
+}
