@@ -475,7 +475,14 @@ type AWSSecrets struct {
 	DeclRange                          hcl.Range
 }
 
-var anomgenSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "secrets", LabelNames: []string{"provider"}}}}
+var anomgenSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "workspace"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "secrets", LabelNames: []string{"provider"}}},
+}
+
+// workspaceName is what a workspace name may hold: it is recorded in the
+// journal catalogs and shown in plans.
+var workspaceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
 
 var awsSecretsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "region"}, {Name: "profile"}, {Name: "role_arn"}, {Name: "endpoint"},
@@ -489,6 +496,15 @@ func (c *Config) decodeAnomgen(ctx *hcl.EvalContext, b *hcl.Block, prev *hcl.Ran
 			Subject: b.DefRange.Ptr()}}
 	}
 	content, diags := b.Body.Content(anomgenSchema)
+	if at, ok := content.Attributes["workspace"]; ok {
+		a := attrs{ctx: ctx, m: content.Attributes}
+		a.str("workspace", &c.Workspace, &diags)
+		if !diags.HasErrors() && !workspaceName.MatchString(c.Workspace) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid workspace name",
+				Detail:  fmt.Sprintf("workspace = %q: use 1 to 100 letters, digits, '.', '_', '/' or '-', starting with a letter or digit (e.g. \"acme-staging\").", c.Workspace),
+				Subject: at.Expr.Range().Ptr()})
+		}
+	}
 	for _, sb := range content.Blocks.OfType("secrets") {
 		label := sb.Labels[0]
 		if label != "aws" {

@@ -27,6 +27,11 @@ type Config struct {
 	// AWSSecrets is the anomgen { secrets "aws" { ... } } block (nil when
 	// absent: the standard AWS configuration applies).
 	AWSSecrets *AWSSecrets
+	// Workspace is the anomgen { workspace = "..." } name: the identity of
+	// this folder's scenarios, recorded with every anomaly it applies, so
+	// that `anomgen state recover` can tell its journals from other
+	// folders' on a shared database. Empty when not declared.
+	Workspace string
 
 	// secrets holds what secret() and sensitive variables stand for while
 	// the files are decoded.

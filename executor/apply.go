@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,54 +18,73 @@ import (
 )
 
 // Refresh reconciles st with the journal catalogs of the open sources. The
-// catalogs are the truth: a journal committed by a run that died before it
-// saved the state is added, and a state entry whose journal is gone (a
-// rollback that died before saving) is removed. Journals of other projects
-// sharing the database (another state lineage) are left alone, except that
-// a state that was never saved adopts the journals of exactly one other
-// lineage: that is a lost state file being recovered. It reports whether st
-// changed.
+// catalogs are the truth for this workspace's own journals (its state
+// lineage): a journal committed by a run that died before it saved the
+// state is added; a journal gone while the state marks its rollback as
+// started was restored by a run that died before saving, and is removed;
+// a journal gone otherwise (its schema, catalog entry or table dropped
+// outside anomgen) is lost: its change stays in the table, and the entry
+// is kept with status lost so that plan neither forgets nor re-applies it.
+//
+// Journals of other workspaces (other lineages) are never adopted here,
+// even by an empty state: they are listed in Others, and `anomgen state
+// recover` adopts them on request. It reports whether st changed.
 func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
-	found := map[string]map[string]*state.Anomaly{} // source → journal id → entry
-	foreign := map[string]bool{}
+	e.others = nil
+	changed := false
 	for addr, c := range e.conns {
-		entries, err := e.catalog(ctx, addr, c)
+		entries, found, err := e.catalog(ctx, addr, c)
 		if err != nil {
 			return false, err
 		}
-		found[addr] = entries
-		for _, a := range entries {
-			if a.Lineage != "" && a.Lineage != st.Lineage {
-				foreign[a.Lineage] = true
-			}
-		}
-	}
-	if st.Serial == 0 && len(st.Anomalies) == 0 && len(foreign) == 1 {
-		for l := range foreign {
-			e.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("no state file here, but the journal catalogs hold anomalies applied by state lineage %s: recovering that state from them", l)})
-			st.Lineage = l
-		}
-	}
-	changed := false
-	for addr, entries := range found {
 		mine := map[string]*state.Anomaly{}
 		for id, a := range entries {
-			if a.Lineage == "" || a.Lineage == st.Lineage {
+			switch {
+			case a.Lineage != "" && a.Lineage != st.Lineage:
+				e.others = append(e.others, Other{Source: addr, Anomaly: a})
+			case a.Source == addr:
 				mine[id] = a
 			}
 		}
 		for _, a := range append([]*state.Anomaly(nil), st.Anomalies...) {
-			if a.Source != addr || a.Status == state.StatusExpired {
+			if a.Source != addr || a.Status == state.StatusExpired || a.Status == state.StatusLost {
 				continue
 			}
-			if _, ok := mine[a.Journal.ID]; !ok {
+			cat, ok := mine[a.Journal.ID]
+			switch {
+			case ok && cat.Status == "" && !e.journalExists(ctx, c, a):
+				lost := a.Clone()
+				lost.Status, lost.RollingBack = state.StatusLost, false
+				lost.Lost = fmt.Sprintf("its journal table %s is gone from %s (dropped outside anomgen), while its catalog entry remains", c.Dialect.JournalTable(a.Journal.Schema, a.Journal.ID), addr)
+				e.markLost(st, lost)
+				delete(mine, a.Journal.ID)
+				changed = true
+			case ok:
+				if a.RollingBack { // the rollback did not commit: still applied
+					a.RollingBack = false
+					changed = true
+				}
+			case a.RollingBack || a.Status == sqlgen.StatusPending || a.Status == sqlgen.StatusRestored:
 				st.Remove(a.Address)
 				changed = true
-				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s is no longer in %s: the anomaly was rolled back by a run that stopped before saving state; removed it from state", a.Journal.ID, addr)})
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s is no longer in %s: a rollback finished but the run stopped before saving state; removed it from state", a.Journal.ID, addr)})
+			default:
+				lost := a.Clone()
+				lost.Status = state.StatusLost
+				if found {
+					lost.Lost = fmt.Sprintf("its entry in the journal catalog of %s is gone (deleted outside anomgen)", addr)
+				} else {
+					lost.Lost = fmt.Sprintf("the journal catalog %s is gone from %s (the journal schema %q was dropped outside anomgen)", c.Dialect.CatalogTable(a.Journal.Schema), addr, a.Journal.Schema)
+				}
+				e.markLost(st, lost)
+				changed = true
 			}
 		}
 		for id, a := range mine {
 			cur := st.Get(a.Address)
+			if cur != nil && cur.Status == state.StatusLost && cur.Journal.ID == id {
+				continue
+			}
 			switch {
 			case cur != nil && cur.Journal.ID == id && cur.Status == a.Status:
 				continue
@@ -81,33 +101,171 @@ func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
 			changed = true
 		}
 	}
+	sort.Slice(e.others, func(i, j int) bool { return e.others[i].AppliedAt.Before(e.others[j].AppliedAt) })
 	return changed, nil
 }
 
-// catalog reads the journal entries of one source that belong to it.
-func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (map[string]*state.Anomaly, error) {
+// markLost records an anomaly whose journal is gone and warns.
+func (e *Engine) markLost(st *state.State, lost *state.Anomaly) {
+	st.Put(lost)
+	what := "rows"
+	if lost.Column != "" {
+		what = "values of column " + lost.Column
+	}
+	e.emit(Event{Kind: EventWarning, Address: lost.Address, Message: fmt.Sprintf("the journal of %s is lost: %s. Its change (%s %s of %s, applied %s) stays in the table and cannot be rolled back. anomgen will not apply it again on its own: `anomgen state forget %s` drops the record, `anomgen apply -replace %s` applies it anew on top of the changed rows",
+		lost.Address, lost.Lost, planner.Thousands(lost.Rows), what, planner.TableName{Schema: lost.Journal.TableSchema, Name: lost.Journal.Table}, lost.AppliedAt.Format(time.RFC3339), lost.Address, lost.Address)})
+}
+
+// journalExists reports whether a's journal table is still there. Only a
+// missing table counts as gone: any other failure (a permission, a lost
+// connection) is left for the statements that follow to report.
+func (e *Engine) journalExists(ctx context.Context, c *providers.Conn, a *state.Anomaly) bool {
+	if planner.Op(a.Journal.Op).Schema() && a.Status != "" {
+		return true
+	}
+	rows, err := c.DB.QueryContext(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE 1 = 0", c.Dialect.JournalTable(a.Journal.Schema, a.Journal.ID)))
+	if err != nil {
+		return !providers.IsUndefinedTable(err)
+	}
+	rows.Close()
+	return true
+}
+
+// Recover adopts into st, which must record no applied anomaly, the
+// anomalies that state lineage applied on this workspace's sources (as
+// found among Others by the last Refresh): st takes that lineage, so that
+// this folder owns them from now on. It returns the adopted entries; an
+// entry recorded under a source address this workspace does not declare
+// is not adopted and is named in the error.
+func (e *Engine) Recover(st *state.State, lineage string) ([]*state.Anomaly, error) {
+	for _, a := range st.Anomalies {
+		if a.Status != state.StatusExpired {
+			return nil, fmt.Errorf("this state already records %s (lineage %s): recover only fills a state that records nothing applied", a.Address, st.Lineage)
+		}
+	}
+	var adopt []*state.Anomaly
+	var elsewhere []string
+	for _, o := range e.others {
+		a := o.Anomaly
+		if a.Lineage != lineage {
+			continue
+		}
+		if e.conns[a.Source] == nil || a.Source != o.Source {
+			elsewhere = append(elsewhere, fmt.Sprintf("%s (recorded under %s)", a.Address, a.Source))
+			continue
+		}
+		adopt = append(adopt, a)
+	}
+	if len(elsewhere) > 0 {
+		return nil, fmt.Errorf("lineage %s also holds %s, whose source this workspace does not declare under that address; declare the source the same way, then recover", lineage, strings.Join(elsewhere, ", "))
+	}
+	if len(adopt) == 0 {
+		return nil, fmt.Errorf("no anomalies of lineage %s are in the journal catalogs of this workspace's sources", lineage)
+	}
+	st.Anomalies = nil
+	st.Lineage = lineage
+	for _, a := range adopt {
+		st.Put(a.Clone())
+	}
+	kept := e.others[:0]
+	for _, o := range e.others {
+		if o.Lineage != lineage {
+			kept = append(kept, o)
+		}
+	}
+	e.others = kept
+	return adopt, nil
+}
+
+// Other is an anomaly another workspace (another state lineage) applied on
+// one of this workspace's sources.
+type Other struct {
+	// Source is this workspace's address of the source whose journal
+	// catalog holds it (the other workspace may call it otherwise).
+	Source string
+	*state.Anomaly
+}
+
+// Others returns the anomalies that other workspaces applied on the open
+// sources, oldest first, as found by the last Refresh. They are
+// information: nothing here changes or adopts them.
+func (e *Engine) Others() []Other { return e.others }
+
+// OthersOn returns the other workspaces' applied anomalies that changed
+// table of source: on the same column when column is set (or rows of
+// the table, for their row-level kinds), any of them otherwise.
+func OthersOn(others []Other, source string, table planner.TableName, column string) []Other {
+	var out []Other
+	for _, o := range others {
+		if o.Source != source || o.Status != "" || !strings.EqualFold(o.Journal.Table, table.Name) || !strings.EqualFold(o.Journal.TableSchema, table.Schema) {
+			continue
+		}
+		if column == "" || o.Column == "" || strings.EqualFold(o.Column, column) || strings.EqualFold(o.Journal.With, column) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// warnStacked warns when another workspace's anomaly changed the same
+// cells (or rows) of ch's table: this change then stacks on it, and the
+// two must be rolled back in reverse order. It reads the catalog again
+// after ch committed, so that two workspaces applying at the same time
+// notice each other too.
+func (e *Engine) warnStacked(ctx context.Context, ch *planner.Change, st *state.State) {
+	c := e.conns[ch.Source]
+	entries, _, err := e.catalog(ctx, ch.Source, c)
+	if err != nil {
+		return
+	}
+	var others []Other
+	for _, a := range entries {
+		if a.Lineage != "" && a.Lineage != st.Lineage {
+			others = append(others, Other{Source: ch.Source, Anomaly: a})
+		}
+	}
+	for _, o := range OthersOn(others, ch.Source, ch.Table, ch.Column) {
+		ws := o.Workspace
+		if ws == "" {
+			ws = "lineage " + o.Lineage
+		} else {
+			ws = fmt.Sprintf("workspace %q (lineage %s)", ws, o.Lineage)
+		}
+		e.emit(Event{Kind: EventWarning, Address: ch.Address, Message: fmt.Sprintf("%s of another %s also changed %s of %s (applied %s): the two changes may stack on the same rows. Roll them back in reverse order of application; a rollback that finds its rows changed by the other leaves them alone and says so",
+			o.Address, ws, columnOrRows(o.Column), ch.Table, o.AppliedAt.Format(time.RFC3339))})
+	}
+}
+
+func columnOrRows(col string) string {
+	if col == "" {
+		return "rows"
+	}
+	return "column " + col
+}
+
+// catalog reads the journal entries of one source's journal catalog: this
+// source's own and every other workspace's (whatever they call the
+// source). found is false when the catalog table does not exist.
+func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (map[string]*state.Anomaly, bool, error) {
 	src := e.cfg.Source(addr)
 	stmt := sqlgen.CatalogList(c.Dialect, src.JournalSchema)
 	rows, err := c.DB.QueryContext(ctx, stmt.SQL)
 	if providers.IsUndefinedTable(err) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the journal catalog of %s: %w", addr, e.explain(err, stmt.SQL, c, planner.TableName{}, src.JournalSchema))
+		return nil, false, fmt.Errorf("reading the journal catalog of %s: %w", addr, e.explain(err, stmt.SQL, c, planner.TableName{}, src.JournalSchema))
 	}
 	defer rows.Close()
 	out := map[string]*state.Anomaly{}
 	for rows.Next() {
 		var id, entry, status string
 		if err := rows.Scan(&id, &entry, &status); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		var a state.Anomaly
 		if err := json.Unmarshal([]byte(entry), &a); err != nil {
-			return nil, fmt.Errorf("journal %s in %s has an unreadable entry: %w", id, addr, err)
-		}
-		if a.Source != addr {
-			continue
+			return nil, true, fmt.Errorf("journal %s in %s has an unreadable entry: %w", id, addr, err)
 		}
 		a.Status = ""
 		if status != sqlgen.StatusApplied {
@@ -115,7 +273,7 @@ func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (m
 		}
 		out[id] = &a
 	}
-	return out, rows.Err()
+	return out, true, rows.Err()
 }
 
 // Count fills in Rows and WindowRows of every create and replace change with
@@ -232,6 +390,14 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		res.NotAttempted = remaining
 		return true
 	}
+	if st.Serial == 0 && !e.DryRun && !p.Empty() {
+		// A state never saved gets its file (and so its lineage) before the
+		// first journal names that lineage: a run that stops after a commit
+		// then finds its own journals again.
+		if err := save(st); err != nil {
+			return res, fmt.Errorf("the state could not be saved: %w", err)
+		}
+	}
 	for _, ch := range p.Changes {
 		if ch.Action == planner.NoOp {
 			continue
@@ -343,7 +509,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	m := ch.Mutation
 	entry := &state.Anomaly{
 		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage,
+		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
 		AppliedAt: time.Now().UTC(),
 	}
 	marshal := func() string {
@@ -471,6 +637,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	if err := save(st); err != nil {
 		return rows, fmt.Errorf("%s was applied (journal %s) but the state could not be saved: %w; the next plan will find the journal and record it", ch.Address, id, err)
 	}
+	e.warnStacked(ctx, ch, st)
 	return rows, nil
 }
 
@@ -540,6 +707,24 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	if c == nil {
 		return 0, 0, fmt.Errorf("no connection to %s", prior.Source)
 	}
+	if prior.Status == state.StatusLost {
+		return 0, 0, fmt.Errorf("%s cannot be rolled back: %s; `anomgen state forget %s` drops the record", prior.Address, prior.Lost, prior.Address)
+	}
+	// Recorded before anything runs: a journal found missing later was
+	// restored by this rollback (a run that stopped before saving), not
+	// lost (Refresh).
+	if !prior.RollingBack && !e.DryRun {
+		prior.RollingBack = true
+		st.Put(prior)
+		if err := save(st); err != nil {
+			return 0, 0, fmt.Errorf("%s: the state could not be saved before the rollback: %w", prior.Address, err)
+		}
+	}
+	defer func() {
+		if err != nil && st.Get(prior.Address) == prior {
+			prior.RollingBack = false // still applied; the next save records it
+		}
+	}()
 	r := sqlgen.RenderRollback(c.Dialect, prior.Journal, e.Force)
 	table := planner.TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}
 	runErr := func(err error, stmt string) error {
@@ -679,10 +864,11 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	switch {
 	case keep:
 		prior.Conflicts = conflicts
+		prior.RollingBack = false
 		st.Put(prior)
 	case expire:
 		done := prior.Clone()
-		done.Status = state.StatusExpired
+		done.Status, done.RollingBack = state.StatusExpired, false
 		st.Put(done)
 	default:
 		st.Remove(prior.Address)

@@ -74,6 +74,8 @@ type Engine struct {
 	// is handed to the driver, so that the caller can keep them out of
 	// everything it writes.
 	Revealed func(values []string)
+	// others are other workspaces' anomalies found by Refresh.
+	others []Other
 }
 
 // New returns an engine for cfg with no connections yet.

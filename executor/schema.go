@@ -122,7 +122,7 @@ func (e *Engine) applySchema(ctx context.Context, ch *planner.Change, st *state.
 	}
 	entry := &state.Anomaly{
 		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage,
+		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
 		AppliedAt: time.Now().UTC(),
 	}
 	if ch.Duration > 0 {
@@ -433,7 +433,7 @@ func (e *Engine) rollbackSchema(ctx context.Context, c *providers.Conn, prior *s
 	}
 	if expire {
 		done := prior.Clone()
-		done.Status = state.StatusExpired
+		done.Status, done.RollingBack = state.StatusExpired, false
 		st.Put(done)
 	} else {
 		st.Remove(prior.Address)

@@ -91,6 +91,9 @@ type Change struct {
 	// Metric is what a monitor would see: the metric over the window now
 	// and after the change, filled in by counting (nil when unknown).
 	Metric *Metric `json:"metric,omitempty"`
+	// Drift, on a no-op, says what changed outside anomgen that anomgen
+	// will not act on by itself (a lost journal), with the way out.
+	Drift string `json:"drift,omitempty"`
 	// Cautions are the guards' remarks (guards.go): triggers that fire
 	// under triggers = "ignore", triggers anomgen cannot see. Plan text
 	// prints them with the limit warnings.
@@ -134,6 +137,10 @@ type Input struct {
 	Only []string
 	// Destroy plans the revert of every applied anomaly in scope.
 	Destroy bool
+	// Replace lists addresses to apply anew even though they are applied
+	// with unchanged settings (an applied one is rolled back first) or
+	// their journal is lost (applied on top of the changed rows).
+	Replace []string
 }
 
 // Make computes the plan. Diagnostics point at the scenario ranges that
@@ -157,7 +164,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 	// A journal left half-done by a stopped run must be finished first.
 	if !in.Destroy {
 		for _, a := range in.State.Anomalies {
-			if a.Status != "" && a.Status != state.StatusExpired && inScope(a.Address) {
+			if a.Status != "" && a.Status != state.StatusExpired && a.Status != state.StatusLost && inScope(a.Address) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unfinished journal for " + a.Address,
 					Detail: fmt.Sprintf("Journal %s of %s is %s: a run stopped between its steps (on databases whose DDL commits by itself). %s, but the journal must be finished before anything else: run `anomgen rollback %s`.", a.Journal.ID, a.Address, a.Status, unfinished(a.Status), a.Address)})
 			}
@@ -178,6 +185,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			}
 			continue
 		}
+		replace := contains(in.Replace, a.Addr())
 		prof := in.Profiles[a.Target.Name]
 		if prior != nil && prior.Status == "" && prof != nil && Op(prior.Journal.Op).Schema() {
 			// The live table carries the applied schema change; plan
@@ -197,7 +205,16 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			ch.Rows = 0
 		case prior == nil || prior.Status == state.StatusExpired:
 			ch.Action = Create
-		case prior.ParamsHash != ch.ParamsHash:
+		case prior.Status == state.StatusLost && replace:
+			// Applied anew on top of the rows the lost change left; the
+			// new journal's before-images are those rows as they are.
+			ch.Action = Create
+		case prior.Status == state.StatusLost:
+			ch.Action = NoOp
+			ch.Prior = prior
+			ch.Rows = prior.Rows
+			ch.Drift = lostDrift(prior)
+		case prior.ParamsHash != ch.ParamsHash || replace:
 			ch.Action = Replace
 			ch.Prior = prior
 		case prior.ExpiresAt != nil && !in.Now.Before(*prior.ExpiresAt):
@@ -241,7 +258,23 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 	return p, diags
 }
 
+// lostDrift describes an anomaly whose journal is lost, with the ways out.
+func lostDrift(prior *state.Anomaly) string {
+	what := "rows"
+	if prior.Column != "" {
+		what = "values of column " + prior.Column
+	}
+	return fmt.Sprintf("its journal is lost: %s. Its change (%s %s of %s, applied %s) stays in the table and cannot be rolled back; it will not be applied again. `anomgen state forget %s` drops the record; `anomgen apply -replace %s` applies it anew on top of the changed rows",
+		prior.Lost, Thousands(prior.Rows), what, TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, fmtTime(prior.AppliedAt), prior.Address, prior.Address)
+}
+
 func revert(action Action, prior *state.Anomaly) *Change {
+	if prior.Status == state.StatusLost {
+		// Nothing to restore from: shown as drift, never run.
+		return &Change{Action: NoOp, Address: prior.Address, Kind: prior.Kind, Source: prior.Source, Target: prior.Target,
+			Table: TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, Column: prior.Column,
+			Window: prior.Window, Prior: prior, Rows: prior.Rows, WindowRows: -1, Drift: lostDrift(prior)}
+	}
 	return &Change{
 		Action: action, Address: prior.Address, Kind: prior.Kind, Source: prior.Source, Target: prior.Target,
 		Table: TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, Column: prior.Column,

@@ -35,6 +35,20 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 		}
 		return code + s + reset
 	}
+	drift := false
+	for _, c := range p.Changes {
+		if c.Drift == "" {
+			continue
+		}
+		if !drift {
+			fmt.Fprintln(w, paint(bold, "Drift: changed outside anomgen (nothing below acts on it):"))
+			drift = true
+		}
+		fmt.Fprintf(w, "  %s %s: %s.\n", paint(yellow, "!"), c.Address, c.Drift)
+	}
+	if drift {
+		fmt.Fprintln(w)
+	}
 	if p.Empty() {
 		fmt.Fprintln(w, paint(bold, "No changes.")+" The applied anomalies match the scenario files.")
 		return

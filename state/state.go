@@ -71,12 +71,27 @@ type Anomaly struct {
 	// Lineage is the lineage of the state that applied the anomaly, so the
 	// journal catalog of a shared database can tell projects apart.
 	Lineage string `json:"lineage,omitempty"`
+	// Workspace is the anomgen { workspace = "..." } name of the folder
+	// that applied it ("" when the folder declares none).
+	Workspace string `json:"workspace,omitempty"`
+	// RollingBack is set (and saved) before a rollback starts, so that a
+	// journal found missing afterwards is known to have been restored by
+	// a run that stopped before saving, not lost.
+	RollingBack bool `json:"rolling_back,omitempty"`
+	// Lost says why an anomaly's journal is gone while its change stays
+	// (Status StatusLost): e.g. the journal schema was dropped.
+	Lost string `json:"lost,omitempty"`
 }
 
 // StatusExpired marks an anomaly whose duration ran out and that was
 // rolled back by plan/apply: its journal is gone, and the entry only keeps
 // plan from applying the same block again.
 const StatusExpired = "expired"
+
+// StatusLost marks an anomaly whose journal vanished (dropped by someone)
+// while its change stays in the table: it cannot be rolled back, and plan
+// never applies it again unless told to (-replace).
+const StatusLost = "lost"
 
 // Clone returns a copy of a.
 func (a *Anomaly) Clone() *Anomaly {

@@ -31,7 +31,7 @@ func (a *app) validateCmd() *cobra.Command {
 }
 
 func (a *app) planCmd() *cobra.Command {
-	var targets []string
+	var targets, replace []string
 	var asJSON, destroy, daily bool
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -43,6 +43,7 @@ func (a *app) planCmd() *cobra.Command {
 				return connectError(err)
 			}
 			defer s.close()
+			s.replace = replace
 			p, err := a.makePlan(cmd.Context(), s, targets, destroy)
 			if err != nil {
 				return err
@@ -57,10 +58,12 @@ func (a *app) planCmd() *cobra.Command {
 				opt.Daily = a.dailyCounts(cmd.Context(), s, p) // profile.go
 			}
 			p.WriteText(a.out, opt)
+			a.writeOthers(s, p)
 			return nil
 		},
 	}
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
+	cmd.Flags().StringArrayVar(&replace, "replace", nil, "apply anomaly `ADDR` anew even if unchanged (rolled back first), or on top of the rows its lost journal left (repeatable)")
 	cmd.Flags().BoolVar(&daily, "daily", true, "show each windowed change's target as rows per day, the window marked (-daily=false to leave it out)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
@@ -69,6 +72,7 @@ func (a *app) planCmd() *cobra.Command {
 
 type applyFlags struct {
 	targets         []string
+	replace         []string
 	autoApprove     bool
 	lockTimeout     time.Duration
 	force           bool
@@ -97,6 +101,7 @@ func (a *app) applyCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().StringArrayVar(&f.replace, "replace", nil, "apply anomaly `ADDR` anew even if unchanged (rolled back first), or on top of the rows its lost journal left (repeatable)")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run each mutation in a transaction that is rolled back: real row counts and the effect on the metric, nothing kept")
 	return cmd
 }
@@ -141,11 +146,13 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	s.eng.Force = f.force
 	s.eng.ContinueOnError = f.continueOnError
 	save := func(st *state.State) error { return state.Save(s.statePath, st) }
+	s.replace = f.replace
 	p, err := a.makePlan(ctx, s, f.targets, destroy)
 	if err != nil {
 		return err
 	}
 	p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
+	a.writeOthers(s, p)
 	if p.Empty() {
 		if s.refreshed {
 			return save(s.st) // records what the journal catalogs showed

@@ -33,6 +33,8 @@ type session struct {
 	eng       *executor.Engine
 	// refreshed is true when the journal catalogs changed the state.
 	refreshed bool
+	// replace lists the -replace addresses.
+	replace []string
 }
 
 func (s *session) close() {
@@ -144,7 +146,12 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 			return nil, err
 		}
 	}
-	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: time.Now(), Only: only, Destroy: destroy})
+	if !destroy {
+		if err := unrecovered(s); err != nil {
+			return nil, err
+		}
+	}
+	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: time.Now(), Only: only, Destroy: destroy, Replace: s.replace})
 	if err := a.diagnostics(s.cfg.Files, diags); err != nil {
 		return nil, err
 	}
@@ -152,6 +159,70 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 		return nil, err
 	}
 	return p, nil
+}
+
+// unrecovered refuses to plan when this folder's state records nothing
+// applied while the journal catalogs hold anomalies of a workspace with
+// this folder's name (a lost state file, or another copy of the folder):
+// planning would apply them a second time on top.
+func unrecovered(s *session) error {
+	if s.cfg.Workspace == "" {
+		return nil
+	}
+	for _, a := range s.st.Anomalies {
+		if a.Status != state.StatusExpired {
+			return nil
+		}
+	}
+	var same []string
+	lineages := map[string]bool{}
+	for _, o := range s.eng.Others() {
+		if o.Workspace == s.cfg.Workspace && o.Status != state.StatusExpired {
+			same = append(same, fmt.Sprintf("%s (%s, lineage %s, applied %s)", o.Address, o.Source, o.Lineage, o.AppliedAt.Format(time.RFC3339)))
+			lineages[o.Lineage] = true
+		}
+	}
+	if len(same) == 0 {
+		return nil
+	}
+	fix := "run `anomgen state recover` to adopt them into this folder's state"
+	if len(lineages) > 1 {
+		fix = "run `anomgen state recover` to list them, then `anomgen state recover -lineage ID` for the one to adopt"
+	}
+	return fmt.Errorf("workspace %q records nothing applied here, but the journal catalogs hold anomalies that a workspace of the same name applied: %s. This folder's state file was lost, or another copy of this folder applied them. Planning now would apply them a second time on top. If they are this folder's, %s; if the other copy is someone else's, give this folder its own name in anomgen { workspace = \"...\" }",
+		s.cfg.Workspace, strings.Join(same, "; "), fix)
+}
+
+// writeOthers lists, after a plan, the anomalies other workspaces applied
+// on the tables the plan touches: information, never changes.
+func (a *app) writeOthers(s *session, p *planner.Plan) {
+	seen := map[string]bool{}
+	var lines []string
+	for _, ch := range p.Changes {
+		for _, o := range executor.OthersOn(s.eng.Others(), ch.Source, ch.Table, "") {
+			if seen[o.Journal.ID] {
+				continue
+			}
+			seen[o.Journal.ID] = true
+			who := "lineage " + o.Lineage
+			if o.Workspace != "" {
+				who = fmt.Sprintf("workspace %q, lineage %s", o.Workspace, o.Lineage)
+			}
+			where := o.Journal.Table
+			if o.Column != "" {
+				where += "." + o.Column
+			}
+			lines = append(lines, fmt.Sprintf("  %s (%s): %s, %s rows, applied %s", o.Address, who, where, planner.Thousands(o.Rows), o.AppliedAt.Format(time.RFC3339)))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(a.out)
+	fmt.Fprintln(a.out, a.paint(bold, "Other workspaces' anomalies on these tables")+" (not managed here; this plan never changes them):")
+	for _, l := range lines {
+		fmt.Fprintln(a.out, l)
+	}
 }
 
 // event renders executor events.

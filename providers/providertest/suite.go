@@ -1020,7 +1020,7 @@ func testKind(t *testing.T, s *suite, k kindCase) {
 	}
 
 	// The journal catalog lists the anomaly.
-	fresh := state.New()
+	fresh := sameLineage(st)
 	changed, err := e.Refresh(h.ctx, fresh)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
@@ -1318,6 +1318,12 @@ func cloneState(t *testing.T, st *state.State) *state.State {
 	return &out
 }
 
+// sameLineage is an empty state of st's lineage: st's file lost after a
+// run committed.
+func sameLineage(st *state.State) *state.State {
+	return &state.State{Version: state.Version, Lineage: st.Lineage}
+}
+
 func testRecovery(t *testing.T, s *suite) {
 	h := s.harness(t)
 	sumAll := h.initial().sum(nil)
@@ -1332,9 +1338,30 @@ func testRecovery(t *testing.T, s *suite) {
 	if changed, err := e.Refresh(h.ctx, st); err != nil || changed {
 		t.Errorf("refresh of a consistent state: changed %v, err %v; want no change", changed, err)
 	}
-	// The state is lost (a run died after commit): refresh finds the journal.
-	lost := state.New()
+	// Another workspace (a fresh state of its own lineage) on the same
+	// database neither adopts nor plans anything of this one's: the
+	// journal is listed among the others, and adopted only on request.
+	other := state.New()
 	e2 := h.engine(cfg)
+	if changed, err := e2.Refresh(h.ctx, other); err != nil || changed || len(other.Anomalies) != 0 {
+		t.Fatalf("refresh of another workspace's empty state: changed %v, err %v, %d entries; want nothing adopted", changed, err, len(other.Anomalies))
+	}
+	if others := e2.Others(); len(others) != 1 || others[0].Address != addr || others[0].Lineage != st.Lineage {
+		t.Errorf("others after refresh: %+v, want %s of lineage %s", others, addr, st.Lineage)
+	}
+	if ch := h.only(h.plan(e2, cfg, other, false)); ch.Action != planner.Create {
+		t.Errorf("plan of the other workspace: %s, want create (its own anomaly)", ch.Action)
+	}
+	if ch := h.plan(e2, cfg, other, true); !ch.Empty() {
+		t.Errorf("rollback plan of the other workspace is not empty: %+v", ch.Changes)
+	}
+	// The state is lost (a run died after commit): refresh finds the
+	// journal of its own lineage; and recover adopts another lineage's.
+	adopted, err := e2.Recover(other, st.Lineage)
+	if err != nil || len(adopted) != 1 || other.Lineage != st.Lineage || other.Get(addr) == nil {
+		t.Fatalf("recover: %v, adopted %d, lineage %s; want the anomaly of lineage %s", err, len(adopted), other.Lineage, st.Lineage)
+	}
+	lost := sameLineage(st)
 	changed, err := e2.Refresh(h.ctx, lost)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
@@ -1363,6 +1390,8 @@ func testRecovery(t *testing.T, s *suite) {
 	h.mustApply(e2, h.plan(e2, cfg, st, false), st)
 	stale := cloneState(t, st)
 	h.mustApply(e2, h.plan(e2, cfg, st, true), st)
+	// The stale copy was saved when the rollback started (RollingBack).
+	stale.Get(addr).RollingBack = true
 	changed, err = e2.Refresh(h.ctx, stale)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)

@@ -385,7 +385,7 @@ func testSchemaKind(t *testing.T, s *suite, c schemaCase) {
 		t.Errorf("re-plan after apply: %s, want no-op", ch.Action)
 	}
 	// The catalog holds the entry for a lost state.
-	lost := state.New()
+	lost := sameLineage(st)
 	if _, err := e.Refresh(h.ctx, lost); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
@@ -553,7 +553,7 @@ func testSchemaCrashAfterChange(t *testing.T, s *suite) {
 	if findCol(h.inspectItems(e), "qty") != nil {
 		t.Fatal("qty was not dropped")
 	}
-	h.recoverAndRollBack(cfg, state.New(), ch.Address, sqlgen.StatusChanging, sum, before)
+	h.recoverAndRollBack(cfg, sameLineage(st), ch.Address, sqlgen.StatusChanging, sum, before)
 }
 
 // testSchemaCrashPending: a run stops after creating the empty journal.
@@ -569,7 +569,7 @@ func testSchemaCrashPending(t *testing.T, s *suite) {
 	pend.Status = sqlgen.StatusPending
 	h.run(sc.Ensure...)
 	h.run(sqlgen.CatalogInsert(h.b.Dialect, entry.Journal.Schema, entry.Journal.ID, ch.Address, entry.AppliedAt, entryJSON(pend), sqlgen.StatusPending), sc.Journal)
-	h.recoverAndRollBack(cfg, state.New(), ch.Address, sqlgen.StatusPending, sum, before)
+	h.recoverAndRollBack(cfg, sameLineage(st), ch.Address, sqlgen.StatusPending, sum, before)
 }
 
 // testSchemaCrashMidRollback: a rollback stops after putting the column
@@ -591,7 +591,7 @@ func testSchemaCrashMidRollback(t *testing.T, s *suite) {
 	if c := findCol(h.inspectItems(e), "qty"); c == nil || !c.Nullable {
 		t.Fatalf("after the first rollback step qty is %+v, want it back, nullable and empty", c)
 	}
-	h.recoverAndRollBack(cfg, state.New(), entry.Address, sqlgen.StatusChanging, sum, before)
+	h.recoverAndRollBack(cfg, sameLineage(st), entry.Address, sqlgen.StatusChanging, sum, before)
 }
 
 // testSchemaFailedChange: a change the server refuses after the journal
