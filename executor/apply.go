@@ -432,6 +432,17 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 				continue
 			}
 		}
+		if ch.Prior != nil && ch.Prior.Status == state.StatusLost && !e.DryRun {
+			// -replace of a lost anomaly: what is left of the lost
+			// journal goes first, so that the catalog holds one entry
+			// per address.
+			if err := e.dropLost(ctx, ch.Prior); err != nil {
+				if fail(ch, err) {
+					return done(err)
+				}
+				continue
+			}
+		}
 		n, err := e.apply(ctx, p.Now, ch, st, save)
 		if err != nil {
 			if fail(ch, err) {

@@ -209,6 +209,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			// Applied anew on top of the rows the lost change left; the
 			// new journal's before-images are those rows as they are.
 			ch.Action = Create
+			ch.Prior = prior
 		case prior.Status == state.StatusLost:
 			ch.Action = NoOp
 			ch.Prior = prior

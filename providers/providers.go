@@ -237,13 +237,14 @@ func SplitTable(s string) (schema, table string) {
 }
 
 // IsUndefinedTable reports whether err says a table does not exist, in the
-// words of any supported database.
+// words of any supported database; a missing schema (PostgreSQL 3F000,
+// MySQL's unknown database) is a missing table too.
 func IsUndefinedTable(err error) bool {
 	if err == nil {
 		return false
 	}
 	s := err.Error()
-	return strings.Contains(s, "SQLSTATE 42P01") || strings.Contains(s, "no such table") ||
+	return strings.Contains(s, "SQLSTATE 42P01") || strings.Contains(s, "SQLSTATE 3F000") || strings.Contains(s, "Unknown database") || strings.Contains(s, "no such table") ||
 		strings.Contains(s, "doesn't exist") || strings.Contains(s, "Unknown table") || strings.Contains(s, "Invalid object name") || strings.Contains(s, "ORA-00942")
 }
 

@@ -220,64 +220,6 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	return nil
 }
 
-func (a *app) stateCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "state", Short: "Inspect the state: what is applied where"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "List applied anomalies",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := state.Load(a.statePath())
-			if err != nil {
-				return err
-			}
-			for _, an := range st.Anomalies {
-				fmt.Fprintln(a.out, an.Address)
-			}
-			return nil
-		},
-	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "show ADDR",
-		Short: "Show one applied anomaly",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := state.Load(a.statePath())
-			if err != nil {
-				return err
-			}
-			an := st.Get(args[0])
-			if an == nil {
-				return fmt.Errorf("%s is not in the state; `anomgen state list` shows what is applied", args[0])
-			}
-			kv := func(k, v string) { fmt.Fprintf(a.out, "  %-11s = %s\n", k, v) }
-			fmt.Fprintf(a.out, "# %s\n", an.Address)
-			kv("kind", an.Kind)
-			kv("source", an.Source)
-			kv("target", an.Target)
-			kv("table", planner.TableName{Schema: an.Journal.TableSchema, Name: an.Journal.Table}.String())
-			if an.Column != "" {
-				kv("column", an.Column)
-			}
-			if an.Window != nil {
-				kv("window", an.Window.Start.Format(time.RFC3339)+" → "+an.Window.End.Format(time.RFC3339))
-			}
-			kv("rows", planner.Thousands(an.Rows))
-			kv("journal", fmt.Sprintf("%s (%s, keyed by %s)", an.Journal.ID, an.Journal.Op, strings.Join(an.Journal.Key, ", ")))
-			kv("applied_at", an.AppliedAt.Format(time.RFC3339))
-			if an.ExpiresAt != nil {
-				kv("expires_at", an.ExpiresAt.Format(time.RFC3339))
-			}
-			if an.Conflicts > 0 {
-				kv("conflicts", fmt.Sprintf("%d rows left alone by the last rollback", an.Conflicts))
-			}
-			kv("params_hash", an.ParamsHash)
-			return nil
-		},
-	})
-	return cmd
-}
-
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

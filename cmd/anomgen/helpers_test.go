@@ -177,6 +177,10 @@ type fixture struct {
 	journals func(t testing.TB) int64
 	// catalog returns the journal catalog: address → journal id.
 	catalog func(t testing.TB) map[string]string
+	// dropJournals drops the whole journal schema (catalog and journals),
+	// as an administrator might; dropJournal drops one journal table.
+	dropJournals func(t testing.TB)
+	dropJournal  func(t testing.TB, id string)
 }
 
 const ordersRows = 2000
@@ -216,6 +220,23 @@ func sqliteFixture(t testing.TB) *fixture {
 			}
 			return readCatalog(t, s.DB, "SELECT address, id FROM anomgen_journals")
 		},
+		dropJournals: func(t testing.TB) {
+			rows, err := s.DB.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'anomgen\_%' ESCAPE '\'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for rows.Next() {
+				var n string
+				_ = rows.Scan(&n)
+				names = append(names, n)
+			}
+			rows.Close()
+			for _, n := range names {
+				execSQL(t, s.DB, `DROP TABLE "`+n+`"`)
+			}
+		},
+		dropJournal: func(t testing.TB, id string) { execSQL(t, s.DB, `DROP TABLE "anomgen_j_`+id+`"`) },
 	}
 }
 
@@ -237,7 +258,9 @@ func postgresFixture(t testing.TB) *fixture {
 		journals: func(t testing.TB) int64 {
 			return queryInt(t, p.DB, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'anomgen' AND table_name LIKE 'j\_%'`)
 		},
-		catalog: func(t testing.TB) map[string]string { return pgCatalog(t, p.DB) },
+		catalog:      func(t testing.TB) map[string]string { return pgCatalog(t, p.DB) },
+		dropJournals: func(t testing.TB) { execSQL(t, p.DB, `DROP SCHEMA anomgen CASCADE`) },
+		dropJournal:  func(t testing.TB, id string) { execSQL(t, p.DB, `DROP TABLE anomgen.j_`+id) },
 	}
 }
 
