@@ -43,6 +43,7 @@ func guard(a *config.Anomaly, prof *TableProfile, ch *Change) hcl.Diagnostics {
 	}
 	diags := foreignKeyGuard(a, prof, m)
 	diags = append(diags, triggerGuard(a, prof, ch)...)
+	onUpdateGuard(ch) // onupdate.go
 	return diags
 }
 

@@ -54,6 +54,13 @@ type Column struct {
 	Identity bool `json:"identity,omitempty"`
 	// Default is the column default as SQL text from the catalog, or "".
 	Default string `json:"default,omitempty"`
+	// OnUpdate, when set, says the database writes the column by itself
+	// whenever a statement changes its row: MySQL's and MariaDB's ON
+	// UPDATE expression (e.g. CURRENT_TIMESTAMP), which anomgen keeps from
+	// firing by assigning the column its own value (onupdate.go); or, on a
+	// Generated column, what it is (SQL Server's rowversion, a temporal
+	// table's ROW START), which no statement can write or restore.
+	OnUpdate string `json:"on_update,omitempty"`
 }
 
 // TimeFormat says how a time column stores its values where the database
@@ -365,6 +372,7 @@ func (m *Mutation) Journal(id, schema string) state.Journal {
 	if len(m.DisableTriggers) > 0 {
 		j.Triggers = state.TriggersDisable
 	}
+	j.Keep = m.Kept() // onupdate.go
 	if m.Op == OpDelete || m.Op == OpInsert {
 		for _, c := range m.Columns {
 			if !c.Generated {

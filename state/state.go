@@ -136,6 +136,10 @@ type Journal struct {
 	// switched off around the change (target triggers = "disable"), so
 	// rollback switches them off around the restore too.
 	Triggers string `json:"triggers,omitempty"`
+	// Keep lists columns the database rewrites whenever a row is updated
+	// (MySQL's ON UPDATE CURRENT_TIMESTAMP): every UPDATE of the change and
+	// of its rollback assigns them their own value, which keeps them.
+	Keep []string `json:"keep,omitempty"`
 }
 
 // TriggersDisable is Journal.Triggers for a change made with the table's

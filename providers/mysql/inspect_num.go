@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"strings"
 
 	"github.com/anomgen/anomgen/planner"
 )
@@ -54,4 +55,22 @@ func (in *inspector) numKeys(ctx context.Context, p *planner.TableProfile) error
 			Parent: planner.TableName{Schema: ps, Name: pt}, ParentColumns: []string{pc}})
 	}
 	return fr.Err()
+}
+
+// onUpdate returns the expression of a column's ON UPDATE clause from
+// information_schema.COLUMNS.EXTRA ("on update CURRENT_TIMESTAMP", MySQL
+// 8 "DEFAULT_GENERATED on update CURRENT_TIMESTAMP(3)", MariaDB "on
+// update current_timestamp(6)"), upper-cased and without an empty
+// argument list, or "" without one.
+func onUpdate(extra string) string {
+	up := strings.ToUpper(extra)
+	i := strings.Index(up, "ON UPDATE ")
+	if i < 0 {
+		return ""
+	}
+	expr := strings.TrimSpace(up[i+len("ON UPDATE "):])
+	if j := strings.IndexByte(expr, ' '); j >= 0 {
+		expr = expr[:j]
+	}
+	return strings.TrimSuffix(expr, "()") // MariaDB's current_timestamp() is CURRENT_TIMESTAMP
 }

@@ -230,6 +230,7 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		// DEFAULT_GENERATED for DEFAULT CURRENT_TIMESTAMP, which is not one.
 		up := strings.ToUpper(extra)
 		c.Generated = strings.Contains(up, "VIRTUAL GENERATED") || strings.Contains(up, "STORED GENERATED")
+		c.OnUpdate = onUpdate(extra) // inspect_num.go
 		c.Class = classOf(strings.ToLower(dataType), strings.ToLower(c.Type))
 		p.Columns = append(p.Columns, c)
 	}

@@ -342,7 +342,9 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 			r.Steps = append(r.Steps, Statement{SQL: s, Role: RoleRestore, DDL: true})
 		}
 	}
-	refill := "j." + d.Quote(BeforeCol)
+	// Every refill is an UPDATE-join value; columns the database rewrites
+	// on UPDATE are kept (keep.go).
+	refill := "j." + d.Quote(BeforeCol) + keep(d, j.Keep)
 	switch planner.Op(j.Op) {
 	case planner.OpAddColumn:
 		if findColumn(cur, j.Column) == nil {

@@ -264,7 +264,7 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 		out = append(out, journalRead(d, m, fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", ")),
 			fmt.Sprintf("%s, %s, %s", keys, col, set), a)...)
 		out = append(out, Statement{Role: RoleMutation, SQL: d.UpdateJoin(t, j,
-			d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), on, "")})
+			d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, "")})
 	case planner.OpDelete:
 		out = append(out, Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j, "t.*", t+" t")})
 		out = append(out, journalRead(d, m, "INSERT INTO "+j, "t.*", &args{d: d})...)
@@ -364,7 +364,7 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 		if !force {
 			cond = d.NotDistinct("t."+col, "j."+d.Quote(AfterCol))
 		}
-		r.Restore = []Statement{{Role: RoleRestore, SQL: d.UpdateJoin(t, jt, col, "j."+d.Quote(BeforeCol), on, cond)}}
+		r.Restore = []Statement{{Role: RoleRestore, SQL: d.UpdateJoin(t, jt, col, "j."+d.Quote(BeforeCol)+keep(d, j.Keep), on, cond)}}
 	case string(planner.OpDelete):
 		same := []string{on}
 		for _, c := range j.Columns {

@@ -54,7 +54,7 @@ func applySwap(d Dialect, j, t, on string, m *planner.Mutation) []Statement {
 	out = append(out, journalRead(d, m, fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", ")),
 		fmt.Sprintf("%s, %s, %s, %s, %s", keys, col, with, with, col), a)...)
 	out = append(out, Statement{Role: RoleMutation, SQL: updateJoin2(d, t, j,
-		d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), d.Quote(m.With.Name), "j."+d.Quote(After2Col), on, "")})
+		d.Quote(m.Column.Name), "j."+d.Quote(AfterCol), d.Quote(m.With.Name), "j."+d.Quote(After2Col)+keep(d, m.Kept()), on, "")})
 	return out
 }
 
@@ -72,6 +72,6 @@ func rollbackSwap(d Dialect, j state.Journal, jt, t, on string, force bool) (con
 	if !force {
 		cond = both(AfterCol, After2Col)
 	}
-	restore = []Statement{{Role: RoleRestore, SQL: updateJoin2(d, t, jt, col, "j."+d.Quote(BeforeCol), with, "j."+d.Quote(Before2Col), on, cond)}}
+	restore = []Statement{{Role: RoleRestore, SQL: updateJoin2(d, t, jt, col, "j."+d.Quote(BeforeCol), with, "j."+d.Quote(Before2Col)+keep(d, j.Keep), on, cond)}}
 	return conflict, restore
 }

@@ -139,6 +139,7 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		// Computed columns, rowversion and the period columns of temporal
 		// tables are written by the database only.
 		c.Generated = computed || typ == "timestamp" || generatedAlways != 0
+		c.OnUpdate = rewritten(typ, generatedAlways)
 		p.Columns = append(p.Columns, c)
 	}
 	if err := r.Err(); err != nil {
@@ -165,6 +166,25 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 	// The heap or clustered index holds every row once.
 	err = in.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(p.rows), 0) FROM sys.partitions p WHERE p.object_id = @p1 AND p.index_id IN (0, 1)`, id).Scan(&p.Rows)
 	return p, err
+}
+
+// rewritten says what a column is when the database gives it a new value
+// in every row a statement writes, which no statement can set (so
+// rollback cannot restore it): rowversion (the type timestamp), and the
+// start columns of a system-versioned temporal table's period
+// (sys.columns.generated_always_type 1, 7, 9); "" for other columns.
+func rewritten(typ string, generatedAlways uint8) string {
+	switch {
+	case typ == "timestamp":
+		return "rowversion"
+	case generatedAlways == 1:
+		return "GENERATED ALWAYS AS ROW START"
+	case generatedAlways == 7:
+		return "GENERATED ALWAYS AS TRANSACTION_ID START"
+	case generatedAlways == 9:
+		return "GENERATED ALWAYS AS SEQUENCE_NUMBER START"
+	}
+	return ""
 }
 
 // noTable is the error for a missing table, with similar names: bare in the
