@@ -2,10 +2,12 @@ package providers
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -30,9 +32,26 @@ func (s Settings) SecretValues() []string {
 
 // SecretForms returns secret as written plainly and in the encodings an
 // error, a URL or a log could carry it in: URL query, path and user-info
-// escaping, and base64 (standard and URL alphabets, padded and not).
+// escaping, with a space as + or %20, and a query-encoded value read back
+// by a parser that takes + as itself (libpq's: "a b" shows as "a+b");
+// quoted as Go, JSON (slog's text and JSON handlers) and SQL literals
+// write it; and base64 (standard and URL alphabets, padded and not).
 func SecretForms(secret string) []string {
-	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("u", secret).String()[2:]}
+	q := url.QueryEscape(secret)
+	forms := []string{secret, q, strings.ReplaceAll(q, "+", "%20"), url.PathEscape(secret), url.UserPassword("u", secret).String()[2:],
+		strings.ReplaceAll(secret, " ", "+")}
+	quoted := strconv.Quote(secret)
+	forms = append(forms, quoted[1:len(quoted)-1])
+	for _, html := range []bool{false, true} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(secret) == nil {
+			j := strings.TrimSuffix(b.String(), "\n")
+			forms = append(forms, j[1:len(j)-1])
+		}
+	}
+	forms = append(forms, strings.ReplaceAll(secret, "'", "''"), strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(secret))
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		forms = append(forms, enc.EncodeToString([]byte(secret)))
 	}

@@ -57,3 +57,33 @@ func TestScrubSensitive(t *testing.T) {
 		t.Errorf("connect error: %T %v", ce, ce)
 	}
 }
+
+// TestScrubEveryForm: a secret is scrubbed however a driver, a URL or a
+// log writes it, including a query-encoded value read back by a parser
+// that takes + as itself ("a b" shown as "a+b").
+func TestScrubEveryForm(t *testing.T) {
+	const secret = `Sekret value+/=x'"\ <é>`
+	s := providers.Settings{Sensitive: []string{secret}}
+	q := url.QueryEscape(secret)
+	quoted := fmt.Sprintf("%q", secret)
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("x", "v", secret)
+	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("x", "v", secret)
+	for name, form := range map[string]string{
+		"plain": secret, "query": q, "query, space as %20": strings.ReplaceAll(q, "+", "%20"), "path": url.PathEscape(secret),
+		"space as +": strings.ReplaceAll(secret, " ", "+"), "Go quoted": quoted[1 : len(quoted)-1],
+		"SQL literal": strings.ReplaceAll(secret, "'", "''"), "backslash escaped": strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(secret),
+		"base64": base64.StdEncoding.EncodeToString([]byte(secret)), "slog": logBuf.String(),
+	} {
+		msg := "invalid value for parameter \"lock_timeout\": \"" + form + "\""
+		got := providers.ScrubString(msg, s)
+		if !strings.Contains(got, "(sensitive)") {
+			t.Errorf("%s: not scrubbed: %s", name, got)
+		}
+		for _, piece := range []string{"Sekret", "alue+"} {
+			if strings.Contains(got, piece) {
+				t.Errorf("%s: %q remains: %s", name, piece, got)
+			}
+		}
+	}
+}

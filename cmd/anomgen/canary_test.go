@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,9 +19,9 @@ import (
 // The canary tests put known secret values (canaries) into scenarios
 // through secret() and sensitive variables, run every command that
 // touches them, and fail if a canary shows, as written or encoded (base64
-// in both alphabets, padded or not; URL query and path escaping), on
-// standard output or error, in the debug log, in the state file or in any
-// file under .anomgen/.
+// in both alphabets, padded or not; URL query and path escaping, a space
+// as + or %20; quoted as Go or SQL would), on standard output or error, in
+// the debug log, in the state file or in any file under .anomgen/.
 
 // canaries collects secret values and the forms they must not appear in.
 type canaries struct {
@@ -43,7 +44,12 @@ func (c *canaries) add(name, value string) string {
 		"base64 (unpadded)":      base64.RawStdEncoding.EncodeToString([]byte(value)),
 		"base64 (URL, unpadded)": base64.RawURLEncoding.EncodeToString([]byte(value)),
 		"URL query-encoded":      url.QueryEscape(value),
+		"URL query-encoded, %20": strings.ReplaceAll(url.QueryEscape(value), "+", "%20"),
 		"URL path-encoded":       url.PathEscape(value),
+		// A query-encoded value read by a parser that takes + as itself.
+		"with + for space": strings.ReplaceAll(value, " ", "+"),
+		"Go-quoted":        strconv.Quote(value)[1 : len(strconv.Quote(value))-1],
+		"SQL-quoted":       strings.ReplaceAll(value, "'", "''"),
 	} {
 		c.forms[f] = name + " " + desc
 	}

@@ -46,13 +46,31 @@ type app struct {
 }
 
 func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
+	return newApp(in, out, errw).execute(ctx, args)
+}
+
+// newApp returns an invocation writing to out and errw through one
+// redactor: every byte it prints, from the first on, passes it.
+func newApp(in io.Reader, out, errw io.Writer) *app {
 	// Prompts read from in, so in (not the process's stdin) decides whether
 	// the user can answer one.
 	rd := &redactor{}
-	a := &app{in: in, out: rd.writer(out), err: rd.writer(errw), redact: rd, isTerminal: func() bool { return isTerminal(in) }}
+	return &app{in: in, out: rd.writer(out), err: rd.writer(errw), redact: rd, isTerminal: func() bool { return isTerminal(in) }}
+}
+
+// execute runs the command line args. A panic is reported through the
+// redacting standard error too (its value may hold a secret), without a
+// stack trace, as an error (exit code 1).
+func (a *app) execute(ctx context.Context, args []string) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(a.err, "anomgen: internal error (a bug; please report it with the command that caused it): %v\n", p)
+			code = 1
+		}
+	}()
 	root := a.rootCmd()
 	root.SetArgs(normalizeArgs(root, args))
-	root.SetIn(in)
+	root.SetIn(a.in)
 	root.SetOut(a.out)
 	root.SetErr(a.err)
 	err := root.ExecuteContext(ctx)

@@ -16,6 +16,7 @@ import (
 	"github.com/anomgen/anomgen/providers"
 	"github.com/anomgen/anomgen/state"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	_ "github.com/anomgen/anomgen/providers/mysql"
 	_ "github.com/anomgen/anomgen/providers/oracle"
@@ -65,11 +66,31 @@ func (a *app) loadConfig() (*config.Config, error) {
 	var files map[string]*hcl.File
 	if cfg != nil {
 		files = cfg.Files
+		// Sensitive variables are secrets from here on: a diagnostic's
+		// snippet or a message may quote them before any source opens.
+		a.redact.add(sensitiveValues(cfg))
 	}
 	if err := a.diagnostics(files, diags); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// sensitiveValues are the string values of cfg's sensitive variables.
+func sensitiveValues(cfg *config.Config) []string {
+	var out []string
+	for _, v := range cfg.Variables {
+		if !v.Sensitive {
+			continue
+		}
+		for _, val := range []cty.Value{v.Value, v.Default} {
+			val, _ = val.UnmarkDeep()
+			if val != cty.NilVal && val.IsWhollyKnown() && !val.IsNull() && val.Type() == cty.String {
+				out = append(out, val.AsString())
+			}
+		}
+	}
+	return out
 }
 
 // diagnostics prints diags with file:line:col and snippets; it returns an

@@ -39,45 +39,57 @@ func noSecret(t *testing.T, text string, s providers.Settings) {
 
 func TestConfigSettings(t *testing.T) {
 	s := settings()
-	cfg, err := Config(s)
+	cfg, vars, err := Config(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "db.example:3307" || cfg.DBName != "shop" || cfg.User != "anomgen" || cfg.Passwd != password || cfg.Net != "tcp" {
 		t.Errorf("connection fields: %s %s %s", cfg.Addr, cfg.DBName, cfg.User)
 	}
-	if cfg.Timeout != 10*time.Second || !cfg.ParseTime || cfg.Loc != time.UTC || cfg.Params["time_zone"] != "'+00:00'" || !cfg.ClientFoundRows {
+	if cfg.Timeout != 10*time.Second || !cfg.ParseTime || cfg.Loc != time.UTC || len(cfg.Params) != 0 || !cfg.ClientFoundRows {
 		t.Errorf("defaults: timeout %s parseTime %v loc %v params %v", cfg.Timeout, cfg.ParseTime, cfg.Loc, cfg.Params)
+	}
+	if fmt.Sprint(vars) != "[{time_zone +00:00}]" {
+		t.Errorf("session variables: %v", vars)
 	}
 	if cfg.TLS != nil || cfg.TLSConfig != "false" {
 		t.Errorf("tls = disable: %v %q", cfg.TLS, cfg.TLSConfig)
 	}
 
 	s.ConnectTimeout = 3
-	s.Options = map[string]string{"innodb_lock_wait_timeout": "5", "readTimeout": "30s", "charset": "utf8mb4", "sql_mode": "'ANSI_QUOTES'"}
-	cfg, err = Config(s)
+	s.Options = map[string]string{"innodb_lock_wait_timeout": "5", "readTimeout": "30s", "charset": "utf8mb4", "sql_mode": "ANSI_QUOTES,STRICT_ALL_TABLES", "max_statement_time": "1.5", "note": "a b+c, d='x'"}
+	cfg, vars, err = Config(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Timeout != 3*time.Second || cfg.ReadTimeout != 30*time.Second {
 		t.Errorf("timeouts: connect %s read %s", cfg.Timeout, cfg.ReadTimeout)
 	}
-	for k, want := range map[string]string{"innodb_lock_wait_timeout": "5", "sql_mode": "'ANSI_QUOTES'", "time_zone": "'+00:00'"} {
-		if got := cfg.Params[k]; got != want {
-			t.Errorf("param %s = %q, want %q (all: %v)", k, got, want, cfg.Params)
-		}
+	// Session variables are apart, in name order after the time zone, each
+	// value typed for binding and kept as written.
+	want := []SessionVar{{"time_zone", "+00:00"}, {"innodb_lock_wait_timeout", int64(5)}, {"max_statement_time", 1.5}, {"note", "a b+c, d='x'"}, {"sql_mode", "ANSI_QUOTES,STRICT_ALL_TABLES"}}
+	if fmt.Sprintf("%#v", vars) != fmt.Sprintf("%#v", want) {
+		t.Errorf("session variables:\n got %#v\nwant %#v", vars, want)
+	}
+	if len(cfg.Params) != 0 {
+		t.Errorf("the driver would paste Params into SQL: %v", cfg.Params)
+	}
+	if got := SetStatement(vars); got != "SET SESSION time_zone = ?, innodb_lock_wait_timeout = ?, max_statement_time = ?, note = ?, sql_mode = ?" {
+		t.Errorf("SET statement: %s", got)
 	}
 	if cfg.User != "anomgen" || cfg.Passwd != password || cfg.Addr != "db.example:3307" || cfg.DBName != "shop" {
 		t.Errorf("options changed the connection fields: %s %s %s", cfg.User, cfg.Addr, cfg.DBName)
 	}
-	if _, ok := cfg.Params["readTimeout"]; ok {
-		t.Errorf("readTimeout is a driver field, not a session variable")
+	for _, v := range vars {
+		if v.Name == "readTimeout" || v.Name == "charset" {
+			t.Errorf("%s is a driver field, not a session variable", v.Name)
+		}
 	}
 }
 
 func TestConfigDSN(t *testing.T) {
 	s := providers.Settings{Type: "mysql", Name: "shop", DSN: "anomgen:" + password + "@tcp(db.example:3307)/shop?timeout=7s&tls=skip-verify"}
-	cfg, err := Config(s)
+	cfg, _, err := Config(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +97,31 @@ func TestConfigDSN(t *testing.T) {
 		t.Errorf("dsn fields: %s timeout %s tls %v", cfg.Addr, cfg.Timeout, cfg.TLS)
 	}
 	s.TLS, s.ConnectTimeout, s.Options = "disable", 2, map[string]string{"innodb_lock_wait_timeout": "1"}
-	cfg, err = Config(s)
+	cfg, vars, err := Config(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.TLS != nil || cfg.Timeout != 2*time.Second || cfg.Params["innodb_lock_wait_timeout"] != "1" || cfg.Passwd != password {
-		t.Errorf("settings over the dsn: tls %v timeout %s params %v", cfg.TLS, cfg.Timeout, cfg.Params)
+	if cfg.TLS != nil || cfg.Timeout != 2*time.Second || len(cfg.Params) != 0 || cfg.Passwd != password || fmt.Sprint(vars) != "[{time_zone +00:00} {innodb_lock_wait_timeout 1}]" {
+		t.Errorf("settings over the dsn: tls %v timeout %s params %v vars %v", cfg.TLS, cfg.Timeout, cfg.Params, vars)
+	}
+	// The dsn's session variables are read as values, written the driver's
+	// way; options replace them; an expression is refused, never run.
+	s.DSN = "anomgen:" + password + "@tcp(db.example:3307)/shop?sql_mode=%27ANSI_QUOTES%27&innodb_lock_wait_timeout=9&autocommit=ON&lc_time_names=%27it''s%27"
+	_, vars, err = Config(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SessionVar{{"time_zone", "+00:00"}, {"autocommit", "ON"}, {"lc_time_names", "it's"}, {"sql_mode", "ANSI_QUOTES"}, {"innodb_lock_wait_timeout", int64(1)}}
+	if fmt.Sprintf("%#v", vars) != fmt.Sprintf("%#v", want) {
+		t.Errorf("dsn session variables:\n got %#v\nwant %#v", vars, want)
+	}
+	for _, v := range []string{"1,sql_mode=%27x%27", "CONCAT(@@sql_mode,%27,ANSI%27)", "%27a%27,b=%27c%27"} {
+		s.DSN = "anomgen:" + password + "@tcp(db.example:3307)/shop?innodb_lock_wait_timeout=" + v
+		if _, _, err := Config(s); err == nil || !strings.Contains(err.Error(), "innodb_lock_wait_timeout") {
+			t.Errorf("dsn value %s: %v", v, err)
+		} else {
+			noSecret(t, err.Error(), s)
+		}
 	}
 }
 
@@ -109,7 +140,7 @@ func TestConfigTLS(t *testing.T) {
 	} {
 		s := settings()
 		s.Host, s.TLS, s.CAFile, s.CertFile, s.KeyFile = tc.host, tc.mode, tc.ca, c.ClientCert, c.ClientKey
-		cfg, err := Config(s)
+		cfg, _, err := Config(s)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.mode, err)
 		}
@@ -132,7 +163,7 @@ func TestConfigTLS(t *testing.T) {
 	}
 	s := settings()
 	s.TLS = ""
-	cfg, err := Config(s)
+	cfg, _, err := Config(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +185,11 @@ func TestConfigErrors(t *testing.T) {
 			s.Options = map[string]string{"readTimeout": "soon"}
 			return s
 		}(), "options.readTimeout cannot be set"},
+		{"option name that is not an identifier", func() providers.Settings {
+			s := settings()
+			s.Options = map[string]string{"sql_mode='x', innodb_lock_wait_timeout": "1"}
+			return s
+		}(), "a session variable's name is letters, digits and _"},
 		{"reserved option", func() providers.Settings {
 			s := settings()
 			s.Options = map[string]string{"passwd": password}
@@ -166,7 +202,7 @@ func TestConfigErrors(t *testing.T) {
 		}(), "ca_file /nonexistent/ca.pem cannot be read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Config(tc.s)
+			_, _, err := Config(tc.s)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -182,7 +218,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	s := settings()
-	cfg, err := Config(s)
+	cfg, _, err := Config(s)
 	if err != nil {
 		t.Fatal(err)
 	}

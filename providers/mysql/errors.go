@@ -18,7 +18,11 @@ func classify(err error, s providers.Settings, cfg *driver.Config) error {
 	var me *driver.MySQLError
 	var ne net.Error
 	var dnsErr *net.DNSError
+	var se *sessionError
 	switch {
+	case errors.As(err, &se) && errors.As(err, &me):
+		ce.Detail = fmt.Sprintf("the session variables of options could not be set: %s (MySQL error %d)", me.Message, me.Number)
+		ce.Hint = "Check the names and values in the source's options: a value is passed as it is written (a number, or a string without quotes)"
 	case errors.As(err, &me):
 		switch me.Number {
 		case 1045:

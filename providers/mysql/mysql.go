@@ -5,10 +5,12 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,13 +33,18 @@ type drv struct{}
 // driver parameters (readTimeout, charset, ...) or session variables
 // (innodb_lock_wait_timeout, ...). The settings apply on top of a dsn too.
 // An error never holds the dsn or the password.
-func Config(s providers.Settings) (*driver.Config, error) {
+//
+// The session variables (those of options and those of the dsn) are
+// returned apart, never left in the configuration's Params: the driver
+// would paste them into a SET statement as SQL text. Connector sets them
+// with their values bound as parameters.
+func Config(s providers.Settings) (*driver.Config, []SessionVar, error) {
 	source := "source." + s.Type + "." + s.Name
 	var cfg *driver.Config
 	if s.DSN != "" {
 		c, err := driver.ParseDSN(s.DSN)
 		if err != nil {
-			return nil, &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the dsn is not a valid MySQL DSN", Hint: "Use the form user:password@tcp(host:3306)/database (the dsn is not shown)"}
+			return nil, nil, &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the dsn is not a valid MySQL DSN", Hint: "Use the form user:password@tcp(host:3306)/database (the dsn is not shown)"}
 		}
 		cfg = c
 	} else {
@@ -45,8 +52,16 @@ func Config(s providers.Settings) (*driver.Config, error) {
 		cfg.User, cfg.Passwd, cfg.DBName = s.Username, s.Password, s.Database
 		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	}
-	if err := applyOptions(cfg, s); err != nil {
-		return nil, err
+	// The dsn's own session variables are written the driver's way, as SQL
+	// text (sql_mode='ANSI'): read them as values.
+	dsnVars, err := dsnSessionVars(cfg.Params)
+	if err != nil {
+		return nil, nil, &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the dsn is not a valid MySQL DSN: " + err.Error(), Hint: "Session variables in a dsn are name=value with a number, a word or a quoted string as the value (the dsn is not shown)"}
+	}
+	cfg.Params = nil
+	optVars, err := applyOptions(cfg, s)
+	if err != nil {
+		return nil, nil, err
 	}
 	if s.DSN == "" || s.TLS != "" || s.CAFile != "" || s.CertFile != "" {
 		host, _, err := net.SplitHostPort(cfg.Addr)
@@ -55,7 +70,7 @@ func Config(s providers.Settings) (*driver.Config, error) {
 		}
 		tc, err := providers.TLSConfig(s, host)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cfg.TLS, cfg.TLSConfig = tc, ""
 		// Without a mode, TLS is preferred: used when the server offers it.
@@ -71,10 +86,7 @@ func Config(s providers.Settings) (*driver.Config, error) {
 	// plan's, and a rollback that restored every journaled row knows that
 	// none was changed by someone else (executor.rollback relies on it).
 	cfg.ClientFoundRows = true
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	cfg.Params["time_zone"] = "'+00:00'"
+	cfg.Params = nil
 	if s.ConnectTimeout > 0 {
 		cfg.Timeout = time.Duration(s.ConnectTimeout) * time.Second
 	} else if cfg.Timeout == 0 {
@@ -83,7 +95,119 @@ func Config(s providers.Settings) (*driver.Config, error) {
 	// The driver logs broken connections on its own; anomgen reports them
 	// as classified errors instead.
 	cfg.Logger = &driver.NopLogger{}
-	return cfg, nil
+	// UTC first; options replace the dsn's variables of the same name.
+	vars := []SessionVar{{Name: "time_zone", Value: "+00:00"}}
+	for _, v := range dsnVars {
+		if !strings.EqualFold(v.Name, "time_zone") && !hasVar(optVars, v.Name) {
+			vars = append(vars, v)
+		}
+	}
+	return cfg, append(vars, optVars...), nil
+}
+
+// SessionVar is a session variable set on every new connection:
+// SET SESSION Name = ?, with Value (an int64, a float64 or a string) bound.
+type SessionVar struct {
+	Name  string
+	Value any
+}
+
+func hasVar(vars []SessionVar, name string) bool {
+	for _, v := range vars {
+		if strings.EqualFold(v.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// identifier is what a session variable's name may be: it is written into
+// the SET statement, so nothing else is accepted.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+var decimal = regexp.MustCompile(`^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$`)
+
+// sessionValue types an option's value for binding: integers and decimals
+// are numbers (numeric variables refuse strings), anything else is the
+// string as written, spaces, quotes and commas included.
+func sessionValue(v string) any {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	if decimal.MatchString(v) {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
+		}
+	}
+	return v
+}
+
+// dsnSessionVars reads the session variables of a dsn, written as the
+// driver pastes them into SQL: a quoted string ('ANSI' or "ANSI", a quote
+// in it doubled or escaped with a backslash) is that string; anything else is a number or a word
+// (1, ON, READ-COMMITTED). An expression is refused, never run.
+func dsnSessionVars(params map[string]string) ([]SessionVar, error) {
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []SessionVar
+	for _, k := range names {
+		if !identifier.MatchString(k) {
+			return nil, fmt.Errorf("parameter %q is not a variable name", k)
+		}
+		v := strings.TrimSpace(params[k])
+		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+			str, ok := unquoteSQL(v)
+			if !ok {
+				return nil, fmt.Errorf("the value of %s is not one quoted string", k)
+			}
+			out = append(out, SessionVar{Name: k, Value: str})
+			continue
+		}
+		if strings.ContainsAny(v, "'\"`\\(),;=@ \t\n") {
+			return nil, fmt.Errorf("the value of %s is not a number, a word or a quoted string", k)
+		}
+		out = append(out, SessionVar{Name: k, Value: sessionValue(v)})
+	}
+	return out, nil
+}
+
+// unquoteSQL reads one MySQL string literal quoted with q (its first byte):
+// a doubled quote or a backslash escape stands for the character.
+func unquoteSQL(lit string) (string, bool) {
+	q := lit[0]
+	var b strings.Builder
+	for i := 1; i < len(lit); i++ {
+		c := lit[i]
+		switch {
+		case c == '\\' && i+1 < len(lit)-1:
+			i++
+			switch lit[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case '0':
+				b.WriteByte(0)
+			default:
+				b.WriteByte(lit[i])
+			}
+		case c == q && i == len(lit)-1:
+			return b.String(), true
+		case c == q && i+1 < len(lit)-1 && lit[i+1] == q:
+			b.WriteByte(q)
+			i++
+		case c == q:
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", false
 }
 
 // reservedOptions are driver parameters that source attributes (or anomgen
@@ -94,13 +218,15 @@ var reservedOptions = map[string]string{
 	"parsetime": "anomgen reads times as time values", "loc": "anomgen reads times as UTC",
 	"time_zone": "anomgen sets the session time zone to UTC", "clientfoundrows": "anomgen counts matched rows",
 	"allowallfiles": "anomgen never loads local files", "multistatements": "anomgen sends one statement at a time",
+	"interpolateparams": "anomgen binds every value on the server",
 }
 
-// applyOptions sets the source's options as driver parameters. Each is
-// checked on its own first, so that a bad value is named.
-func applyOptions(cfg *driver.Config, s providers.Settings) error {
+// applyOptions sets the source's driver parameters on cfg and returns its
+// session variables. Each option is checked on its own first, so that a
+// bad one is named.
+func applyOptions(cfg *driver.Config, s providers.Settings) ([]SessionVar, error) {
 	if len(s.Options) == 0 {
-		return nil
+		return nil, nil
 	}
 	source := "source." + s.Type + "." + s.Name
 	keys := make([]string, 0, len(s.Options))
@@ -109,6 +235,7 @@ func applyOptions(cfg *driver.Config, s providers.Settings) error {
 	}
 	sort.Strings(keys)
 	q := url.Values{}
+	var vars []SessionVar
 	for _, k := range keys {
 		v := s.Options[k]
 		bad := func(why string) error {
@@ -116,13 +243,26 @@ func applyOptions(cfg *driver.Config, s providers.Settings) error {
 				Hint: "Options are driver parameters (readTimeout, charset, ...) or session variables (innodb_lock_wait_timeout, ...)"}
 		}
 		if why, ok := reservedOptions[strings.ToLower(k)]; ok {
-			return bad(why)
+			return nil, bad(why)
 		}
 		one := url.Values{k: {v}}
-		if _, err := driver.ParseDSN("/?" + one.Encode()); err != nil {
-			return bad(err.Error())
+		c, err := driver.ParseDSN("/?" + one.Encode())
+		if err != nil {
+			return nil, bad(err.Error())
+		}
+		if len(c.Params) > 0 {
+			// Not a driver parameter: a session variable. Its name goes into
+			// the SET statement, its value is bound.
+			if !identifier.MatchString(k) {
+				return nil, bad("a session variable's name is letters, digits and _")
+			}
+			vars = append(vars, SessionVar{Name: k, Value: sessionValue(v)})
+			continue
 		}
 		q.Set(k, v)
+	}
+	if len(q) == 0 {
+		return vars, nil
 	}
 	// The driver parses parameters from DSN text only: round-trip the
 	// configuration through it, keeping the connection fields as they were.
@@ -133,24 +273,85 @@ func applyOptions(cfg *driver.Config, s providers.Settings) error {
 	}
 	c, err := driver.ParseDSN(dsn + sep + q.Encode())
 	if err != nil {
-		return &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the options cannot be combined with the connection settings"}
+		return nil, &providers.ConnectError{Class: providers.ClassOther, Source: source, Detail: "the options cannot be combined with the connection settings"}
 	}
 	c.User, c.Passwd, c.Net, c.Addr, c.DBName = cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName
 	c.TLS, c.TLSConfig, c.AllowFallbackToPlaintext = cfg.TLS, cfg.TLSConfig, cfg.AllowFallbackToPlaintext
+	c.Params = nil
 	*cfg = *c
-	return nil
+	return vars, nil
+}
+
+// connector sets the session variables on every connection the driver
+// opens, in one SET statement whose values are bound parameters.
+type connector struct {
+	sqldriver.Connector
+	vars []SessionVar
+}
+
+// sessionError is a failed SET of the session variables.
+type sessionError struct{ err error }
+
+func (e *sessionError) Error() string { return "setting the session variables: " + e.err.Error() }
+func (e *sessionError) Unwrap() error { return e.err }
+
+func (c *connector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil || len(c.vars) == 0 {
+		return conn, err
+	}
+	if err := setSession(ctx, conn, c.vars); err != nil {
+		conn.Close()
+		return nil, &sessionError{err}
+	}
+	return conn, nil
+}
+
+// SetStatement is the SET statement for vars, one ? per value.
+func SetStatement(vars []SessionVar) string {
+	var b strings.Builder
+	b.WriteString("SET SESSION ")
+	for i, v := range vars {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(v.Name + " = ?")
+	}
+	return b.String()
+}
+
+func setSession(ctx context.Context, conn sqldriver.Conn, vars []SessionVar) error {
+	pc, ok := conn.(sqldriver.ConnPrepareContext)
+	if !ok {
+		return errors.New("the driver cannot prepare statements")
+	}
+	stmt, err := pc.PrepareContext(ctx, SetStatement(vars))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	ex, ok := stmt.(sqldriver.StmtExecContext)
+	if !ok {
+		return errors.New("the driver cannot execute prepared statements")
+	}
+	args := make([]sqldriver.NamedValue, len(vars))
+	for i, v := range vars {
+		args[i] = sqldriver.NamedValue{Ordinal: i + 1, Value: v.Value}
+	}
+	_, err = ex.ExecContext(ctx, args)
+	return err
 }
 
 func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, error) {
-	cfg, err := Config(s)
+	cfg, vars, err := Config(s)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := driver.NewConnector(cfg)
+	dc, err := driver.NewConnector(cfg)
 	if err != nil {
 		return nil, &providers.ConnectError{Class: providers.ClassOther, Source: "source." + s.Type + "." + s.Name, Detail: "the connection settings are invalid: " + providers.Scrub(err, s).Error()}
 	}
-	db := sql.OpenDB(conn)
+	db := sql.OpenDB(&connector{Connector: dc, vars: vars})
 	db.SetMaxOpenConns(4)
 	var version, user string
 	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT VERSION(), CURRENT_USER()").Scan(&version, &user); err != nil {

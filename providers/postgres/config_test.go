@@ -281,3 +281,30 @@ func TestClassifyRun(t *testing.T) {
 		t.Errorf("grant: %s", got)
 	}
 }
+
+// TestConnConfigOptionValues: option values and a URL dsn's own
+// parameters reach pgx as written. pgx reads a URI as libpq does (a + is a
+// +), so a space must not be written as +.
+func TestConnConfigOptionValues(t *testing.T) {
+	const v = `a b+c, 'd' "e" & f=g%`
+	s := settings()
+	s.Options = map[string]string{"application_name": v, "search_path": "shop, public"}
+	cfg, err := ConnConfig(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RuntimeParams["application_name"] != v || cfg.RuntimeParams["search_path"] != "shop, public" {
+		t.Errorf("runtime params %q", cfg.RuntimeParams)
+	}
+	s = providers.Settings{Type: "postgres", Name: "shop", DSN: "postgres://anomgen@db.example:6543/shop?application_name=x+y%20z&search_path=old&sslmode=disable",
+		Options: map[string]string{"search_path": "shop, public", "lock_timeout": "5s"}}
+	cfg, err = ConnConfig(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"application_name": "x+y z", "search_path": "shop, public", "lock_timeout": "5s"} {
+		if got := cfg.RuntimeParams[k]; got != want {
+			t.Errorf("over a dsn: %s = %q, want %q", k, got, want)
+		}
+	}
+}

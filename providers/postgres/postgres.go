@@ -79,7 +79,7 @@ func ConnConfig(s providers.Settings) (*pgx.ConnConfig, error) {
 				u.User = url.User(s.Username)
 			}
 		}
-		u.RawQuery = params.Encode()
+		u.RawQuery = encodeQuery(params)
 		dsn = u.String()
 	} else {
 		var ok bool
@@ -95,7 +95,7 @@ func ConnConfig(s providers.Settings) (*pgx.ConnConfig, error) {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
-	if _, set := s.Options["application_name"]; !set {
+	if _, set := cfg.RuntimeParams["application_name"]; !set {
 		cfg.RuntimeParams["application_name"] = "anomgen"
 	}
 	return cfg, nil
@@ -122,14 +122,26 @@ func withParams(dsn string, params url.Values) (string, bool) {
 		if err != nil {
 			return "", false
 		}
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			return "", false
+		// The dsn's own parameters are kept as written (libpq reads + as
+		// itself, url.ParseQuery as a space); those params set are dropped.
+		var kept []string
+		for _, item := range strings.Split(u.RawQuery, "&") {
+			if item == "" {
+				continue
+			}
+			k, _, _ := strings.Cut(item, "=")
+			key, err := url.PathUnescape(k)
+			if err != nil {
+				return "", false
+			}
+			if _, set := params[key]; !set {
+				kept = append(kept, item)
+			}
 		}
-		for k, v := range params {
-			q[k] = v
+		if q := encodeQuery(params); q != "" {
+			kept = append(kept, q)
 		}
-		u.RawQuery = q.Encode()
+		u.RawQuery = strings.Join(kept, "&")
 		return u.String(), true
 	}
 	var b strings.Builder
@@ -144,6 +156,26 @@ func withParams(dsn string, params url.Values) (string, bool) {
 		fmt.Fprintf(&b, " %s='%s'", k, v)
 	}
 	return b.String(), true
+}
+
+// encodeQuery encodes params for a connection URI, which pgx reads as
+// libpq does: percent escapes only, a + stays a +. url.Values.Encode writes
+// a space as +, which would reach the server as a + (an option value
+// "a b" became "a+b"), so spaces are written %20.
+func encodeQuery(params url.Values) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	esc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+	var parts []string
+	for _, k := range keys {
+		for _, v := range params[k] {
+			parts = append(parts, esc(k)+"="+esc(v))
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // parseReason says why pgx refused the settings, when that cannot hold a
