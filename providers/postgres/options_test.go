@@ -7,12 +7,16 @@ import (
 	"testing"
 
 	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/providers/postgres"
 	"github.com/anomgen/anomgen/providers/providertest"
 )
 
 // TestOptionsReachServer: option values reach the server as written
 // (spaces, +, quotes and commas included), with and without a dsn;
-// statement_timeout and lock_timeout are set through them.
+// statement_timeout and lock_timeout are set through them; and every
+// connection checks that anomgen is still there
+// (client_connection_check_interval, PostgreSQL 14+) unless options say
+// otherwise.
 func TestOptionsReachServer(t *testing.T) {
 	p := providertest.NewPostgres(t)
 	ctx := context.Background()
@@ -48,6 +52,33 @@ func TestOptionsReachServer(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", name, setting, got, want)
 			}
 		}
+		if version >= 140000 {
+			var got string
+			if err := c.DB.QueryRowContext(ctx, "SELECT current_setting('client_connection_check_interval')").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != postgres.ClientCheckInterval {
+				t.Errorf("%s: client_connection_check_interval = %q, want %q", name, got, postgres.ClientCheckInterval)
+			}
+		}
 		c.DB.Close()
+	}
+	if version < 140000 {
+		return
+	}
+	// options replace the default.
+	s := fields
+	s.Options = map[string]string{"client_connection_check_interval": "0"}
+	c, err := providers.Open(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.DB.Close()
+	var got string
+	if err := c.DB.QueryRowContext(ctx, "SELECT current_setting('client_connection_check_interval')").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "0" {
+		t.Errorf("options.client_connection_check_interval = \"0\": the session has %q", got)
 	}
 }

@@ -213,7 +213,7 @@ func (driver) Open(ctx context.Context, s providers.Settings) (*providers.Conn, 
 	if err != nil {
 		return nil, err
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(checkClient(cfg)))
 	db.SetMaxOpenConns(4)
 	var version, user string
 	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT current_setting('server_version'), current_user").Scan(&version, &user); err != nil {
@@ -221,6 +221,52 @@ func (driver) Open(ctx context.Context, s providers.Settings) (*providers.Conn, 
 		return nil, classify(err, s, cfg)
 	}
 	return &providers.Conn{DB: providers.DB{DB: db}, Dialect: Dialect{}, Inspector: inspector{providers.DB{DB: db}}, Host: cfg.Host, Database: cfg.Database, Version: version, User: user}, nil
+}
+
+// ClientCheckInterval is how often, on PostgreSQL 14 and later, the
+// server checks while one of anomgen's statements runs that anomgen is
+// still connected (client_connection_check_interval). Without it a
+// statement of a killed anomgen runs on, holding its row locks, until it
+// ends or next writes to the dead socket; with it the server cancels it
+// within about this interval. options.client_connection_check_interval
+// replaces it ("0" turns the check off).
+const ClientCheckInterval = "1s"
+
+// checkClient sets client_connection_check_interval on each new
+// connection to a server that has it (PostgreSQL 14 and later), unless the
+// source's options (or dsn) set it.
+func checkClient(cfg *pgx.ConnConfig) func(context.Context, *pgx.Conn) error {
+	for k := range cfg.RuntimeParams {
+		if strings.EqualFold(k, "client_connection_check_interval") {
+			return func(context.Context, *pgx.Conn) error { return nil }
+		}
+	}
+	return func(ctx context.Context, c *pgx.Conn) error {
+		if serverMajor(c.PgConn().ParameterStatus("server_version")) < 14 {
+			return nil
+		}
+		_, err := c.Exec(ctx, "SET client_connection_check_interval = '"+ClientCheckInterval+"'")
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			// A server that reports 14 but lacks the setting (a fork, a
+			// pooler): connect without the check.
+			return nil
+		}
+		return err
+	}
+}
+
+// serverMajor is the major version in a server_version such as
+// "15.4 (Debian 15.4-1)" or "14beta1"; 0 when there is none.
+func serverMajor(v string) int {
+	n := 0
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
 }
 
 type inspector struct{ db providers.DB }
