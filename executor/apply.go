@@ -347,6 +347,10 @@ type Save func(*state.State) error
 // Result summarises an apply.
 type Result struct {
 	Applied, RolledBack, Failed int
+	// Incomplete counts rollbacks (destroy, expire) that restored what
+	// they could and left rows changed since injection alone, keeping
+	// their journals: not failures, and Apply carries on after them.
+	Incomplete int
 	// NotAttempted counts the changes after a failure that stopped Apply.
 	NotAttempted int
 	Conflicts    int64
@@ -361,7 +365,9 @@ var ErrConflicts = errors.New("rollback left rows that were changed after inject
 // e.ContinueOnError: then it carries on with the others and returns a
 // *Failures holding every failure. Either way every change is either fully
 // applied with its journal or untouched, and the state records exactly the
-// applied ones.
+// applied ones. A rollback that leaves rows changed since injection alone
+// (Result.Incomplete) is not a failure: Apply carries on, and returns an
+// error wrapping ErrConflicts at the end when nothing else failed.
 func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, save Save) (Result, error) {
 	var res Result
 	var failures []error
@@ -371,7 +377,11 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 			remaining++
 		}
 	}
+	var incomplete []string
 	done := func(err error) (Result, error) {
+		if err == nil && len(failures) == 0 && len(incomplete) > 0 {
+			return res, fmt.Errorf("%w: %s", ErrConflicts, strings.Join(incomplete, ", "))
+		}
 		if err == nil && len(failures) > 0 {
 			err = &Failures{Errs: failures}
 		} else if err != nil && len(failures) > 0 {
@@ -419,6 +429,15 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		if ch.Prior != nil && ch.Action != planner.Create {
 			n, conflicts, err := e.rollback(ctx, ch.Prior, st, save, ch.Action == planner.Expire)
 			res.Conflicts += conflicts
+			if errors.Is(err, ErrConflicts) && ch.Action != planner.Replace {
+				// Restored what it could; the rest is in the warning and
+				// stays in the journal. The other rollbacks still run.
+				res.Incomplete++
+				incomplete = append(incomplete, ch.Address)
+				e.emit(Event{Kind: EventDone, Address: ch.Address, Action: ch.Action, Rows: n, Elapsed: time.Since(start),
+					Message: fmt.Sprintf("restored %d rows; %d rows changed since injection were left alone, and the anomaly stays applied with its journal", n, conflicts)})
+				continue
+			}
 			if err != nil {
 				if fail(ch, err) {
 					return done(err)

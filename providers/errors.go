@@ -191,7 +191,8 @@ func (e *Error) describe() {
 // WithStatement completes a permission error from the statement that got
 // it: where the database named only the object (PostgreSQL does), the
 // privilege is the statement's verb when the object is the table the
-// statement writes, SELECT when it is a table it reads, and CREATE (or
+// statement writes, UPDATE when it is read with FOR UPDATE, SELECT when it
+// is a table it reads, and CREATE (or
 // USAGE) for a schema or database. Other errors are returned unchanged.
 func WithStatement(err error, stmt string) error {
 	var pe *Error
@@ -217,6 +218,10 @@ func WithStatement(err error, stmt string) error {
 		switch {
 		case name != "" && target != "" && sameName(name, target) && (verb == "UPDATE" || verb == "DELETE" || verb == "INSERT"):
 			c.Privilege = verb
+		case strings.Contains(strings.ToUpper(stmt), " FOR UPDATE"):
+			// A locking read (a journal's before-images) needs UPDATE on
+			// the table it locks.
+			c.Privilege = "UPDATE"
 		case verb == "DROP":
 			c.Privilege = "DROP"
 		default:

@@ -208,7 +208,7 @@ func TestApplyRefusals(t *testing.T) {
 			if got := f.checksum(t); got != applied {
 				t.Errorf("the refused rollback changed the table")
 			}
-			if r := mustOK(t, cli(t, dir, "state", "list")); r.stdout != "anomaly.null_rate.x\n" {
+			if r := mustOK(t, listState(t, dir)); r.stdout != "anomaly.null_rate.x\n" {
 				t.Errorf("state after the refused rollback:\n%s", r)
 			}
 			mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
@@ -376,7 +376,7 @@ func TestHappyPath(t *testing.T) {
 		if got := f.nullsInWindow(t, 600, ordersRows+1); got != baseOutside {
 			t.Errorf("rows outside the window were changed: %d NULL emails", got)
 		}
-		r = mustOK(t, cli(t, dir, "state", "list"))
+		r = mustOK(t, listState(t, dir))
 		if r.stdout != addr+"\n" {
 			t.Errorf("state list:\n%s", r)
 		}
@@ -451,7 +451,7 @@ func TestHappyPath(t *testing.T) {
 		r = mustOK(t, cli(t, dir, "apply", "-target=anomaly.null_rate.x", "-auto-approve"))
 		wantAll(t, r, r.stdout, "Apply complete! 1 applied, 0 rolled back.")
 		wantNone(t, r, r.stdout, "numeric_shift")
-		if r := mustOK(t, cli(t, dir, "state", "list")); r.stdout != addr+"\n" {
+		if r := mustOK(t, listState(t, dir)); r.stdout != addr+"\n" {
 			t.Errorf("-target applied more than its anomaly:\n%s", r)
 		}
 		if got := f.nullsInWindow(t, 0, 600) - baseNulls; got != planned {
@@ -464,7 +464,7 @@ func TestHappyPath(t *testing.T) {
 		wantAll(t, r, r.stderr, "Unknown -target address", "-target anomaly.null_rate.nope names no anomaly")
 		r = mustOK(t, cli(t, dir, "apply", "--auto-approve"))
 		wantAll(t, r, r.stdout, "Apply complete! 1 applied, 0 rolled back.")
-		if r := mustOK(t, cli(t, dir, "state", "list")); r.stdout != "anomaly.null_rate.x\nanomaly.numeric_shift.y\n" {
+		if r := mustOK(t, listState(t, dir)); r.stdout != "anomaly.null_rate.x\nanomaly.numeric_shift.y\n" {
 			t.Errorf("state list:\n%s", r)
 		}
 
@@ -472,7 +472,7 @@ func TestHappyPath(t *testing.T) {
 		r = mustOK(t, cli(t, dir, "rollback", "anomaly.numeric_shift.y", "-auto-approve"))
 		wantAll(t, r, r.stdout, "Rollback complete! 0 applied, 1 rolled back.")
 		wantNone(t, r, r.stdout, "null_rate")
-		if r := mustOK(t, cli(t, dir, "state", "list")); r.stdout != addr+"\n" {
+		if r := mustOK(t, listState(t, dir)); r.stdout != addr+"\n" {
 			t.Errorf("state list after rolling back y:\n%s", r)
 		}
 		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
@@ -482,7 +482,7 @@ func TestHappyPath(t *testing.T) {
 		if got := f.checksum(t); got != before {
 			t.Errorf("after rollback -all the checksum is %s, was %s", got, before)
 		}
-		if r := mustOK(t, cli(t, dir, "state", "list")); r.stdout != "" {
+		if r := mustOK(t, listState(t, dir)); r.stdout != "" {
 			t.Errorf("state list after rollback:\n%s", r)
 		}
 		if n := f.journals(t); n != 0 {

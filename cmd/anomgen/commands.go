@@ -190,6 +190,9 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	}
 	fmt.Fprintln(a.out)
 	summary := fmt.Sprintf("%d applied, %d rolled back", res.Applied, res.RolledBack)
+	if res.Incomplete > 0 {
+		summary += fmt.Sprintf(", %d rolled back in part (rows changed since injection left alone, journals kept)", res.Incomplete)
+	}
 	var failures *executor.Failures
 	if errors.As(err, &failures) {
 		// -continue-on-error: every failure, then one summary.
@@ -200,7 +203,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 				fmt.Fprintf(a.err, "%s %s\n", a.paint(red, "Error:"), ferr)
 			}
 		}
-		fmt.Fprintf(a.out, "%s %s, %d failed. Every anomaly is either fully applied with its journal or untouched; the state lists exactly the applied ones.\n",
+		fmt.Fprintf(a.out, "%s %s, %d failed. Every failed anomaly is either fully applied with its journal or untouched; the state lists exactly the applied ones.\n",
 			a.paint(red, capitalize(verb)+" finished with errors:"), summary, res.Failed)
 		return exitError{code}
 	}

@@ -272,7 +272,7 @@ func mustFail(t *testing.T, r result, code int) {
 // stateList is what `state list` prints.
 func stateList(t *testing.T, dir string) string {
 	t.Helper()
-	return mustOK(t, cli(t, dir, "state", "list")).stdout
+	return mustOK(t, listState(t, dir)).stdout
 }
 
 // nothingApplied asserts that orders and payments are as they were, no

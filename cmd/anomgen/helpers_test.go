@@ -377,3 +377,27 @@ func (ls *lineScanner) text() string {
 	<-ls.done
 	return ls.buf.String()
 }
+
+// listState runs `state list` and reduces its table to the addresses, one
+// per line ("" when nothing is applied), checking the header.
+func listState(t testing.TB, dir string) result {
+	t.Helper()
+	r := cli(t, dir, "state", "list")
+	if r.code != 0 {
+		return r
+	}
+	if strings.TrimSpace(r.stdout) == "Nothing is applied." {
+		r.stdout = ""
+		return r
+	}
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "ADDRESS") || !strings.Contains(lines[0], "STATUS") || !strings.Contains(lines[0], "ROWS") {
+		t.Fatalf("state list has no header:\n%s", r)
+	}
+	var b strings.Builder
+	for _, l := range lines[1:] {
+		b.WriteString(strings.Fields(l)[0] + "\n")
+	}
+	r.stdout = b.String()
+	return r
+}

@@ -150,7 +150,7 @@ func TestJournalPurgeKeepsTheChange(t *testing.T) {
 	if got := f.checksum(t); got != changed || got == before {
 		t.Fatal("purge must keep the changed rows as they are")
 	}
-	if out := mustOK(t, cli(t, dir, "state", "list")).stdout; strings.TrimSpace(out) != "" {
+	if out := mustOK(t, listState(t, dir)).stdout; strings.TrimSpace(out) != "" {
 		t.Fatalf("state after purge: %q", out)
 	}
 }

@@ -322,3 +322,42 @@ func TestLostJournal(t *testing.T) {
 		}
 	})
 }
+
+// TestRollbackAllCarriesOnPastConflicts: a rollback that must leave rows
+// alone (someone changed them after injection) does not stop the others,
+// and the summary says which were rolled back only in part.
+func TestRollbackAllCarriesOnPastConflicts(t *testing.T) {
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		dir := scenario(t, f, nullRate("nulls", "0.3")+numericShift("shift"))
+		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+		// The application changes one amount the shift changed, after
+		// injection: the shift's rollback must leave it alone.
+		st, err := state.Load(statePath(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shift := st.Get("anomaly.numeric_shift.shift")
+		id := queryInt(t, f.db, fmt.Sprintf("SELECT MIN(id) FROM orders WHERE id < 600 AND amount <> (id %% 97) + 0.25"))
+		if shift == nil || id == 0 {
+			t.Fatalf("no shifted row found (entry %+v)", shift)
+		}
+		execSQL(t, f.db, fmt.Sprintf("UPDATE orders SET amount = 12345.67 WHERE id = %d", id))
+		// Both anomalies are rolled back whichever comes first.
+		r := cli(t, dir, "rollback", "-all", "-auto-approve", "-no-color")
+		if r.code != 2 {
+			t.Fatalf("rollback -all with one row changed after injection: want exit 2:\n%s", r)
+		}
+		wantAll(t, r, norm(r.stdout), "1 rolled back, 1 rolled back in part")
+		wantAll(t, r, norm(r.stderr), "1 rows were changed by someone else after injection")
+		wantList(t, "state after the partial rollback", stateAddrs(t, dir), "anomaly.numeric_shift.shift")
+		if n := queryInt(t, f.db, "SELECT COUNT(*) FROM orders WHERE email IS NULL AND id % 50 <> 0"); n != 0 {
+			t.Errorf("%d injected NULL emails stayed: the null_rate rollback did not run", n)
+		}
+		if n := queryInt(t, f.db, fmt.Sprintf("SELECT COUNT(*) FROM orders WHERE id <> %d AND amount <> (id %% 97) + 0.25", id)); n != 0 {
+			t.Errorf("%d shifted amounts stayed besides the changed row", n)
+		}
+		if n := queryInt(t, f.db, fmt.Sprintf("SELECT COUNT(*) FROM orders WHERE id = %d AND amount = 12345.67", id)); n != 1 {
+			t.Errorf("the application's write to row %d was overwritten", id)
+		}
+	})
+}
