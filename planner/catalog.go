@@ -59,9 +59,10 @@ type Kind struct {
 	Params []Param
 	// Example is a block that validates as is against the demo shop.
 	Example string
-	// Unsupported names the databases (source types) the kind cannot run
-	// on, each with the reason; every other database is supported.
-	Unsupported map[string]string
+	// Requires lists the capabilities the kind needs (capabilities.go); a
+	// database whose provider declares it lacks one is refused with the
+	// reason.
+	Requires []Requirement
 	// Build returns the mutation; the selection and key are already set.
 	// Diagnostics point at the offending argument.
 	Build func(b *build) (*Mutation, hcl.Diagnostics)
@@ -92,7 +93,7 @@ func (k *Kind) Param(name string) *Param {
 func (k *Kind) Databases() []string {
 	var out []string
 	for _, t := range config.SourceTypes {
-		if _, no := k.Unsupported[t]; !no {
+		if k.UnsupportedOn(t) == "" {
 			out = append(out, t)
 		}
 	}
@@ -242,7 +243,7 @@ func kindOf(a *config.Anomaly) (*Kind, hcl.Diagnostics) {
 	}
 	var diags hcl.Diagnostics
 	if a.Target != nil && a.Target.Source != nil {
-		if why, no := k.Unsupported[a.Target.Source.Type]; no {
+		if why := k.UnsupportedOn(a.Target.Source.Type); why != "" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Kind %s does not run on %s", k.Name, a.Target.Source.Type),
 				Detail:  fmt.Sprintf("%s. Kind %s runs on: %s.", why, k.Name, strings.Join(k.Databases(), ", ")),
 				Subject: a.Range("kind")})

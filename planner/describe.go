@@ -36,7 +36,7 @@ type ParamInfo struct {
 // Info describes k, common arguments included, with k's defaults.
 func (k *Kind) Info() KindInfo {
 	in := KindInfo{Name: k.Name, Category: k.Category, Summary: k.Summary, Description: k.Description, Monitor: k.Monitor,
-		Databases: k.Databases(), Unsupported: k.Unsupported, Example: k.Example}
+		Databases: k.Databases(), Unsupported: k.Unsupported(), Example: k.Example}
 	if k.NeedsColumn {
 		in.Column = k.ColumnTypes
 	}
@@ -141,7 +141,7 @@ func Suggest(p *TableProfile, sourceType string, key []string, hasTime bool, col
 	if column == "" {
 		s := Suggestion{}
 		for _, k := range Kinds() {
-			if _, no := k.Unsupported[sourceType]; !no && !k.NeedsColumn && (hasTime || !k.NeedsTime) {
+			if k.UnsupportedOn(sourceType) == "" && !k.NeedsColumn && (hasTime || !k.NeedsTime) {
 				s.Kinds = append(s.Kinds, k.Name)
 			}
 		}
@@ -156,7 +156,7 @@ func Suggest(p *TableProfile, sourceType string, key []string, hasTime bool, col
 		s := Suggestion{Column: c.Name, Type: c.Type}
 		if !isKey[c.Name] && !c.Generated {
 			for _, k := range Kinds() {
-				if _, no := k.Unsupported[sourceType]; !no && k.NeedsColumn && (hasTime || !k.NeedsTime) {
+				if k.UnsupportedOn(sourceType) == "" && k.NeedsColumn && (hasTime || !k.NeedsTime) {
 					if ok, _ := k.Suits(c); ok {
 						s.Kinds = append(s.Kinds, k.Name)
 					}

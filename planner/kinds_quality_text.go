@@ -48,8 +48,8 @@ func init() {
 			if strings.TrimSpace(v) != "" {
 				return nil, b.errorAt("value", "Invalid value for value", fmt.Sprintf("value must be empty or whitespace only, not %q; use sentinel_values for placeholder values such as 'N/A'.", v))
 			}
-			if v == "" && b.sourceType() == "oracle" {
-				return nil, b.errorAt("kind", "Empty strings are NULL on Oracle", `Oracle stores '' as NULL, so an empty value would be a null_rate anomaly; set value = " " (or more spaces) for blank values.`)
+			if c := b.caps(); v == "" && c.EmptyStringIsNull {
+				return nil, b.errorAt("kind", "Empty strings are NULL on "+c.Database, c.Database+` stores '' as NULL, so an empty value would be a null_rate anomaly; set value = " " (or more spaces) for blank values.`)
 			}
 			b.Where.SkipNull = true
 			return b.set(SetValue{Value: v}), nil
@@ -281,8 +281,8 @@ func init() {
 			if _, ok := b.Anomaly.Params["replacement"]; ok && f.Regex == "" {
 				return nil, b.errorAt("replacement", "replacement without regex", "replacement is what regex matches become; add regex or remove replacement.")
 			}
-			if f.Regex != "" && b.sourceType() == "sqlserver" {
-				return nil, b.errorAt("regex", "No regular expressions on SQL Server", "SQL Server has no regular expression replace before SQL Server 2025, so regex cannot run there; use prefix, suffix or replace = { ... }.")
+			if c, known := CapabilitiesOf(b.sourceType()); f.Regex != "" && known && !c.RegexReplace {
+				return nil, b.errorAt("regex", "No regular expressions on "+c.Database, c.Database+" has no regular expression replace in SQL (SQL Server only from 2025), so regex cannot run there; use prefix, suffix or replace = { ... }.")
 			}
 			b.Where.SkipNull = true
 			return b.set(f), nil
@@ -330,8 +330,8 @@ func init() {
 				}
 			}
 			for _, v := range vals {
-				if v == "" && b.sourceType() == "oracle" {
-					return nil, b.errorAt("values", "Empty strings are NULL on Oracle", "Oracle stores '' as NULL; give labels of at least one character.")
+				if c := b.caps(); v == "" && c.EmptyStringIsNull {
+					return nil, b.errorAt("values", "Empty strings are NULL on "+c.Database, c.Database+" stores '' as NULL; give labels of at least one character.")
 				}
 			}
 			b.Where.SkipNull = true

@@ -22,9 +22,12 @@ func init() {
 		DefaultVolume: 0.2,
 		DefaultWindow: 24 * time.Hour,
 		UsesVolume:    true,
-		Unsupported: map[string]string{
-			"sqlserver": "SQL Server reinterprets bytes in another code page only through collations (and UTF-8 ones only from SQL Server 2019), with results that depend on the database's default collation, so mojibake cannot be computed reliably in its SQL",
-		},
+		Requires: []Requirement{{
+			Has: func(c Capabilities) bool { return c.Reencode },
+			Why: func(c Capabilities) string {
+				return c.Database + " cannot re-read a text's bytes in another character set reliably in SQL (SQL Server does it only through collations, with results that depend on the database's default collation), so mojibake cannot be computed there"
+			},
+		}},
 		Example: `anomaly "encoding_corruption" "latin1_emails" {
   target = target.orders
   column = "email"

@@ -126,7 +126,12 @@ func init() {
 		Params: []Param{
 			{Name: "new_type", Type: "string", Required: true, Doc: `the database type to change to, e.g. "text", "varchar(20)"`},
 		},
-		Unsupported: map[string]string{"sqlite": "SQLite cannot change a column's type in place: it would have to rebuild the table"},
+		Requires: []Requirement{{
+			Has: func(c Capabilities) bool { return c.AlterColumnType },
+			Why: func(c Capabilities) string {
+				return c.Database + " cannot change a column's type in place: it would have to rebuild the table"
+			},
+		}},
 		Example: `anomaly "schema_change_type" "amount_as_text" {
   target   = target.orders
   column   = "amount"

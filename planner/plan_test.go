@@ -247,8 +247,13 @@ anomaly "volume_drop" "outage" {
 
 func TestValidateUnsupportedDatabase(t *testing.T) {
 	k := LookupKind("volume_drop")
-	k.Unsupported = map[string]string{"postgres": "PostgreSQL cannot do this (test)"}
-	defer func() { k.Unsupported = nil }()
+	declared := map[string]Capabilities{}
+	for _, t := range config.SourceTypes {
+		declared[t] = Capabilities{Database: t, TransactionalDDL: t == "postgres"}
+	}
+	withCapabilities(t, declared)
+	k.Requires = []Requirement{{Has: func(c Capabilities) bool { return !c.TransactionalDDL }, Why: func(Capabilities) string { return "PostgreSQL cannot do this (test)" }}}
+	defer func() { k.Requires = nil }()
 	cfg, diags := config.LoadFiles("/s", map[string][]byte{"/s/main.hcl": []byte(head + `
 anomaly "volume_drop" "x" {
   target = target.orders
@@ -326,7 +331,19 @@ func TestEveryCatalogExampleValidatesAndPlans(t *testing.T) {
 	}
 }
 
+// withCapabilities declares capabilities for the test's duration, as
+// providers do (planner tests cannot import them).
+func withCapabilities(t *testing.T, declared map[string]Capabilities) {
+	t.Helper()
+	capsMu.Lock()
+	saved := caps
+	caps = declared
+	capsMu.Unlock()
+	t.Cleanup(func() { capsMu.Lock(); caps = saved; capsMu.Unlock() })
+}
+
 func TestSuggestFollowsTheCatalog(t *testing.T) {
+	withCapabilities(t, map[string]Capabilities{"sqlite": {Database: "SQLite", RegexReplace: true, Reencode: true, TransactionalDDL: true}})
 	s, err := Suggest(profile(), "sqlite", nil, true, "")
 	if err != nil {
 		t.Fatal(err)
@@ -423,5 +440,39 @@ anomaly "volume_drop" "outage" {
 	drop.Rows, drop.WindowRows = 600, 1000
 	if m := MetricAfter(drop, "rows", 1000); m == nil || m.String() != "rows/day 500 → 200" {
 		t.Fatalf("rows per day: %v", m)
+	}
+}
+
+// TestKindsAskCapabilities: what a kind refuses follows the capabilities
+// the source's provider declares, not the database's name.
+func TestKindsAskCapabilities(t *testing.T) {
+	cfg := mustLoad(t, `
+anomaly "empty_values" "blank" {
+  target = target.orders
+  column = "email"
+}
+anomaly "format_change" "re" {
+  target = target.orders
+  column = "email"
+  regex  = "@.*"
+  replacement = "@x"
+}
+`)
+	plan := func() string {
+		_, diags := Make(Input{Config: cfg, State: state.New(), Profiles: map[string]*TableProfile{"orders": profile()}, Now: now})
+		var all []string
+		for _, d := range diags {
+			all = append(all, d.Summary)
+		}
+		return strings.Join(all, "; ")
+	}
+	withCapabilities(t, map[string]Capabilities{"postgres": {Database: "Pretend", RegexReplace: true}})
+	if got := plan(); strings.Contains(got, "Empty strings") || strings.Contains(got, "regular expressions") {
+		t.Fatalf("a database with regex and real empty strings refused: %s", got)
+	}
+	withCapabilities(t, map[string]Capabilities{"postgres": {Database: "Pretend", EmptyStringIsNull: true}})
+	got := plan()
+	if !strings.Contains(got, "Empty strings are NULL on Pretend") || !strings.Contains(got, "No regular expressions on Pretend") {
+		t.Fatalf("a database declaring '' as NULL and no regex: %s", got)
 	}
 }

@@ -108,3 +108,11 @@ func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
 func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
 	return table + " t", " FOR UPDATE", ""
 }
+
+func init() { planner.RegisterCapabilities("mysql", Dialect{}.Capabilities()) }
+
+// Capabilities declares what MySQL can do; the planner's kinds ask these
+// instead of naming databases.
+func (d Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "MySQL", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: true, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+}

@@ -159,3 +159,11 @@ func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
 func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
 	return table + " t", "", fmt.Sprintf("DECLARE CURSOR c IS SELECT 1 FROM %s t WHERE %s FOR UPDATE; BEGIN OPEN c; CLOSE c; END;", table, where)
 }
+
+func init() { planner.RegisterCapabilities("oracle", Dialect{}.Capabilities()) }
+
+// Capabilities declares what Oracle can do; the planner's kinds ask these
+// instead of naming databases.
+func (d Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "Oracle", EmptyStringIsNull: true, RegexReplace: true, AlterColumnType: true, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+}

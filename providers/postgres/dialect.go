@@ -107,3 +107,11 @@ func (Dialect) InsertRestore(table string, cols []string, identity bool) string 
 func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
 	return table + " t", " FOR UPDATE OF t", ""
 }
+
+func init() { planner.RegisterCapabilities("postgres", Dialect{}.Capabilities()) }
+
+// Capabilities declares what PostgreSQL can do; the planner's kinds ask these
+// instead of naming databases.
+func (d Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "PostgreSQL", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: true, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+}

@@ -95,7 +95,7 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 		if ch.Mutation.Op.Schema() {
 			continue // goldenSchema, below
 		}
-		if k := planner.LookupKind(ch.Kind); k != nil && k.Unsupported[d.Name()] != "" {
+		if k := planner.LookupKind(ch.Kind); k != nil && k.UnsupportedOn(d.Name()) != "" {
 			continue // the planner refuses the kind on this database
 		}
 		t.Run(ch.Address, func(t *testing.T) {

@@ -68,6 +68,9 @@ type Dialect interface {
 	// too). A locking read waits for the writers holding those rows and
 	// then reads their newest committed version.
 	LockedRead(table, where string) (from, suffix, pre string)
+	// Capabilities declares what the database can do (the planner's kinds
+	// ask these; each provider registers them by source type).
+	Capabilities() planner.Capabilities
 	// A Dialect may also implement TableCreator and RestoreInserter (below)
 	// where CREATE TABLE ... AS or an INSERT head do not fit its database.
 }

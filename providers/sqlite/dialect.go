@@ -118,3 +118,11 @@ func (Dialect) InsertRestore(table string, cols []string, _ bool) string {
 func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
 	return table + " t", "", ""
 }
+
+func init() { planner.RegisterCapabilities("sqlite", Dialect{}.Capabilities()) }
+
+// Capabilities declares what SQLite can do; the planner's kinds ask these
+// instead of naming databases.
+func (d Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "SQLite", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: false, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+}

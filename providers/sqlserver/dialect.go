@@ -212,3 +212,11 @@ func (d Dialect) RestoreInsert(table string, cols []string, identity bool, query
 func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
 	return table + " AS t WITH (UPDLOCK, ROWLOCK)", "", ""
 }
+
+func init() { planner.RegisterCapabilities("sqlserver", Dialect{}.Capabilities()) }
+
+// Capabilities declares what SQL Server can do; the planner's kinds ask these
+// instead of naming databases.
+func (d Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "SQL Server", EmptyStringIsNull: false, RegexReplace: false, AlterColumnType: true, Reencode: false, TransactionalDDL: d.TransactionalDDL()}
+}
