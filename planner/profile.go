@@ -216,13 +216,17 @@ const SparkDays = 30
 
 // windowSpark renders the last SparkDays days of days up to the window's
 // end (or the last day) as a sparkline, and a second line marking with ^
-// the days the window [start, end) touches.
+// the days the window [start, end) touches; a zero end is an open window,
+// which touches every day from start on.
 func windowSpark(days []DayCount, start, end time.Time) (spark, marks, span string) {
 	if len(days) == 0 {
 		return "", "", ""
 	}
 	last := len(days) - 1
-	endDay := end.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
+	endDay := days[last].Day
+	if !end.IsZero() {
+		endDay = end.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
+	}
 	for last > 0 && days[last].Day > endDay {
 		last--
 	}

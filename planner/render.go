@@ -142,7 +142,15 @@ func splitAddr(addr string) (string, string) {
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
+// FormatWindow renders an anomaly's window for people, as plan does.
+func FormatWindow(w *state.Window) string { return fmtWindow(w.Start, w.End) }
+
+// fmtWindow renders [from, to); a zero to is an open window (stale_data's
+// cutoff: every row from from on, until the anomaly is released).
 func fmtWindow(from, to time.Time) string {
+	if to.IsZero() {
+		return fmt.Sprintf("from %s (open, until released)", fmtTime(from))
+	}
 	return fmt.Sprintf("%s → %s (%s)", from.UTC().Format("2006-01-02 15:04:05"), fmtTime(to), FormatDuration(to.Sub(from)))
 }
 

@@ -102,7 +102,9 @@ func (a *Anomaly) Clone() *Anomaly {
 // Window is a half-open time interval [Start, End).
 type Window struct {
 	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	// End is zero for an open window (every row from Start on, until the
+	// anomaly is released: stale_data), and then left out of JSON.
+	End time.Time `json:"end,omitzero"`
 }
 
 // Journal locates the before-images of one mutation inside the target

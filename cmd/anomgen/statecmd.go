@@ -63,7 +63,7 @@ func (a *app) stateCmd() *cobra.Command {
 				kv("column", an.Column)
 			}
 			if an.Window != nil {
-				kv("window", an.Window.Start.Format(time.RFC3339)+" → "+an.Window.End.Format(time.RFC3339))
+				kv("window", planner.FormatWindow(an.Window))
 			}
 			kv("rows", planner.Thousands(an.Rows))
 			kv("journal", fmt.Sprintf("%s (%s, keyed by %s)", an.Journal.ID, an.Journal.Op, strings.Join(an.Journal.Key, ", ")))
