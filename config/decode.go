@@ -13,7 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 )
 
-func (c *Config) evalContext(getenv func(string) string) *hcl.EvalContext {
+func (c *Config) evalContext(getenv func(string) string, lookup func(string) (string, bool)) *hcl.EvalContext {
 	if c.secrets == nil {
 		c.secrets = newSecretTable()
 	}
@@ -23,13 +23,14 @@ func (c *Config) evalContext(getenv func(string) string) *hcl.EvalContext {
 	}
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
-		Functions: map[string]function.Function{"env": envFunc(getenv), "secret": c.secrets.function()},
+		Functions: map[string]function.Function{"env": envFunc(getenv, lookup), "secret": c.secrets.function()},
 	}
 }
 
 // envFunc is env(NAME) or env(NAME, DEFAULT): the value of an environment
-// variable, an error when it is unset and no default is given.
-func envFunc(getenv func(string) string) function.Function {
+// variable, an error when it is unset or empty and no default is given
+// (lookup tells the two apart).
+func envFunc(getenv func(string) string, lookup func(string) (string, bool)) function.Function {
 	return function.New(&function.Spec{
 		Params:   []function.Parameter{{Name: "name", Type: cty.String}},
 		VarParam: &function.Parameter{Name: "default", Type: cty.String},
@@ -47,6 +48,9 @@ func envFunc(getenv func(string) string) function.Function {
 			}
 			if len(args) == 2 {
 				return args[1], nil
+			}
+			if _, set := lookup(name); set {
+				return cty.NilVal, function.NewArgErrorf(0, "environment variable %s is empty; give it a value, or give a default: env(%q, \"...\")", name, name)
 			}
 			return cty.NilVal, function.NewArgErrorf(0, "environment variable %s is not set; set it, or give a default: env(%q, \"...\")", name, name)
 		},

@@ -22,6 +22,10 @@ type Options struct {
 	VarFiles []string
 	// Getenv reads the environment (ANOMGEN_VAR_* and env()); nil means os.Getenv.
 	Getenv func(string) string
+	// LookupEnv, when set, tells env() an empty variable from an unset one;
+	// nil means os.LookupEnv when Getenv is nil too (otherwise a variable
+	// is set when Getenv returns a value).
+	LookupEnv func(string) (string, bool)
 }
 
 // SourceTypes are the providers a source block may name.
@@ -64,6 +68,14 @@ func Load(dir string, opt Options) (*Config, hcl.Diagnostics) {
 
 // LoadFiles is Load over file contents already in memory (name → bytes).
 func LoadFiles(dir string, srcs map[string][]byte, opt Options) (*Config, hcl.Diagnostics) {
+	if opt.LookupEnv == nil {
+		if opt.Getenv == nil {
+			opt.LookupEnv = os.LookupEnv
+		} else {
+			getenv := opt.Getenv
+			opt.LookupEnv = func(k string) (string, bool) { v := getenv(k); return v, v != "" }
+		}
+	}
 	if opt.Getenv == nil {
 		opt.Getenv = os.Getenv
 	}
@@ -105,7 +117,7 @@ func LoadFiles(dir string, srcs map[string][]byte, opt Options) (*Config, hcl.Di
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	ctx := cfg.evalContext(opt.Getenv)
+	ctx := cfg.evalContext(opt.Getenv, opt.LookupEnv)
 
 	var anomgenBlock *hcl.Range
 	for _, c := range contents {

@@ -84,6 +84,9 @@ func (a *app) printCheck(sc executor.SourceCheck) {
 	}
 }
 
+// counted is n with its noun: "1 source", "2 sources".
+func counted(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plural(n, one, many)) }
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

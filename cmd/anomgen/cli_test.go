@@ -339,7 +339,7 @@ func TestHappyPath(t *testing.T) {
 		const addr = "anomaly.null_rate.x"
 
 		r := mustOK(t, cli(t, dir, "validate"))
-		wantAll(t, r, r.stdout, "The scenario files are valid: 1 sources, 1 targets, 1 anomalies.")
+		wantAll(t, r, r.stdout, "The scenario files are valid: 1 source, 1 target, 1 anomaly.")
 
 		// plan
 		r = mustOK(t, cli(t, dir, "plan"))

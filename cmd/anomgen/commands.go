@@ -24,7 +24,8 @@ func (a *app) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%s %d sources, %d targets, %d anomalies.\n", a.paint(green, "The scenario files are valid:"), len(cfg.Sources), len(cfg.Targets), len(cfg.Anomalies))
+			fmt.Fprintf(a.out, "%s %s, %s, %s.\n", a.paint(green, "The scenario files are valid:"),
+				counted(len(cfg.Sources), "source", "sources"), counted(len(cfg.Targets), "target", "targets"), counted(len(cfg.Anomalies), "anomaly", "anomalies"))
 			return nil
 		},
 	}
@@ -176,7 +177,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.out, "\n%s %d anomalies tried inside transactions that were rolled back; nothing was changed and the state was not written.\n", a.paint(bold+green, "Dry run complete!"), res.Applied)
+		fmt.Fprintf(a.out, "\n%s %s tried inside transactions that were rolled back; nothing was changed and the state was not written.\n", a.paint(bold+green, "Dry run complete!"), counted(res.Applied, "anomaly", "anomalies"))
 		return nil
 	}
 	if err := a.confirm(s, p, verb, f.autoApprove); err != nil {

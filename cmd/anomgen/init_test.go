@@ -70,7 +70,7 @@ func TestInspectAndInitSQLite(t *testing.T) {
 	main, _ := os.ReadFile(filepath.Join(out, "main.hcl"))
 	wantAll(t, result{}, string(main), `path = "../`, `target "orders"`, `time_column = "created_at"`, `key = ["id"]`)
 	r = mustOK(t, cli(t, out, "validate"))
-	wantAll(t, r, r.stdout, "1 sources, 2 targets, 0 anomalies")
+	wantAll(t, r, r.stdout, "1 source, 2 targets, 0 anomalies")
 	r = mustOK(t, cli(t, out, "plan"))
 	wantAll(t, r, r.stdout, "No changes")
 	if r := cli(t, dir, "init", "-from", "shop", "-out", "scaf"); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
@@ -143,7 +143,7 @@ func TestInspectAndInitPostgres(t *testing.T) {
 	}
 	t.Setenv("SHOP_PASSWORD", "anything") // trust authentication ignores it
 	r = mustOK(t, cli(t, out, "validate"))
-	wantAll(t, r, r.stdout, "1 sources, 3 targets, 0 anomalies")
+	wantAll(t, r, r.stdout, "1 source, 3 targets, 0 anomalies")
 	r = mustOK(t, cli(t, out, "plan"))
 	wantAll(t, r, r.stdout, "No changes")
 

@@ -71,7 +71,7 @@ are, can no longer be rolled back, and the anomalies leave the state.`,
 					return err
 				}
 			}
-			fmt.Fprintf(a.out, "%s %d journals.\n", a.paint(green, "Purged"), len(chosen))
+			fmt.Fprintf(a.out, "%s %s.\n", a.paint(green, "Purged"), counted(len(chosen), "journal", "journals"))
 			return nil
 		},
 	}

@@ -39,6 +39,9 @@ type app struct {
 	auditLog  string
 
 	log *slog.Logger
+	// logShown is true when the log writes to standard error (-log-level
+	// or -log-format given, no -log-file): what it says is then on screen.
+	logShown bool
 	// redact keeps revealed secrets out of out, err and the log.
 	redact *redactor
 	// isTerminal reports whether the user can answer a prompt.
@@ -68,6 +71,9 @@ func (a *app) execute(ctx context.Context, args []string) (code int) {
 			code = 1
 		}
 	}()
+	// A connection URL on the command line (demo -source, init -from, or
+	// one mistyped where cobra quotes it back) holds a password.
+	a.redact.add(argSecrets(args))
 	root := a.rootCmd()
 	root.SetArgs(normalizeArgs(root, args))
 	root.SetIn(a.in)
@@ -99,7 +105,7 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.setup(); err != nil {
+			if err := a.setup(cmd.Flags().Changed("log-level") || cmd.Flags().Changed("log-format")); err != nil {
 				return err
 			}
 			cmd.SetContext(providers.WithLogger(cmd.Context(), a.log))
@@ -111,16 +117,20 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	pf.StringArrayVar(&a.vars, "var", nil, "set a variable: -var name=value (repeatable)")
 	pf.StringArrayVar(&a.varFiles, "var-file", nil, "read variables from an HCL `FILE` of name = value lines (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "do not colour the output")
-	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error")
-	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	pf.StringVar(&a.logFile, "log-file", "", "write logs to `FILE` instead of standard error")
+	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error; given, the log goes to standard error (or -log-file)")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json; given, the log goes to standard error (or -log-file)")
+	pf.StringVar(&a.logFile, "log-file", "", "write the log to `FILE` (without it and without -log-level or -log-format there is no log: warnings and errors are printed once, as text)")
 	pf.StringVar(&a.auditLog, "audit-log", "", "append the audit trail of apply and rollback to `FILE` (default .anomgen/audit.log)")
 	root.AddCommand(a.anomaliesCmd(), a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.forceUnlockCmd(), a.journalCmd(), a.versionCmd())
 	root.AddCommand(a.profileCmd(), a.inspectCmd(), a.initCmd())
 	return root
 }
 
-func (a *app) setup() error {
+// setup applies the global flags. The log (slog) is written to -log-file,
+// or to standard error when asked for (logAsked: -log-level or -log-format
+// given); otherwise there is none, since warnings and errors are printed
+// as text already and would show twice.
+func (a *app) setup(logAsked bool) error {
 	a.dir = "."
 	if a.chdir != "" {
 		st, err := os.Stat(a.chdir)
@@ -136,7 +146,10 @@ func (a *app) setup() error {
 	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
 		return fmt.Errorf("-log-level %q: use debug, info, warn or error", a.logLevel)
 	}
-	w := a.err
+	var w io.Writer = io.Discard
+	if logAsked {
+		w = a.err
+	}
 	if a.logFile != "" {
 		f, err := os.OpenFile(a.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
@@ -144,6 +157,7 @@ func (a *app) setup() error {
 		}
 		w = a.redact.writer(f)
 	}
+	a.logShown = w == a.err
 	opts := &slog.HandlerOptions{Level: level}
 	switch a.logFormat {
 	case "text":

@@ -143,7 +143,7 @@ func TestJournalPurgeKeepsTheChange(t *testing.T) {
 		t.Fatalf("purge without a terminal must be refused:\n%s", r)
 	}
 	r := mustOK(t, cli(t, dir, "journal", "purge", "-all", "-auto-approve"))
-	wantAll(t, r, r.stdout+r.stderr, "Purged 1 journals", "can no longer be restored")
+	wantAll(t, r, r.stdout+r.stderr, "Purged 1 journal", "can no longer be restored")
 	if f.journals(t) != 0 || len(f.catalog(t)) != 0 {
 		t.Fatal("journal left after purge")
 	}

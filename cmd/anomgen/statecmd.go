@@ -191,7 +191,7 @@ changes.`,
 			if err := state.Save(s.statePath, s.st); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%s %d anomalies of lineage %s; this folder's state now has that lineage. `anomgen plan` shows them.\n", a.paint(green, "Recovered"), len(adopted), chosen)
+			fmt.Fprintf(a.out, "%s %s of lineage %s; this folder's state now has that lineage. `anomgen plan` shows them.\n", a.paint(green, "Recovered"), counted(len(adopted), "anomaly", "anomalies"), chosen)
 			return nil
 		},
 	}

@@ -254,10 +254,17 @@ func (a *app) event(ev executor.Event) {
 	case executor.EventConnected:
 		a.log.Info("connected", "source", ev.Message)
 	case executor.EventRetry:
+		// Printed once: as text, or as the log line when the log is on
+		// standard error.
+		if !a.logShown {
+			fmt.Fprintf(a.err, "%s\n", ev.Message)
+		}
 		a.log.Warn(ev.Message, "source", ev.Address, "error", ev.Err)
 	case executor.EventNote:
 		fmt.Fprintf(a.out, "%s: %s\n", ev.Address, ev.Message)
 	case executor.EventWarning:
+		// The text is for people; the log line only reaches a log that
+		// was asked for (root.go), so the warning shows once by default.
 		fmt.Fprintf(a.err, "%s %s: %s\n", a.paint(yellow, "Warning:"), ev.Address, ev.Message)
 		a.log.Warn(ev.Message, "address", ev.Address)
 	case executor.EventStart:

@@ -220,7 +220,7 @@ func TestWorkspaceRecover(t *testing.T) {
 		}
 		wantAll(t, r, norm(r.stderr), `workspace "acme-staging"`, "anomaly.null_rate.a_nulls", "anomgen state recover")
 		r = mustOK(t, cli(t, named, "state", "recover", "-no-color"))
-		wantAll(t, r, r.stdout, "Recovered 1 anomalies")
+		wantAll(t, r, r.stdout, "Recovered 1 anomaly")
 		wantList(t, "recovered state", stateAddrs(t, named), "anomaly.null_rate.a_nulls")
 		r = mustOK(t, cli(t, named, "plan", "-no-color"))
 		wantAll(t, r, r.stdout, "No changes.")

@@ -85,6 +85,10 @@ type Options struct {
 	// Fetchers are the providers besides env and file, by name: the
 	// executor sets aws_secretsmanager to an awssm.Provider.
 	Fetchers map[string]Fetcher
+
+	// lookupGiven is set when Getenv was given (a test's environment):
+	// then whether an empty variable is set cannot be told.
+	lookupGiven bool
 }
 
 // Registry resolves references through the env, file and
@@ -101,6 +105,7 @@ type Registry struct {
 
 // New returns a registry.
 func New(opt Options) *Registry {
+	opt.lookupGiven = opt.Getenv != nil
 	if opt.Getenv == nil {
 		opt.Getenv = os.Getenv
 	}
@@ -153,7 +158,13 @@ func (r *Registry) fetch(ctx context.Context, ref Ref) (string, error) {
 func (r *Registry) env(ref Ref) (string, error) {
 	v := r.opt.Getenv(ref.Name)
 	if v == "" {
-		return "", &Error{Ref: ref, Reason: fmt.Sprintf("the environment variable %s is not set (or empty) where anomgen runs", ref.Name)}
+		if r.opt.lookupGiven {
+			return "", &Error{Ref: ref, Reason: fmt.Sprintf("the environment variable %s is not set (or empty) where anomgen runs", ref.Name)}
+		}
+		if _, set := os.LookupEnv(ref.Name); set {
+			return "", &Error{Ref: ref, Reason: fmt.Sprintf("the environment variable %s is empty where anomgen runs", ref.Name)}
+		}
+		return "", &Error{Ref: ref, Reason: fmt.Sprintf("the environment variable %s is not set where anomgen runs", ref.Name)}
 	}
 	return v, nil
 }
