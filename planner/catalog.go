@@ -301,5 +301,6 @@ func kindOf(a *config.Anomaly) (*Kind, hcl.Diagnostics) {
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument", Detail: detail, Subject: r.Ptr()})
 	}
+	diags = append(diags, checkArgs(a, k)...) // validate.go: what needs no table
 	return k, diags
 }

@@ -397,6 +397,9 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 			w = &config.Window{Last: k.DefaultWindow, Text: fmt.Sprintf("last=%s (default)", k.DefaultWindow)}
 		}
 		from, to := w.Resolve(now.UTC())
+		if a.Window != nil && !from.Before(now) { // validate.go
+			return nil, hcl.Diagnostics{futureWindow(a, from, to, now)}
+		}
 		b.Where.TimeColumn, b.Where.From, b.Where.To = tc, from, to
 		ch.Window = &state.Window{Start: from, End: to}
 		windowText = w.Text
