@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,10 +19,11 @@ func (a *app) initCmd() *cobra.Command {
 	var from, out string
 	var tables []string
 	cmd := &cobra.Command{
-		Use:   "init -from SOURCE [-tables t1,t2] [-out DIR]",
+		Use:   "init -from SOURCE|URL [-tables t1,t2] [-out DIR]",
 		Short: "Write scenario files for a source's tables, with suggested anomalies commented out",
 		Long: `Write scenario files into DIR for the tables of SOURCE (a source block of the
-scenario files here): main.hcl with the source block (credentials as env()
+scenario files here) or of a connection URL (postgres://user:password@host:5432/db,
+mysql://user:password@host:3306/db or user:password@tcp(host:3306)/db): main.hcl with the source block (credentials as env()
 references, never their values) and a target per table with its key and
 time column, and anomalies.hcl with, per target, a suggested anomaly for each
 suitable column, commented out. The files validate as they are and plan
@@ -29,13 +31,9 @@ nothing until you uncomment an anomaly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if from == "" {
-				return fmt.Errorf("name the source to scaffold from: anomgen init -from SOURCE")
+				return fmt.Errorf("name the source to scaffold from: anomgen init -from SOURCE (a source block of the scenario files here) or anomgen init -from URL (%s)", initURLForms)
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			src, err := resolveSource(cfg, from)
+			cfg, src, err := a.initSource(from)
 			if err != nil {
 				return err
 			}
@@ -78,10 +76,53 @@ nothing until you uncomment an anomaly.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&from, "from", "", "the `SOURCE` (name or address) whose tables to scaffold")
+	cmd.Flags().StringVar(&from, "from", "", "the `SOURCE` (name or address of a source block here, or a connection URL) whose tables to scaffold")
 	cmd.Flags().StringSliceVar(&tables, "tables", nil, "only these tables (comma-separated, schema-qualified where needed)")
 	cmd.Flags().StringVar(&out, "out", "anomgen-init", "write the files into `DIR` (created when missing)")
 	return cmd
+}
+
+const initURLForms = `"postgres://user:password@host:5432/database" or "mysql://user:password@host:3306/database"`
+
+// initSource finds the source init scaffolds from: a source block of the
+// scenario files here, or one made from a connection URL, whose password
+// the written files read from the environment.
+func (a *app) initSource(from string) (*config.Config, *config.Source, error) {
+	c, err := parseConnURL(from)
+	if err == nil {
+		a.redact.add(c.Secrets())
+		name := ident(c.Database)
+		env := strings.ToUpper(name) + "_PASSWORD"
+		file := filepath.Join(a.dir, "-from URL")
+		cfg, diags := config.LoadFiles(a.dir, map[string][]byte{file: []byte(c.sourceBlock(name, env, false))}, config.Options{
+			Getenv: func(k string) string {
+				if k == env {
+					return c.Password
+				}
+				return os.Getenv(k)
+			},
+		})
+		if diags.HasErrors() {
+			return nil, nil, fmt.Errorf("-from URL: %s", a.redact.redact(diags.Error()))
+		}
+		return cfg, cfg.Sources[0], nil
+	}
+	if !errors.Is(err, errNotURL) {
+		return nil, nil, fmt.Errorf("-from: %w", err)
+	}
+	if hcls, _ := filepath.Glob(filepath.Join(a.dir, "*.hcl")); len(hcls) == 0 {
+		return nil, nil, fmt.Errorf("init -from %s needs a source block named %s in the scenario files of %s, and there are none. Write one first (see the README's Quickstart), or give a connection URL instead: anomgen init -from %s; its password goes into the files as an env() reference, never its value",
+			from, from, a.dir, initURLForms)
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := resolveSource(cfg, from)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w. init -from takes a source block's name or address, or a connection URL (%s)", err, initURLForms)
+	}
+	return cfg, src, nil
 }
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)

@@ -1,5 +1,6 @@
-// Package quickstart builds the small SQLite "shop" database used by the
-// `anomgen demo` command, and carries the demo's scenario files.
+// Package quickstart builds the small "shop" database used by the
+// `anomgen demo` command (SQLite, or with Seed a PostgreSQL or MySQL/MariaDB
+// database), and carries the demo's scenario files.
 //
 // The database has two tables, customers and orders, filled with synthetic
 // but plausible data: orders follow a daily rhythm (quiet nights, peaks around
@@ -19,6 +20,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -118,18 +120,59 @@ var (
 	emailDomains = []string{"example.com", "example.org", "example.net"}
 )
 
+// Flavor is the SQL dialect of the database Seed fills.
+type Flavor string
+
+const (
+	// SQLite is an embedded SQLite database (driver "sqlite" from
+	// modernc.org/sqlite): created_at and signup_at are TEXT in TimeLayout,
+	// amount NUMERIC(10,2) stored as REAL.
+	SQLite Flavor = "sqlite"
+	// Postgres is PostgreSQL (driver "pgx"): the tables go into the
+	// current schema (public unless search_path says otherwise), times are
+	// timestamptz, amount numeric(10,2).
+	Postgres Flavor = "postgres"
+	// MySQL is MySQL or MariaDB (driver "mysql"): InnoDB tables, times are
+	// DATETIME in UTC, amount DECIMAL(10,2).
+	MySQL Flavor = "mysql"
+)
+
+// Marker is the comment Seed puts on the tables it creates on PostgreSQL
+// and MySQL/MariaDB; Drop drops only tables that carry it.
+const Marker = "anomgen demo shop"
+
+// Tables are the tables Seed creates, in creation order.
+var Tables = []string{"customers", "orders"}
+
+// ErrTablesExist is returned (wrapped, naming the tables and whether Seed
+// made them) when customers or orders already exist.
+var ErrTablesExist = errors.New("the demo's tables already exist")
+
 // Generate creates the tables customers and orders in db (an open
 // database/sql handle on a SQLite database, driver "sqlite" from
 // modernc.org/sqlite) and fills them. It fails if the tables already exist.
 // Everything happens in one transaction: on error nothing is left behind.
 func Generate(ctx context.Context, db *sql.DB, opt Options) (Stats, error) {
-	opt, err := opt.withDefaults()
+	return Seed(ctx, db, SQLite, opt)
+}
+
+// Seed is Generate for a database of flavor f: the same rows (for the same
+// Options) in the types of that database. It fails, with ErrTablesExist,
+// if customers or orders already exist. On SQLite and PostgreSQL everything
+// happens in one transaction; MySQL commits DDL implicitly, so there Seed
+// drops the tables it created when it fails after creating them.
+func Seed(ctx context.Context, db *sql.DB, f Flavor, opt Options) (st Stats, err error) {
+	fl, ok := flavors[f]
+	if !ok {
+		return Stats{}, fmt.Errorf("quickstart: unknown flavor %q (have sqlite, postgres, mysql)", f)
+	}
+	opt, err = opt.withDefaults()
 	if err != nil {
 		return Stats{}, err
 	}
 	to := opt.Now.UTC()
 	from := to.Add(-time.Duration(opt.Days) * 24 * time.Hour)
-	st := Stats{From: from, To: to}
+	st = Stats{From: from, To: to}
 
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -137,10 +180,37 @@ func Generate(ctx context.Context, db *sql.DB, opt Options) (Stats, error) {
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
-	if err := checkNoTables(ctx, tx); err != nil {
+	found, err := existingTables(ctx, tx, fl)
+	if err != nil {
 		return Stats{}, err
 	}
-	for _, q := range schema {
+	if len(found) > 0 {
+		var names []string
+		demo := true
+		for _, t := range found {
+			names = append(names, t.name)
+			demo = demo && t.demo
+		}
+		made := "not made by the demo"
+		if demo && f != SQLite {
+			made = "made by the demo"
+		}
+		if f == SQLite {
+			return Stats{}, fmt.Errorf("quickstart: table(s) %s already exist: %w", strings.Join(names, ", "), ErrTablesExist)
+		}
+		return Stats{}, fmt.Errorf("quickstart: table(s) %s already exist (%s): %w", strings.Join(names, ", "), made, ErrTablesExist)
+	}
+	if !fl.transactionalDDL {
+		defer func() {
+			if err != nil {
+				// DDL committed implicitly: take the tables away again.
+				for _, t := range slices.Backward(Tables) {
+					_, _ = db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t)
+				}
+			}
+		}()
+	}
+	for _, q := range fl.schema {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return Stats{}, fmt.Errorf("quickstart: create schema: %w", err)
 		}
@@ -151,18 +221,20 @@ func Generate(ctx context.Context, db *sql.DB, opt Options) (Stats, error) {
 
 	custRng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x637573746f6d6572)) // "customer"
 	custs := makeCustomers(custRng, opt.Customers, lo, hi)
-	if st.Customers, err = insertCustomers(ctx, tx, custs); err != nil {
+	if st.Customers, err = insertCustomers(ctx, tx, fl, custs); err != nil {
 		return Stats{}, err
 	}
 
 	ordRng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x6f72646572730000)) // "orders"
-	if st.Orders, err = insertOrders(ctx, tx, ordRng, opt, custs, lo, hi); err != nil {
+	if st.Orders, err = insertOrders(ctx, tx, fl, ordRng, opt, custs, lo, hi); err != nil {
 		return Stats{}, err
 	}
 
 	// Building the index after the bulk load is cheaper than maintaining it.
-	if _, err := tx.ExecContext(ctx, `CREATE INDEX orders_created_at ON orders(created_at)`); err != nil {
-		return Stats{}, fmt.Errorf("quickstart: create index: %w", err)
+	for _, q := range fl.after {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return Stats{}, fmt.Errorf("quickstart: %s: %w", strings.Fields(q)[0], err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return Stats{}, fmt.Errorf("quickstart: commit: %w", err)
@@ -170,14 +242,59 @@ func Generate(ctx context.Context, db *sql.DB, opt Options) (Stats, error) {
 	return st, nil
 }
 
-var schema = []string{
-	`CREATE TABLE customers (
+// Drop drops customers and orders from db when Seed made them (on
+// PostgreSQL and MySQL/MariaDB their comment says so; on SQLite every
+// table is taken as the demo's). A table that exists without the marker is
+// an error and nothing is dropped. It reports whether there was anything
+// to drop.
+func Drop(ctx context.Context, db *sql.DB, f Flavor) (bool, error) {
+	fl, ok := flavors[f]
+	if !ok {
+		return false, fmt.Errorf("quickstart: unknown flavor %q (have sqlite, postgres, mysql)", f)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("quickstart: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	found, err := existingTables(ctx, tx, fl)
+	if err != nil || len(found) == 0 {
+		return false, err
+	}
+	for _, t := range found {
+		if !t.demo {
+			return false, fmt.Errorf("quickstart: table %s was not made by the demo (its comment is not %q); drop it yourself if you mean to", t.name, Marker)
+		}
+	}
+	for _, t := range slices.Backward(Tables) {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+			return false, fmt.Errorf("quickstart: drop %s: %w", t, err)
+		}
+	}
+	return true, tx.Commit()
+}
+
+// flavor is how Seed writes to one kind of database.
+type flavor struct {
+	schema, after []string
+	// tables lists (name, comment) of the existing demo tables.
+	tables           string
+	transactionalDDL bool
+	placeholder      func(n int) string // the n-th parameter, from 1
+	time             func(unixSec int64) any
+	amount           func(float64) any
+}
+
+var flavors = map[Flavor]flavor{
+	SQLite: {
+		schema: []string{
+			`CREATE TABLE customers (
 	id        INTEGER PRIMARY KEY,
 	email     TEXT,
 	country   TEXT NOT NULL,
 	signup_at TEXT NOT NULL
 )`,
-	`CREATE TABLE orders (
+			`CREATE TABLE orders (
 	id          INTEGER PRIMARY KEY,
 	customer_id INTEGER NOT NULL REFERENCES customers(id),
 	created_at  TEXT NOT NULL,
@@ -186,6 +303,75 @@ var schema = []string{
 	channel     TEXT NOT NULL,
 	email       TEXT
 )`,
+		},
+		after:            []string{`CREATE INDEX orders_created_at ON orders(created_at)`},
+		tables:           `SELECT name, '` + Marker + `' FROM sqlite_master WHERE type = 'table' AND name IN ('customers', 'orders') ORDER BY name`,
+		transactionalDDL: true,
+		placeholder:      func(int) string { return "?" },
+		time:             func(s int64) any { return formatUnix(s) },
+		amount:           func(x float64) any { return x },
+	},
+	Postgres: {
+		schema: []string{
+			`CREATE TABLE customers (
+	id        bigint PRIMARY KEY,
+	email     text,
+	country   text NOT NULL,
+	signup_at timestamptz NOT NULL
+)`,
+			`CREATE TABLE orders (
+	id          bigint PRIMARY KEY,
+	customer_id bigint NOT NULL REFERENCES customers(id),
+	created_at  timestamptz NOT NULL,
+	amount      numeric(10,2) NOT NULL,
+	status      text NOT NULL,
+	channel     text NOT NULL,
+	email       text
+)`,
+		},
+		after: []string{
+			`CREATE INDEX orders_created_at ON orders(created_at)`,
+			`CREATE INDEX orders_customer_id ON orders(customer_id)`,
+			`COMMENT ON TABLE customers IS '` + Marker + `'`,
+			`COMMENT ON TABLE orders IS '` + Marker + `'`,
+			`ANALYZE customers`,
+			`ANALYZE orders`,
+		},
+		tables: `SELECT c.relname, COALESCE(obj_description(c.oid, 'pg_class'), '') FROM pg_class c
+	JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE n.nspname = current_schema() AND c.relname IN ('customers', 'orders') AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+	ORDER BY c.relname`,
+		transactionalDDL: true,
+		placeholder:      func(n int) string { return "$" + strconv.Itoa(n) },
+		time:             func(s int64) any { return time.Unix(s, 0).UTC() },
+		amount:           func(x float64) any { return strconv.FormatFloat(x, 'f', 2, 64) },
+	},
+	MySQL: {
+		schema: []string{
+			`CREATE TABLE customers (
+	id        BIGINT NOT NULL PRIMARY KEY,
+	email     VARCHAR(255) NULL,
+	country   VARCHAR(2) NOT NULL,
+	signup_at DATETIME NOT NULL
+) ENGINE=InnoDB COMMENT='` + Marker + `'`,
+			`CREATE TABLE orders (
+	id          BIGINT NOT NULL PRIMARY KEY,
+	customer_id BIGINT NOT NULL,
+	created_at  DATETIME NOT NULL,
+	amount      DECIMAL(10,2) NOT NULL,
+	status      VARCHAR(16) NOT NULL,
+	channel     VARCHAR(16) NOT NULL,
+	email       VARCHAR(255) NULL,
+	KEY orders_customer_id (customer_id),
+	CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers(id)
+) ENGINE=InnoDB COMMENT='` + Marker + `'`,
+		},
+		after:       []string{`CREATE INDEX orders_created_at ON orders(created_at)`},
+		tables:      `SELECT table_name, table_comment FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('customers', 'orders') ORDER BY table_name`,
+		placeholder: func(int) string { return "?" },
+		time:        func(s int64) any { return formatUnix(s) },
+		amount:      func(x float64) any { return strconv.FormatFloat(x, 'f', 2, 64) },
+	},
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -211,28 +397,29 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-func checkNoTables(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx,
-		`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('customers', 'orders') ORDER BY name`)
+type existing struct {
+	name string
+	demo bool // carries the Marker comment
+}
+
+func existingTables(ctx context.Context, tx *sql.Tx, fl flavor) ([]existing, error) {
+	rows, err := tx.QueryContext(ctx, fl.tables)
 	if err != nil {
-		return fmt.Errorf("quickstart: inspect schema: %w", err)
+		return nil, fmt.Errorf("quickstart: inspect schema: %w", err)
 	}
 	defer rows.Close()
-	var found []string
+	var found []existing
 	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return fmt.Errorf("quickstart: inspect schema: %w", err)
+		var name, comment string
+		if err := rows.Scan(&name, &comment); err != nil {
+			return nil, fmt.Errorf("quickstart: inspect schema: %w", err)
 		}
-		found = append(found, name)
+		found = append(found, existing{name: name, demo: comment == Marker})
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("quickstart: inspect schema: %w", err)
+		return nil, fmt.Errorf("quickstart: inspect schema: %w", err)
 	}
-	if len(found) > 0 {
-		return fmt.Errorf("quickstart: table(s) %s already exist", strings.Join(found, ", "))
-	}
-	return nil
+	return found, nil
 }
 
 type customer struct {
@@ -275,15 +462,15 @@ func makeCustomers(rng *rand.Rand, n int, lo, hi int64) []customer {
 	return custs
 }
 
-func insertCustomers(ctx context.Context, tx *sql.Tx, custs []customer) (int64, error) {
-	ins := newBatchInserter(ctx, tx, "customers", []string{"id", "email", "country", "signup_at"})
+func insertCustomers(ctx context.Context, tx *sql.Tx, fl flavor, custs []customer) (int64, error) {
+	ins := newBatchInserter(ctx, tx, fl, "customers", []string{"id", "email", "country", "signup_at"})
 	defer ins.close()
 	for i, c := range custs {
 		var email any
 		if c.email.Valid {
 			email = c.email.String
 		}
-		if err := ins.add(int64(i+1), email, c.country, formatUnix(c.signup)); err != nil {
+		if err := ins.add(int64(i+1), email, c.country, fl.time(c.signup)); err != nil {
 			return 0, err
 		}
 	}
@@ -295,8 +482,8 @@ func insertCustomers(ctx context.Context, tx *sql.Tx, custs []customer) (int64, 
 
 // insertOrders generates orders day by day in chronological order, so order
 // ids increase with created_at.
-func insertOrders(ctx context.Context, tx *sql.Tx, rng *rand.Rand, opt Options, custs []customer, lo, hi int64) (int64, error) {
-	ins := newBatchInserter(ctx, tx, "orders",
+func insertOrders(ctx context.Context, tx *sql.Tx, fl flavor, rng *rand.Rand, opt Options, custs []customer, lo, hi int64) (int64, error) {
+	ins := newBatchInserter(ctx, tx, fl, "orders",
 		[]string{"id", "customer_id", "created_at", "amount", "status", "channel", "email"})
 	defer ins.close()
 
@@ -359,7 +546,7 @@ func insertOrders(ctx context.Context, tx *sql.Tx, rng *rand.Rand, opt Options, 
 				email = c.email.String
 			}
 			hour := int((t - day) / hourSec)
-			if err := ins.add(id, int64(ci+1), formatUnix(t), amount(rng),
+			if err := ins.add(id, int64(ci+1), fl.time(t), fl.amount(amount(rng)),
 				statusPick.pick(rng), channel(rng, hour), email); err != nil {
 				return 0, err
 			}
@@ -453,6 +640,7 @@ func (p picker) pick(rng *rand.Rand) string {
 type batchInserter struct {
 	ctx   context.Context
 	tx    *sql.Tx
+	fl    flavor
 	table string
 	cols  []string
 	full  *sql.Stmt // prepared lazily for rowsPerInsert rows
@@ -460,20 +648,28 @@ type batchInserter struct {
 	rows  int64
 }
 
-func newBatchInserter(ctx context.Context, tx *sql.Tx, table string, cols []string) *batchInserter {
-	return &batchInserter{ctx: ctx, tx: tx, table: table, cols: cols,
+func newBatchInserter(ctx context.Context, tx *sql.Tx, fl flavor, table string, cols []string) *batchInserter {
+	return &batchInserter{ctx: ctx, tx: tx, fl: fl, table: table, cols: cols,
 		args: make([]any, 0, rowsPerInsert*len(cols))}
 }
 
 func (b *batchInserter) insertSQL(n int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(b.cols)), ",") + ")"
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "INSERT INTO %s (%s) VALUES ", b.table, strings.Join(b.cols, ", "))
+	p := 0
 	for i := range n {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		sb.WriteString(row)
+		sb.WriteByte('(')
+		for j := range b.cols {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			p++
+			sb.WriteString(b.fl.placeholder(p))
+		}
+		sb.WriteByte(')')
 	}
 	return sb.String()
 }
