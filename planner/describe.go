@@ -124,6 +124,9 @@ type Suggestion struct {
 	Column string   `json:"column,omitempty"`
 	Type   string   `json:"type,omitempty"`
 	Kinds  []string `json:"kinds"`
+	// Role, for a key column, says what makes it one (foreign key x,
+	// unique index y, ...): kinds that write new values are left out.
+	Role string `json:"role,omitempty"`
 }
 
 // Suggest returns, for the table and for each column of p (or only column
@@ -153,10 +156,10 @@ func Suggest(p *TableProfile, sourceType string, key []string, hasTime bool, col
 			continue
 		}
 		found = true
-		s := Suggestion{Column: c.Name, Type: c.Type}
+		s := Suggestion{Column: c.Name, Type: c.Type, Role: KeyRole(p, key, c)} // constraints.go
 		if !isKey[c.Name] && !c.Generated {
 			for _, k := range Kinds() {
-				if k.UnsupportedOn(sourceType) == "" && k.NeedsColumn && (hasTime || !k.NeedsTime) {
+				if k.UnsupportedOn(sourceType) == "" && k.NeedsColumn && (hasTime || !k.NeedsTime) && suggestedFor(k, p, c) {
 					if ok, _ := k.Suits(c); ok {
 						s.Kinds = append(s.Kinds, k.Name)
 					}

@@ -217,6 +217,9 @@ func foreignKeyGuard(a *config.Anomaly, prof *TableProfile, m *Mutation) hcl.Dia
 		if m.With != nil { // swapped_columns changes both
 			cols = append(cols, m.With.Name)
 		}
+		if m.Op == OpUpdate { // the child side: constraints.go
+			diags = append(diags, referenceGuard(a, prof, cols)...)
+		}
 		for _, col := range cols {
 			for _, fk := range prof.ReferencedBy {
 				if !containsFold(fk.RefColumns, col) {

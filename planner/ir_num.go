@@ -62,6 +62,10 @@ type describer interface{ describe(m *Mutation) string }
 type UniqueIndex struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
+	// Partition, when set, is the partition the index is declared on
+	// (PostgreSQL): it keeps rows unique within that partition only, so it
+	// proves no key unique, but copies of its rows must keep it too.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Reference is a foreign key of the profiled table: its Columns refer to
@@ -71,6 +75,9 @@ type Reference struct {
 	Columns       []string  `json:"columns"`
 	Parent        TableName `json:"parent"`
 	ParentColumns []string  `json:"parent_columns,omitempty"`
+	// Partition, when set, is the partition the foreign key is declared on
+	// (PostgreSQL), rather than the table itself.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Orphan makes a reference point at a parent that does not exist: an

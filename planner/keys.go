@@ -78,7 +78,7 @@ func KeyConstraint(p *TableProfile, key []string) string {
 		return "primary key"
 	}
 	for _, u := range p.Unique {
-		if within(u.Columns) {
+		if u.Partition == "" && within(u.Columns) {
 			return "unique constraint " + u.Name
 		}
 	}
@@ -155,6 +155,9 @@ func keyCandidates(p *TableProfile) string {
 		out = append(out, fmt.Sprintf("its primary key: key = [%s]", quoted(p.PrimaryKey)))
 	}
 	for _, u := range p.Unique {
+		if u.Partition != "" {
+			continue
+		}
 		nullable := false
 		for _, n := range u.Columns {
 			if c := p.Column(n); c == nil || c.Nullable {

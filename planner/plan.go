@@ -350,14 +350,7 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 				Subject: a.Range("column")}}
 		}
 		if ok, why := k.Suits(*c); !ok {
-			var others []string
-			for _, o := range Kinds() {
-				if o.NeedsColumn && o.Name != k.Name {
-					if good, _ := o.Suits(*c); good {
-						others = append(others, o.Name)
-					}
-				}
-			}
+			others := kindsFitting(prof, *c, k.Name) // constraints.go
 			hint := suitableHint(k, prof, b.Key)
 			if len(others) > 0 {
 				hint += fmt.Sprintf(" Kinds that suit %s (%s): %s.", c.Name, c.Type, strings.Join(others, ", "))

@@ -97,6 +97,9 @@ func (a *app) anomaliesCmd() *cobra.Command {
 				if kinds == "" {
 					kinds = "none (a key or generated column)"
 				}
+				if s.Role != "" && s.Role != "key" {
+					kinds += fmt.Sprintf(" (%s: kinds that write new values are left out)", s.Role)
+				}
 				fmt.Fprintf(a.out, "  %-28s %s\n", what, kinds)
 			}
 			fmt.Fprintln(a.out, "\n`anomgen anomalies describe KIND` shows a kind's arguments and an example.")
