@@ -291,17 +291,17 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 		}
 		stmt := sqlgen.Count(c.Dialect, ch.Mutation)
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: stmt.SQL})
-		queryRow := c.DB.QueryRowContext
+		queryRow, queryRows := c.DB.QueryRowContext, c.DB.QueryContext
 		var tx *providers.Tx
 		if ch.Action == planner.Replace && ch.Prior != nil && ch.Prior.Source == ch.Source {
 			// Apply restores the prior anomaly before it mutates (rows it
 			// nulled or deleted become eligible again), so count against
 			// the restored table.
 			if tx = e.restored(ctx, c, ch.Prior); tx != nil {
-				queryRow = tx.QueryRowContext
+				queryRow, queryRows = tx.QueryRowContext, tx.QueryContext
 			}
 		}
-		err := queryRow(ctx, stmt.SQL, stmt.Args...).Scan(&ch.WindowRows, &ch.Rows)
+		err := scanCounts(ctx, queryRows, stmt, ch) // count.go
 		if err == nil && !ch.Mutation.Op.Schema() {
 			// What a monitor would see: the metric now, from the database,
 			// and after, from the exact counts (planner.MetricAfter).
@@ -317,6 +317,7 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 		if err != nil {
 			return fmt.Errorf("counting rows for %s: %w", ch.Address, e.explain(err, stmt.SQL, c, ch.Table, e.cfg.Source(ch.Source).JournalSchema))
 		}
+		e.settle(ctx, c, ch) // count.go: a change of no row says why
 	}
 	return nil
 }

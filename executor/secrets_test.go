@@ -111,7 +111,7 @@ source "recorder2" "db" {
 	e := New(cfg)
 	err := e.Open(context.Background(), []string{"source.recorder2.db"})
 	var se *SecretError
-	if !errors.As(err, &se) || err.Error() != `source.recorder2.db: password: secret("env", "ANOMGEN_TEST_UNSET"): the environment variable ANOMGEN_TEST_UNSET is not set (or empty) where anomgen runs` {
+	if !errors.As(err, &se) || err.Error() != `source.recorder2.db: password: secret("env", "ANOMGEN_TEST_UNSET"): the environment variable ANOMGEN_TEST_UNSET is empty where anomgen runs` {
 		t.Errorf("error %T %v", err, err)
 	}
 	if len(rec.seen) != 0 {

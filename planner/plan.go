@@ -78,6 +78,26 @@ type Change struct {
 	// database (executor.Count) and are -1 until then.
 	Rows       int64 `json:"rows"`
 	WindowRows int64 `json:"window_rows"`
+	// Unchanged counts the rows the selection chose that the change would
+	// leave as they are (their new value equals the old one, or the kind
+	// finds nothing to change in them, e.g. ASCII text for
+	// encoding_corruption): they are neither changed nor journaled, nor
+	// in Rows. NonFinite counts the window's rows whose value is NaN or
+	// ±Infinity, left out of the selection and the statistics. Both are
+	// filled in by counting (nothing.go).
+	Unchanged int64 `json:"unchanged,omitempty"`
+	NonFinite int64 `json:"non_finite,omitempty"`
+	// Newest is the time of the table's newest row, read when the window
+	// holds no row.
+	Newest *time.Time `json:"newest,omitempty"`
+	// Nothing, when set, says why a counted change would change no row:
+	// it is shown, with its action no-op (a create) or destroy (a
+	// replace: the old anomaly is still rolled back), and never applied
+	// as an empty update (nothing.go).
+	Nothing string `json:"nothing,omitempty"`
+	// At is where remarks on the change point in the scenario files:
+	// file:line of the block's window, or of the block without one.
+	At string `json:"at,omitempty"`
 	// Effect describes the change in words, e.g. "set to NULL".
 	Effect string `json:"effect,omitempty"`
 	// TableRows is the table's row count from its profile.
@@ -362,7 +382,7 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	}
 	// Window.
 	ch := &Change{Address: a.Addr(), Kind: k.Name, Source: t.Source.Addr(), Target: t.Name, Table: prof.Table,
-		Column: a.Column, Rows: -1, WindowRows: -1, TableRows: prof.Rows, MaxRows: DefaultMaxRows, Protected: t.Protect}
+		Column: a.Column, Rows: -1, WindowRows: -1, TableRows: prof.Rows, MaxRows: DefaultMaxRows, Protected: t.Protect, At: declaredAt(a)}
 	if a.MaxRows > 0 {
 		ch.MaxRows = a.MaxRows
 	}

@@ -82,6 +82,10 @@ type ColumnStats struct {
 	// Min and Max, as text, for numbers and times.
 	Min string `json:"min,omitempty"`
 	Max string `json:"max,omitempty"`
+	// NonFinite counts the values that are NaN or ±Infinity (floats of
+	// PostgreSQL, SQLite, Oracle): Min, Max, Mean and Stddev leave them
+	// out.
+	NonFinite int64 `json:"non_finite,omitempty"`
 	// Mean and Stddev (sample standard deviation) for numbers.
 	Mean   *float64 `json:"mean,omitempty"`
 	Stddev *float64 `json:"stddev,omitempty"`

@@ -49,7 +49,33 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 	if drift {
 		fmt.Fprintln(w)
 	}
+	nothing := false
+	for _, c := range p.Changes {
+		if c.Nothing == "" {
+			continue
+		}
+		if !nothing {
+			fmt.Fprintln(w, paint(bold, "Nothing to change here (not applied):"))
+			nothing = true
+		}
+		what := "nothing to change"
+		if c.Action == Destroy {
+			what = "its new settings change nothing, so it is only rolled back"
+		}
+		at := ""
+		if c.At != "" {
+			at = " (" + c.At + ")"
+		}
+		fmt.Fprintf(w, "  %s %s%s: %s: %s.\n", paint(yellow, "!"), c.Address, at, what, c.Nothing)
+	}
+	if nothing {
+		fmt.Fprintln(w)
+	}
 	if p.Empty() {
+		if nothing {
+			fmt.Fprintln(w, paint(bold, "No changes.")+" Nothing above would change a row.")
+			return
+		}
 		fmt.Fprintln(w, paint(bold, "No changes.")+" The applied anomalies match the scenario files.")
 		return
 	}
@@ -107,7 +133,7 @@ func (p *Plan) WriteText(w io.Writer, opt TextOptions) {
 			if c.Metric != nil {
 				kv("metric", c.Metric.String())
 			}
-			for _, warn := range c.LimitWarnings() {
+			for _, warn := range append(c.LimitWarnings(), c.countNotes()...) { // nothing.go
 				fmt.Fprintf(w, "      %s %s\n", paint(yellow, "!"), warn)
 			}
 		default:

@@ -76,6 +76,8 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 			c.NonNull = toInt(v)
 		case "distinct":
 			c.Distinct = toInt(v)
+		case "non_finite":
+			c.NonFinite = toInt(v)
 		case "min", "max":
 			s := toText(v, p.Column(f.Column), p.TimeFormat, f.Column == timeColumn)
 			if f.Measure == "min" {
@@ -119,6 +121,7 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 			c.NullShare = float64(sampleRows-c.NonNull) / float64(sampleRows)
 		}
 		c.NonNull = int64(math.Round(float64(c.NonNull) * scale))
+		c.NonFinite = int64(math.Round(float64(c.NonFinite) * scale))
 	}
 
 	if timeColumn != "" {

@@ -226,6 +226,9 @@ func writeStatsText(w io.Writer, st *planner.TableStats, days int, paint func(co
 		if c.Stddev != nil {
 			parts = append(parts, "stddev "+num(c.Stddev))
 		}
+		if c.NonFinite > 0 {
+			parts = append(parts, fmt.Sprintf("%s NaN or ±Infinity (left out of these figures)", planner.Thousands(c.NonFinite)))
+		}
 		if c.MinLength != nil && c.MaxLength != nil {
 			parts = append(parts, fmt.Sprintf("length %d–%d", *c.MinLength, *c.MaxLength))
 		}

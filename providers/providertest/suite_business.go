@@ -181,7 +181,7 @@ func businessCases(data []order) []rowCase {
 			},
 		},
 		{
-			name: "trend_change", kind: "trend_change", windowRows: W, rows: W, touched: ramped,
+			name: "trend_change", kind: "trend_change", windowRows: W, rows: changedRows, touched: ramped,
 			block: anomalyBlock("trend_change", "k", "  column    = \"amount\"\n  amplitude = 0.5\n", win),
 			check: func(t *testing.T, h *harness, d rowDiff, after snapshot, rows int64) {
 				checkAmounts(t, h, d, after, ramped, ramp)

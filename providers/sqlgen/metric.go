@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/anomgen/anomgen/planner"
 )
@@ -14,6 +15,8 @@ import (
 func Metric(d Dialect, m *planner.Mutation) (Statement, string) {
 	a := &args{d: d}
 	var expr, name string
+	// Statistics of the column's values leave NaN and ±Infinity out.
+	overValues := false
 	switch m.Set.(type) {
 	case planner.SetNull:
 		expr = fmt.Sprintf("AVG(CASE WHEN t.%s IS NULL THEN 1.0 ELSE 0.0 END)", d.Quote(m.Column.Name))
@@ -21,6 +24,7 @@ func Metric(d Dialect, m *planner.Mutation) (Statement, string) {
 	case planner.Scale:
 		expr = fmt.Sprintf("AVG(t.%s)", d.Quote(m.Column.Name))
 		name = "mean of " + m.Column.Name
+		overValues = true
 	case planner.FirstInWindow:
 		expr = fmt.Sprintf("COUNT(DISTINCT t.%s)", d.Quote(m.Column.Name))
 		name = "distinct values of " + m.Column.Name
@@ -28,12 +32,19 @@ func Metric(d Dialect, m *planner.Mutation) (Statement, string) {
 		expr = "COUNT(*)"
 		name = "rows"
 		if e, n, ok := numMetric(d, m); ok { // num.go
-			expr, name = e, n
+			expr, name, overValues = e, n, true
 		}
 	}
 	sql := fmt.Sprintf("SELECT %s FROM %s t", expr, d.Table(m.Table))
+	conds := []string{}
 	if w := window(d, m.Where, "t", a); w != "" {
-		sql += " WHERE " + w
+		conds = append(conds, w)
+	}
+	if f := finite(d, "t", m.Column); f != "" && overValues { // unchanged.go
+		conds = append(conds, f)
+	}
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
 	}
 	return Statement{SQL: sql, Args: a.vals}, name
 }

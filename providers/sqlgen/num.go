@@ -54,8 +54,15 @@ func numLit(f float64) string {
 // rows of m's window.
 func windowAgg(d Dialect, m *planner.Mutation, agg string, a *args) string {
 	sql := fmt.Sprintf("(SELECT %s FROM %s w", agg, d.Table(m.Table))
+	conds := []string{}
 	if w := window(d, m.Where, "w", a); w != "" {
-		sql += " WHERE " + w
+		conds = append(conds, w)
+	}
+	if f := finite(d, "w", m.Column); f != "" { // unchanged.go: NaN and ±Infinity left out
+		conds = append(conds, f)
+	}
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
 	}
 	return sql + ")"
 }

@@ -50,7 +50,7 @@ type StatsField struct {
 	// Column is the table column, or "" for the row count.
 	Column string
 	// Measure is one of: rows, non_null, distinct, min, max, mean,
-	// stddev, mean_sq, min_len, max_len.
+	// stddev, mean_sq, min_len, max_len, non_finite.
 	Measure string
 }
 
@@ -129,6 +129,12 @@ func ProfileStats(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColum
 		}
 		switch {
 		case c.Class.Numeric():
+			// NaN and ±Infinity are counted and left out of the
+			// figures (unchanged.go).
+			if nf := nonFinite(d, col, c); nf != "" {
+				add(c.Name, "non_finite", cnt+"(CASE WHEN "+nf+" THEN 1 END)")
+				col = "CASE WHEN NOT " + nf + " THEN " + col + " END"
+			}
 			f := sd.Float(col)
 			add(c.Name, "min", "MIN("+col+")")
 			add(c.Name, "max", "MAX("+col+")")

@@ -92,6 +92,9 @@ func ranked(d Dialect, m *planner.Mutation, a *args) string {
 		conds = append(conds, w)
 	}
 	conds = append(conds, col+" IS NOT NULL")
+	if f := finite(d, "w", m.Column); f != "" { // unchanged.go: NaN has no rank
+		conds = append(conds, f)
+	}
 	inner := fmt.Sprintf("SELECT %s, PERCENT_RANK() OVER (ORDER BY %s) AS anomgen_rank FROM %s w WHERE %s",
 		strings.Join(qualify(d, "w", m.Key), ", "), order, d.Table(m.Table), strings.Join(conds, " AND "))
 	seed := a.add(fmt.Sprint(s.Seed))
@@ -101,24 +104,4 @@ func ranked(d Dialect, m *planner.Mutation, a *args) string {
 		return fmt.Sprintf("t.%s IN (SELECT r.%s FROM (%s) r WHERE %s)", k, k, inner, test)
 	}
 	return fmt.Sprintf("EXISTS (SELECT 1 FROM (%s) r WHERE %s AND %s)", inner, keyJoin(d, names(m.Key), "r", "t"), test)
-}
-
-// countRanked is Count for value_dependent: the choice holds a subquery,
-// which SQL Server refuses inside an aggregate, so the rows are marked in
-// a derived table and summed outside it.
-func countRanked(d Dialect, m *planner.Mutation) Statement {
-	a := &args{d: d}
-	var conds []string
-	if m.Where.SkipNull && m.Column != nil {
-		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
-	}
-	if f := editFilter(d, m); f != "" { // text2.go
-		conds = append(conds, f)
-	}
-	conds = append(conds, choose(d, m, a)...)
-	sql := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(x.c), 0) FROM (SELECT CASE WHEN %s THEN 1 ELSE 0 END AS c FROM %s t", strings.Join(conds, " AND "), d.Table(m.Table))
-	if w := window(d, m.Where, "t", a); w != "" {
-		sql += " WHERE " + w
-	}
-	return Statement{SQL: sql + ") x", Args: a.vals, Role: RoleJournal}
 }

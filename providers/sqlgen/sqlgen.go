@@ -174,25 +174,14 @@ func keyJoin(d Dialect, keys []string, a, b string) string {
 	return strings.Join(parts, " AND ")
 }
 
-// where renders the selection over alias t: the window and the hash test.
+// where renders the selection over alias t: the window, the hash test,
+// and for a column update the test that the row would really change
+// (unchanged.go). A new value sqlgen cannot render leaves that test out;
+// rendering the mutation itself then reports the error.
 func where(d Dialect, m *planner.Mutation, a *args) string {
-	var conds []string
-	s := m.Where
-	if w := window(d, s, "t", a); w != "" {
-		conds = append(conds, w)
-	}
-	if s.SkipNull && m.Column != nil {
-		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
-	}
-	if f := editFilter(d, m); f != "" { // text2.go
-		conds = append(conds, f)
-	}
-	if f := swapFilter(d, m); f != "" { // swap.go
-		conds = append(conds, f)
-	}
-	conds = append(conds, choose(d, m, a)...) // selection.go: the mechanism
-	if f := flatten(d, m, a); f != "" {       // business.go
-		conds = append(conds, f)
+	conds, err := selectConds(d, m, a, true, true)
+	if err != nil {
+		conds, _ = selectConds(d, m, a, false, true)
 	}
 	if len(conds) == 0 {
 		return "1 = 1"
@@ -200,17 +189,67 @@ func where(d Dialect, m *planner.Mutation, a *args) string {
 	return strings.Join(conds, " AND ")
 }
 
+// selectConds are the conditions of the selection over alias t, joined by
+// AND: the window (when withWindow), NULLs skipped, non-finite floats left
+// out, the mechanism's choice; with changes also the tests that leave out
+// rows the change would not change (editFilter, swapFilter and the
+// change filter of unchanged.go). Arguments are added in text order.
+func selectConds(d Dialect, m *planner.Mutation, a *args, changes, withWindow bool) ([]string, error) {
+	var conds []string
+	s := m.Where
+	if withWindow {
+		if w := window(d, s, "t", a); w != "" {
+			conds = append(conds, w)
+		}
+	}
+	if s.SkipNull && m.Column != nil {
+		conds = append(conds, "t."+d.Quote(m.Column.Name)+" IS NOT NULL")
+	}
+	if m.Op == planner.OpUpdate {
+		if f := finite(d, "t", m.Column); f != "" { // unchanged.go
+			conds = append(conds, f)
+		}
+	}
+	if changes {
+		if f := editFilter(d, m); f != "" { // text2.go
+			conds = append(conds, f)
+		}
+		if f := swapFilter(d, m); f != "" { // swap.go
+			conds = append(conds, f)
+		}
+		f, err := changeFilter(d, m, a) // unchanged.go
+		if err != nil {
+			return nil, err
+		}
+		if f != "" {
+			conds = append(conds, f)
+		}
+	}
+	conds = append(conds, choose(d, m, a)...) // selection.go: the mechanism
+	if f := flatten(d, m, a); f != "" {       // business.go
+		conds = append(conds, f)
+	}
+	return conds, nil
+}
+
 // Count returns one statement yielding two integers: rows in the window
-// and rows the mutation would change.
+// and rows the mutation would change; for a column update two more: the
+// rows the selection chooses before those the update would leave as they
+// are are left out, and the window's rows whose value is NaN or infinite
+// (unchanged.go).
 func Count(d Dialect, m *planner.Mutation) Statement {
+	if m.Op == planner.OpUpdate && m.Column != nil {
+		if st, err := countUpdate(d, m); err == nil {
+			return st
+		}
+		// A new value sqlgen cannot render: counted without the change
+		// filter, and apply reports the error.
+	}
 	if m.Op == planner.OpInsert {
 		return countInsert(d, m)
 	}
 	if m.Op.Schema() {
 		return SchemaCount(d, m) // schema.go
-	}
-	if m.Where.Mechanism == planner.MechanismValueDependent {
-		return countRanked(d, m) // selection.go
 	}
 	if m.Where.Flatten != nil {
 		return countFlatten(d, m) // business.go
