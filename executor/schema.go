@@ -37,8 +37,14 @@ func (e *Engine) checkSchema(ctx context.Context, c *providers.Conn, ch *planner
 		return fmt.Errorf("%s cannot be applied: %w", ch.Address, err)
 	}
 	before := &planner.TableProfile{Table: m.Table, Columns: m.Columns}
-	if _, err := sqlgen.RenderSchemaRollback(d, m.Journal("check", schema), before.AfterSchemaChange(m), false); err != nil {
+	r, err := sqlgen.RenderSchemaRollback(d, m.Journal("check", schema), before.AfterSchemaChange(m), false)
+	if err != nil {
 		return fmt.Errorf("%s cannot be applied: %w", ch.Address, err)
+	}
+	// What the rollback will not give back as it was (a dropped column
+	// that comes back last) is said now, not only at rollback.
+	for _, n := range r.Notes {
+		ch.Cautions = append(ch.Cautions, "rollback: "+n)
 	}
 	stmt, ok := sqlgen.SchemaDependents(d, m)
 	if !ok {

@@ -388,8 +388,8 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 		if def.After != "" && findColumn(cur, def.After) == nil {
 			def.Place = false
 			r.Notes = append(r.Notes, fmt.Sprintf("column %s followed %s, which is gone: it comes back as the last column", def.Name, def.After))
-		} else if !sd.PlacesColumns() {
-			r.Notes = append(r.Notes, fmt.Sprintf("column %s comes back as the last column of %s (%s cannot put a column back in its place)", def.Name, tname, d.Name()))
+		} else if !sd.PlacesColumns() && !lastColumn(cur, def.After) {
+			r.Notes = append(r.Notes, columnComesBackLast(d, def.Name, def.After, tname))
 		}
 		// Added nullable, refilled, then given its NOT NULL back; where
 		// a column cannot be altered in place (SQLite) it is added with
@@ -439,4 +439,24 @@ func findColumn(p *planner.TableProfile, name string) *planner.Column {
 		}
 	}
 	return nil
+}
+
+// lastColumn reports whether after names the last column of p: a column
+// that followed it comes back in its place wherever columns are added.
+func lastColumn(p *planner.TableProfile, after string) bool {
+	if p == nil || len(p.Columns) == 0 {
+		return after == ""
+	}
+	return p.Columns[len(p.Columns)-1].Name == after
+}
+
+// columnComesBackLast says that a dropped column comes back at the end of
+// its table, not where it was, on a database that cannot place columns.
+func columnComesBackLast(d Dialect, col, after, table string) string {
+	where := "first"
+	if after != "" {
+		where = "after " + after
+	}
+	return fmt.Sprintf("column %s comes back as the last column of %s, not %s where it is now: %s cannot put a column back in its place (its values, type, default and nullability come back exactly; SELECT * and positional reads see it last)",
+		col, table, where, d.Capabilities().Database)
 }
