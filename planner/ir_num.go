@@ -15,11 +15,31 @@ type Offset struct{ Add float64 }
 // Outlier sets the column to the window's mean plus or minus K population
 // standard deviations of the column over the window; the sign comes from a
 // second hash of the key (seed "<seed>:sign"): below 2^31 is plus.
-type Outlier struct{ K float64 }
+//
+// With KeepSign, where the column holds no negative value (its minimum over
+// the whole table is at least 0, read in SQL when the statement runs), the
+// low side is mean² / (mean + K·σ) instead of mean − K·σ: as many times
+// below the mean as the high side is above it, so the value stays at or
+// above zero. Without KeepSign (allow_negative = true), or on a column that
+// holds negative values, the low side is mean − K·σ.
+type Outlier struct {
+	K        float64
+	KeepSign bool
+}
 
 // Spread scales each value's distance from the window's mean by Factor:
 // mean + (x - mean) * Factor. The mean is kept, the spread multiplied.
-type Spread struct{ Factor float64 }
+//
+// With KeepSign (only meaningful for Factor > 1, the only factors that can
+// push a value across zero), where the column holds no negative value (its
+// minimum over the whole table is at least 0, read in SQL), the spread is
+// scaled on a log scale instead: x^Factor · mean / mean(x^Factor), the
+// means over the window. Every value keeps its sign (zeros stay zero), the
+// window's mean is kept, and the spread of log(x) is multiplied by Factor.
+type Spread struct {
+	Factor   float64
+	KeepSign bool
+}
 
 // RoundTo rounds (half away from zero) or, with Truncate, cuts the column to
 // Digits decimal places (Digits >= 0).
@@ -41,9 +61,16 @@ func (e Offset) describe(m *Mutation) string {
 	return fmt.Sprintf("add %g to %s", e.Add, m.Column.Name)
 }
 func (e Outlier) describe(m *Mutation) string {
-	return fmt.Sprintf("set %s to the window's mean ± %g standard deviations", m.Column.Name, e.K)
+	s := fmt.Sprintf("set %s to the window's mean ± %g standard deviations", m.Column.Name, e.K)
+	if e.KeepSign {
+		s += fmt.Sprintf(" (the low side mean²/(mean + %gσ) if %s holds no negative value)", e.K, m.Column.Name)
+	}
+	return s
 }
 func (e Spread) describe(m *Mutation) string {
+	if e.KeepSign {
+		return fmt.Sprintf("scale %s's spread by %g, the window's mean kept: on a log scale (x^%g) if %s holds no negative value, around the mean otherwise", m.Column.Name, e.Factor, e.Factor, m.Column.Name)
+	}
 	return fmt.Sprintf("scale %s's distance from the window's mean by %g", m.Column.Name, e.Factor)
 }
 func (e RoundTo) describe(m *Mutation) string {

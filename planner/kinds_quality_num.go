@@ -21,8 +21,8 @@ func init() {
 		Name:             "outliers",
 		Category:         Quality,
 		Summary:          "a share of a numeric column's values pushed to ±k standard deviations from the window's mean",
-		Description:      "Sets a share (volume) of the column's values in the window to the window's mean plus or minus amplitude (k) population standard deviations of the column over the window, computed in the database before the change; the sign is drawn per row from the hash of its key. Integers are rounded, decimals keep their scale. The default (5% at ±6σ) multiplies the column's daily standard deviation by about 1.6 and puts 5% of the day's values beyond 3σ (normally 0.3%), both far beyond 7 standard deviations of their day-to-day variation on 1,000 rows a day.",
-		Monitor:          "distribution: the column's standard deviation jumps and a share of values sits beyond ±3σ in the window",
+		Description:      "Sets a share (volume) of the column's values in the window to the window's mean plus or minus amplitude (k) population standard deviations of the column over the window, computed in the database before the change; the sign is drawn per row from the hash of its key. On a column with no negative value (its minimum over the whole table, read when the statement runs, is at least 0) the low side is mean² ÷ (mean + k·σ) instead of mean − k·σ: as far below the mean on a log scale as the high side is above it (on the demo's amounts, mean 60 and σ 52, 372 above and 9.70 below), so no value turns negative; allow_negative = true keeps mean − k·σ. Integers are rounded, decimals keep their scale. At the defaults a daily monitor sees the standard deviation of amount at z = +9.8 (and the mean at +7.8: the low side no longer balances the high one).",
+		Monitor:          "distribution: the column's standard deviation jumps and a share of values sits beyond +3σ (and, on a column that holds negative values, below −3σ) in the window",
 		NeedsColumn:      true,
 		Suits:            numSigned,
 		ColumnTypes:      "numeric columns (integer, decimal, float) that can hold the mean ± k·σ",
@@ -31,6 +31,9 @@ func init() {
 		DefaultWindow:    24 * time.Hour,
 		UsesVolume:       true,
 		UsesAmplitude:    true,
+		Params: []Param{
+			{Name: "allow_negative", Type: "bool", Default: "false", Doc: "true: the low side is mean − k·σ even on a column without negative values (which it may turn negative)"},
+		},
 		Example: `anomaly "outliers" "amount_spikes" {
   target    = target.orders
   column    = "amount"
@@ -44,16 +47,20 @@ func init() {
 			if b.Amplitude <= 0 || b.Amplitude > 1000 {
 				return nil, b.errorAt("amplitude", "Invalid amplitude", fmt.Sprintf("amplitude is k, the distance of the outliers from the mean in standard deviations: above 0 and at most 1000 (6 = ±6σ); got %g.", b.Amplitude))
 			}
+			allowNeg, diags := bizBool(b, "allow_negative")
+			if diags.HasErrors() {
+				return nil, diags
+			}
 			b.Where.SkipNull = true
-			return b.set(Outlier{K: b.Amplitude}), nil
+			return b.set(Outlier{K: b.Amplitude, KeepSign: !allowNeg}), nil
 		},
 	})
 	register(&Kind{
 		Name:             "variance_change",
 		Category:         Quality,
 		Summary:          "the spread of a numeric column around the window's mean scaled by 1+amplitude, the mean kept",
-		Description:      "Sets each chosen value x to mean + (x − mean) × (1 + amplitude), where mean is the column's mean over the window before the change, as a broken sensor calibration or a noisy feed would: the mean stays, the standard deviation is multiplied by 1 + amplitude (-0.5 halves it, 1 doubles it). Integers are rounded (so their mean may move by up to half a unit), decimals keep their scale. The default (amplitude 1 on every row) doubles the daily standard deviation, far beyond 7 standard deviations of its day-to-day variation on 1,000 rows a day.",
-		Monitor:          "distribution: the column's standard deviation in the window is multiplied by 1 + amplitude, its mean unchanged",
+		Description:      "Sets each chosen value x to mean + (x − mean) × (1 + amplitude), where mean is the column's mean over the window before the change, as a broken sensor calibration or a noisy feed would: the mean stays, the standard deviation is multiplied by 1 + amplitude (−0.5 halves it, 1 doubles it). Widening the spread (amplitude above 0) would push the small values of a column with no negative value below zero, so where the column's minimum over the whole table (read when the statement runs) is at least 0 it works on a log scale instead: x becomes x^(1 + amplitude) × mean ÷ mean(x^(1 + amplitude)), both means over the window. Every value keeps its sign (zeros stay 0, and a small integer may round to 0, never below), the mean stays, and the spread of log(x) is multiplied by 1 + amplitude, which widens skewed data such as amounts more than the linear form would (×2.9 on the demo's amounts at amplitude 1); allow_negative = true keeps the linear form. Integers are rounded (so their mean may move by up to half a unit), decimals keep their scale. At the defaults a daily monitor sees the standard deviation of amount at z = +52.",
+		Monitor:          "distribution: the column's standard deviation in the window is multiplied by 1 + amplitude (more for a skewed column without negative values), its mean unchanged",
 		NeedsColumn:      true,
 		Suits:            numSigned,
 		ColumnTypes:      "numeric columns: integer, decimal, float",
@@ -62,6 +69,9 @@ func init() {
 		DefaultWindow:    24 * time.Hour,
 		UsesVolume:       true,
 		UsesAmplitude:    true,
+		Params: []Param{
+			{Name: "allow_negative", Type: "bool", Default: "false", Doc: "true: scale around the mean even on a column without negative values, which an amplitude above 0 may turn negative"},
+		},
 		Example: `anomaly "variance_change" "noisy_amounts" {
   target    = target.orders
   column    = "amount"
@@ -74,8 +84,12 @@ func init() {
 			if b.Amplitude == 0 {
 				return nil, b.errorAt("amplitude", "Invalid amplitude", "amplitude 0 would leave the spread as it is; use e.g. 1 to double it or -0.5 to halve it.")
 			}
+			allowNeg, diags := bizBool(b, "allow_negative")
+			if diags.HasErrors() {
+				return nil, diags
+			}
 			b.Where.SkipNull = true
-			return b.set(Spread{Factor: 1 + b.Amplitude}), nil
+			return b.set(Spread{Factor: 1 + b.Amplitude, KeepSign: !allowNeg && b.Amplitude > 0}), nil
 		},
 	})
 	register(&Kind{

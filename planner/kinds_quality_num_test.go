@@ -60,7 +60,13 @@ func TestNumKindExprs(t *testing.T) {
 	}{
 		{block("numeric_shift", "  column = \"amount\"\n  offset = -2.5\n"), Offset{Add: -2.5}},
 		{block("numeric_shift", "  column = \"amount\"\n"), Scale{Factor: 1.25}},
-		{block("outliers", "  column = \"amount\"\n"), Outlier{K: 6}},
+		// On a column without negative values outliers and variance
+		// changes keep the sign unless allow_negative (issue 11); shrinking
+		// the spread never crosses zero, so it needs nothing.
+		{block("outliers", "  column = \"amount\"\n"), Outlier{K: 6, KeepSign: true}},
+		{block("outliers", "  column = \"amount\"\n  allow_negative = true\n"), Outlier{K: 6}},
+		{block("variance_change", "  column = \"amount\"\n"), Spread{Factor: 2, KeepSign: true}},
+		{block("variance_change", "  column = \"amount\"\n  allow_negative = true\n"), Spread{Factor: 2}},
 		{block("variance_change", "  column = \"amount\"\n  amplitude = -0.5\n"), Spread{Factor: 0.5}},
 		{block("unit_change", "  column = \"amount\"\n"), Scale{Factor: 100}},
 		{block("unit_change", "  column = \"amount\"\n  factor = 0.001\n"), Scale{Factor: 0.001}},
@@ -114,6 +120,7 @@ func TestNumKindRefusals(t *testing.T) {
 		{block("outliers", "  column = \"status\"\n"), profile(), "numeric column"},
 		{block("outliers", "  column = \"amount\"\n  amplitude = 0\n"), profile(), "above 0"},
 		{block("variance_change", "  column = \"amount\"\n  amplitude = 0\n"), profile(), "leave the spread"},
+		{block("outliers", "  column = \"amount\"\n  allow_negative = \"yes\"\n"), profile(), "true or false"},
 		{block("unit_change", "  column = \"amount\"\n  factor = 1\n"), profile(), "not 1"},
 		{block("unit_change", "  column = \"amount\"\n  factor = \"x\"\n"), profile(), "must be a number"},
 		{block("precision_loss", "  column = \"amount\"\n  digits = 2\n"), profile(), "changes nothing"},

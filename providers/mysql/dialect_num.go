@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
@@ -27,6 +28,11 @@ func (Dialect) NumFit(expr string, c planner.Column) string {
 
 func (Dialect) NumMean(x string) string   { return "AVG(" + x + ")" }
 func (Dialect) NumStdDev(x string) string { return "STDDEV_POP(" + x + ")" }
+
+// NumPower is POW, a DOUBLE.
+func (Dialect) NumPower(x string, p float64) string {
+	return fmt.Sprintf("POW(%s, %s)", x, strconv.FormatFloat(p, 'f', -1, 64))
+}
 
 func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) string {
 	if trunc {

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
@@ -30,6 +31,11 @@ func (Dialect) NumFit(expr string, c planner.Column) string {
 
 func (Dialect) NumMean(x string) string   { return "AVG(" + x + ")" }
 func (Dialect) NumStdDev(x string) string { return "STDDEV_POP(" + x + ")" }
+
+// NumPower is POWER in NUMBER arithmetic (38 digits, up to 1E125).
+func (Dialect) NumPower(x string, p float64) string {
+	return fmt.Sprintf("POWER(%s, %s)", x, strconv.FormatFloat(p, 'f', -1, 64))
+}
 
 func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) string {
 	if trunc {

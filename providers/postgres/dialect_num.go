@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
@@ -26,6 +27,12 @@ func (Dialect) NumFit(expr string, c planner.Column) string {
 
 func (Dialect) NumMean(x string) string   { return "AVG(" + x + ")" }
 func (Dialect) NumStdDev(x string) string { return "STDDEV_POP(" + x + ")" }
+
+// NumPower works in double precision (POWER of a numeric is exact but slow
+// and grows without bound).
+func (Dialect) NumPower(x string, p float64) string {
+	return fmt.Sprintf("POWER(CAST(%s AS double precision), %s)", x, strconv.FormatFloat(p, 'f', -1, 64))
+}
 
 // NumRound works in numeric (ROUND and TRUNC of a double precision take no
 // places), so floats are rounded exactly too and converted back on

@@ -9,7 +9,8 @@ import (
 
 // goldenNumScenario has the numeric-kind variants the catalog examples of
 // Golden do not reach: numeric_shift with offset, and the window-statistic
-// expressions on integer and float columns.
+// expressions on integer and float columns, with and without
+// allow_negative.
 const goldenNumScenario = `source "postgres" "db" {
   database = "shop"
 }
@@ -44,6 +45,21 @@ anomaly "variance_change" "qty" {
   column    = "qty"
   amplitude = -0.5
 }
+anomaly "outliers" "signed" {
+  target         = target.orders
+  column         = "amount"
+  allow_negative = true
+  seed           = 42
+}
+anomaly "variance_change" "amount" {
+  target = target.orders
+  column = "amount"
+}
+anomaly "variance_change" "signed" {
+  target         = target.orders
+  column         = "amount"
+  allow_negative = true
+}
 anomaly "date_format" "epoch" {
   target      = target.orders
   column      = "status"
@@ -66,5 +82,5 @@ anomaly "precision_loss" "score" {
 // GoldenNum renders the statements of goldenNumScenario with dialect d and
 // compares them with testdata/num_<address>.golden, like Golden.
 func GoldenNum(t *testing.T, d sqlgen.Dialect) {
-	goldenScenario(t, d, "num_", goldenNumScenario, map[string]*planner.TableProfile{"orders": GoldenProfile()}, 8)
+	goldenScenario(t, d, "num_", goldenNumScenario, map[string]*planner.TableProfile{"orders": GoldenProfile()}, 11)
 }

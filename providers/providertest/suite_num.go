@@ -28,6 +28,7 @@ func RunNumKinds(t *testing.T, b Backend) {
 	}
 	t.Run("constrained_keys", func(t *testing.T) { t.Parallel(); testConstrainedKeys(t, s) })
 	t.Run("metric", func(t *testing.T) { t.Parallel(); testNumMetric(t, s) })
+	t.Run("signed_column", func(t *testing.T) { t.Parallel(); testSignedColumn(t, s) })
 	t.Run("date_format/us", func(t *testing.T) { t.Parallel(); testDateFormat(t, s, "01/02/2006") })
 	t.Run("date_format/epoch", func(t *testing.T) { t.Parallel(); testDateFormat(t, s, "epoch") })
 }
@@ -123,6 +124,89 @@ func testDateFormat(t *testing.T, s *suite, layout string) {
 	}
 }
 
+// testSignedColumn: on a column that holds negative values (a balance),
+// outliers and variance_change keep their linear forms without
+// allow_negative: mean ± k·σ and mean + 2(x − mean). One row an hour over
+// the window, values −120.00 … +119.00 (and a day before it, which the
+// window statistics leave out). Rollback restores every value.
+func testSignedColumn(t *testing.T, s *suite) {
+	h := s.harness(t)
+	ty := h.b.Types
+	h.exec(fmt.Sprintf("CREATE TABLE {balances} ({id} %s PRIMARY KEY, {created_at} %s NULL, {balance} %s NOT NULL)", ty.BigInt, ty.Timestamp, ty.Decimal))
+	vals := map[int64]int64{} // cents
+	inWin := map[int64]bool{}
+	var n, sum, sum2 float64
+	start := winFrom.Add(-24 * time.Hour)
+	for i := int64(0); i < int64(winTo.Sub(winFrom).Hours())+24; i++ {
+		at := start.Add(time.Duration(i) * time.Hour)
+		cents := (i*37)%24000 - 12000
+		vals[i+1] = cents
+		h.exec("INSERT INTO {balances} ({id}, {created_at}, {balance}) VALUES (?, ?, ?)", i+1, h.b.TimeValue(at), float64(cents)/100)
+		if inWindow(at, winFrom, winTo) {
+			inWin[i+1] = true
+			x := float64(cents) / 100
+			n, sum, sum2 = n+1, sum+x, sum2+x*x
+		}
+	}
+	mean := sum / n
+	sd := math.Sqrt(sum2/n - mean*mean)
+	read := func() map[int64]int64 {
+		out := map[int64]int64{}
+		r, err := h.db.QueryContext(h.ctx, h.sql("SELECT {id}, {balance} FROM {balances}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var id int64
+			var v any
+			if err := r.Scan(&id, &v); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = toCents(t, v)
+		}
+		return out
+	}
+	target := fmt.Sprintf("\ntarget \"balances\" {\n  source      = source.%s.db\n  table       = \"balances\"\n  time_column = \"created_at\"\n}\n", h.b.Name)
+	for _, c := range []struct {
+		kind, args string
+		want       func(id int64) int64
+	}{
+		{"variance_change", "  amplitude = 1\n", func(id int64) int64 { return roundAway((2*float64(vals[id])/100 - mean) * 100) }},
+		{"outliers", "  volume = 0.2\n  seed = 5\n", func(id int64) int64 {
+			if !chosen(5, 0.2, id) {
+				return vals[id]
+			}
+			if signPlus(5, id) {
+				return roundAway((mean + 6*sd) * 100)
+			}
+			return roundAway((mean - 6*sd) * 100)
+		}},
+	} {
+		block := target + strings.Replace(anomalyBlock(c.kind, "k", "  column = \"balance\"\n"+c.args, absWindow(winFrom, winTo.Sub(winFrom))), "target.orders", "target.balances", 1)
+		cfg := h.load(block)
+		st := state.New()
+		e := h.engine(cfg)
+		h.mustApply(e, h.plan(e, cfg, st, false), st)
+		after := read()
+		for id, v := range vals {
+			want := v
+			if inWin[id] {
+				want = c.want(id)
+			}
+			if got := after[id]; got < want-1 || got > want+1 {
+				t.Fatalf("%s: row %d: balance %d cents → %d, want %d (the linear form: the column holds negative values)", c.kind, id, v, got, want)
+			}
+		}
+		h.mustApply(e, h.plan(e, cfg, st, true), st)
+		for id, v := range read() {
+			if v != vals[id] {
+				t.Fatalf("%s: after rollback row %d holds %d cents, want %d", c.kind, id, v, vals[id])
+			}
+		}
+	}
+}
+
 // testNumMetric runs the dry-run metric (sqlgen.Metric) of every case on
 // the untouched table: it must be a number, named after the column.
 func testNumMetric(t *testing.T, s *suite) {
@@ -204,7 +288,7 @@ func numCases(data []order) []rowCase {
 			sumQ2 += float64(o.qty * o.qty)
 		}
 	}
-	meanA, meanQ := sumA/n, sumQ/n
+	meanA, meanQ, meanQ2 := sumA/n, sumQ/n, sumQ2/n
 	sdA := math.Sqrt(sumA2/n - meanA*meanA)
 	sdQ := math.Sqrt(sumQ2/n - meanQ*meanQ)
 	winArgs := func(h *harness) []any { return []any{h.b.TimeValue(winFrom), h.b.TimeValue(winTo)} }
@@ -270,8 +354,33 @@ func numCases(data []order) []rowCase {
 			},
 		},
 		{
+			// amount holds no negative value: the low side is mean²/(mean +
+			// 6σ), as many times below the mean as the high side is above.
 			name: "outliers", kind: "outliers", windowRows: W, rows: countOrders(data, outlier), touched: outlier,
 			block: anomalyBlock("outliers", "k", "  column = \"amount\"\n  volume = 0.1\n  amplitude = 6\n  seed = 5\n", win),
+			check: func(t *testing.T, h *harness, d rowDiff, after snapshot, rows int64) {
+				onlyColumn(t, h, d, outlier, "amount")
+				for _, id := range d.changed {
+					want := roundAway(meanA * meanA / (meanA + 6*sdA) * 100)
+					if signPlus(5, id) {
+						want = roundAway((meanA + 6*sdA) * 100)
+					}
+					if got := cents(t, after, id); got < want-1 || got > want+1 {
+						t.Fatalf("row %d: amount %d cents, want mean + 6σ or mean²/(mean + 6σ) = %d", id, got, want)
+					}
+				}
+				if neg := h.queryInt("SELECT COUNT(*) FROM {orders} WHERE {amount} < 0"); neg != 0 {
+					t.Errorf("%d negative amounts, want none: the column had none", neg)
+				}
+				far := h.queryInt("SELECT COUNT(*) FROM {orders} WHERE {created_at} >= ? AND {created_at} < ? AND {amount} > ?",
+					h.b.TimeValue(winFrom), h.b.TimeValue(winTo), meanA+3*sdA)
+				share(t, "values above +3σ", float64(far)/float64(W), 0.05)
+			},
+		},
+		{
+			// allow_negative: mean ± 6σ, the low side below zero.
+			name: "outliers/allow_negative", kind: "outliers", windowRows: W, rows: countOrders(data, outlier), touched: outlier,
+			block: anomalyBlock("outliers", "k", "  column = \"amount\"\n  volume = 0.1\n  amplitude = 6\n  seed = 5\n  allow_negative = true\n", win),
 			check: func(t *testing.T, h *harness, d rowDiff, after snapshot, rows int64) {
 				onlyColumn(t, h, d, outlier, "amount")
 				for _, id := range d.changed {
@@ -290,10 +399,47 @@ func numCases(data []order) []rowCase {
 			},
 		},
 		{
+			// qty holds no negative value: x² · mean / mean(x²), on a log
+			// scale, so every value keeps its sign and the mean stays.
 			name: "variance_change", kind: "variance_change", windowRows: W, rows: changedRows, touched: func(o order) bool {
-				return inWin(o) && roundAway(2*float64(o.qty)-meanQ) != o.qty
+				return inWin(o) && roundAway(float64(o.qty*o.qty)*meanQ/meanQ2) != o.qty
 			},
 			block: anomalyBlock("variance_change", "k", "  column = \"qty\"\n  amplitude = 1\n", win),
+			check: func(t *testing.T, h *harness, d rowDiff, after snapshot, rows int64) {
+				var s, s2 float64
+				for _, o := range h.data {
+					if !inWin(o) {
+						continue
+					}
+					x := float64(o.qty*o.qty) * meanQ / meanQ2
+					want := roundAway(x)
+					got := intOf(t, after, o.id)
+					if got != want && math.Abs(math.Abs(x-math.Trunc(x))-0.5) > 1e-3 {
+						t.Fatalf("row %d: qty %d → %d, want x² · mean / mean(x²) = %d", o.id, o.qty, got, want)
+					}
+					if got < 0 {
+						t.Fatalf("row %d: qty %d → %d, want no negative value", o.id, o.qty, got)
+					}
+					s += float64(got)
+					s2 += float64(got * got)
+				}
+				mean := s / n
+				sd := math.Sqrt(s2/n - mean*mean)
+				// Integers are rounded: the mean keeps within half a unit;
+				// squaring uniform 1..10 raises the spread by about 1.6.
+				if math.Abs(mean-meanQ) > 0.5 || sd/sdQ < 1.4 {
+					t.Errorf("window qty mean %.3f sd %.3f, want mean %.3f kept and sd well above %.3f", mean, sd, meanQ, sdQ)
+				}
+				if neg := h.queryInt("SELECT COUNT(*) FROM {orders} WHERE {qty} < 0"); neg != 0 {
+					t.Errorf("%d negative qty values, want none: the column had none", neg)
+				}
+			},
+		},
+		{
+			name: "variance_change/allow_negative", kind: "variance_change", windowRows: W, rows: changedRows, touched: func(o order) bool {
+				return inWin(o) && roundAway(2*float64(o.qty)-meanQ) != o.qty
+			},
+			block: anomalyBlock("variance_change", "k", "  column = \"qty\"\n  amplitude = 1\n  allow_negative = true\n", win),
 			check: func(t *testing.T, h *harness, d rowDiff, after snapshot, rows int64) {
 				var s, s2 float64
 				for _, o := range h.data {

@@ -30,6 +30,10 @@ type NumDialect interface {
 	// NumRound rounds numeric expression x of column c half away from zero
 	// to digits (>= 0) decimal places, or with trunc cuts it toward zero.
 	NumRound(x string, c planner.Column, digits int, trunc bool) string
+	// NumPower raises numeric expression x (never negative where it is
+	// used) to the power p (> 1), in floating point; the result is a
+	// number that NumFit and arithmetic with NumMean take.
+	NumPower(x string, p float64) string
 }
 
 func numDialect(d Dialect, what string) (NumDialect, error) {
@@ -67,6 +71,13 @@ func windowAgg(d Dialect, m *planner.Mutation, agg string, a *args) string {
 	return sql + ")"
 }
 
+// tableMin is a scalar subquery of the column's minimum over the whole
+// table: below 0 when it holds a negative value anywhere (a signed column),
+// where Outlier and Spread with KeepSign keep their linear forms.
+func tableMin(d Dialect, m *planner.Mutation) string {
+	return fmt.Sprintf("(SELECT MIN(w.%s) FROM %s w)", d.Quote(m.Column.Name), d.Table(m.Table))
+}
+
 // numSet renders the numeric expressions; ok is false for any other.
 func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 	col := "t." + d.Quote(m.Column.Name)
@@ -86,14 +97,43 @@ func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 		return nd.NumFit(fmt.Sprintf("%s + %s", col, numLit(e.Add)), *m.Column), true, nil
 	case planner.Spread:
 		// mean + (x - mean) * f = x * f + mean * (1 - f): one subquery.
+		linear := func() string {
+			mean := windowAgg(d, m, nd.NumMean(wcol), a)
+			return nd.NumFit(fmt.Sprintf("%s * %s + %s * %s", col, numLit(e.Factor), mean, numLit(1-e.Factor)), *m.Column)
+		}
+		if !e.KeepSign || e.Factor <= 1 {
+			return linear(), true, nil
+		}
+		// Arguments in text order. A column with a negative value anywhere
+		// keeps the linear form; otherwise x^f · mean / mean(x^f), zeros
+		// left as they are (ABS only guards POWER in the branch not taken).
+		sql := fmt.Sprintf("CASE WHEN %s < 0 THEN %s", tableMin(d, m), linear())
 		mean := windowAgg(d, m, nd.NumMean(wcol), a)
-		return nd.NumFit(fmt.Sprintf("%s * %s + %s * %s", col, numLit(e.Factor), mean, numLit(1-e.Factor)), *m.Column), true, nil
+		pmean := windowAgg(d, m, nd.NumMean(nd.NumPower("ABS("+wcol+")", e.Factor)), a)
+		power := nd.NumFit(fmt.Sprintf("%s * %s / %s", nd.NumPower(col, e.Factor), mean, pmean), *m.Column)
+		return fmt.Sprintf("%s WHEN %s <= 0 THEN %s ELSE %s END", sql, col, col, power), true, nil
 	case planner.Outlier:
-		// Arguments in text order: mean, sign, standard deviation.
-		mean := windowAgg(d, m, nd.NumMean(wcol), a)
-		sign := fmt.Sprintf("CASE WHEN %s < 2147483648 THEN 1 ELSE -1 END", d.Hash(a.add(fmt.Sprintf("%d:sign", m.Where.Seed)), qualify(d, "t", m.Key)))
+		if !e.KeepSign {
+			// Arguments in text order: mean, sign, standard deviation.
+			mean := windowAgg(d, m, nd.NumMean(wcol), a)
+			sign := fmt.Sprintf("CASE WHEN %s < 2147483648 THEN 1 ELSE -1 END", d.Hash(a.add(fmt.Sprintf("%d:sign", m.Where.Seed)), qualify(d, "t", m.Key)))
+			sd := windowAgg(d, m, nd.NumStdDev(wcol), a)
+			return nd.NumFit(fmt.Sprintf("%s + (%s) * %s * %s", mean, sign, numLit(e.K), sd), *m.Column), true, nil
+		}
+		// Arguments in text order: sign, then the statistics of each branch.
+		// High: mean + k·σ. Low: mean − k·σ on a column with a negative
+		// value anywhere, otherwise mean² / (mean + k·σ), which stays at or
+		// above zero (0 for an all-zero window).
+		sign := d.Hash(a.add(fmt.Sprintf("%d:sign", m.Where.Seed)), qualify(d, "t", m.Key))
+		k := numLit(e.K)
+		high := nd.NumFit(fmt.Sprintf("%s + %s * %s", windowAgg(d, m, nd.NumMean(wcol), a), k, windowAgg(d, m, nd.NumStdDev(wcol), a)), *m.Column)
+		low := nd.NumFit(fmt.Sprintf("%s - %s * %s", windowAgg(d, m, nd.NumMean(wcol), a), k, windowAgg(d, m, nd.NumStdDev(wcol), a)), *m.Column)
+		m1 := windowAgg(d, m, nd.NumMean(wcol), a)
+		m2 := windowAgg(d, m, nd.NumMean(wcol), a)
+		m3 := windowAgg(d, m, nd.NumMean(wcol), a)
 		sd := windowAgg(d, m, nd.NumStdDev(wcol), a)
-		return nd.NumFit(fmt.Sprintf("%s + (%s) * %s * %s", mean, sign, numLit(e.K), sd), *m.Column), true, nil
+		mirror := nd.NumFit(fmt.Sprintf("COALESCE(%s * %s / NULLIF(%s + %s * %s, 0), 0)", m1, m2, m3, k, sd), *m.Column)
+		return fmt.Sprintf("CASE WHEN %s < 2147483648 THEN %s WHEN %s < 0 THEN %s ELSE %s END", sign, high, tableMin(d, m), low, mirror), true, nil
 	case planner.RoundTo:
 		return nd.NumRound(col, *m.Column, e.Digits, e.Truncate), true, nil
 	case planner.DateRelayout:

@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
@@ -32,6 +33,12 @@ func (Dialect) NumFit(expr string, c planner.Column) string {
 }
 
 func (Dialect) NumMean(x string) string { return "AVG(" + x + ")" }
+
+// NumPower is pow(), one of SQLite's math functions (3.35+, built into
+// modernc.org/sqlite), a REAL.
+func (Dialect) NumPower(x string, p float64) string {
+	return fmt.Sprintf("pow(%s, %s)", x, strconv.FormatFloat(p, 'f', -1, 64))
+}
 
 // NumStdDev is the population standard deviation from the moments (SQLite
 // has no STDDEV): sqrt(E[x²] − E[x]²), clamped at 0 against rounding.

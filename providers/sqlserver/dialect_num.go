@@ -2,6 +2,7 @@ package sqlserver
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
@@ -36,6 +37,12 @@ func (Dialect) NumFit(expr string, c planner.Column) string {
 // SQL Server (truncated), and of a decimal a decimal of the column's scale.
 func (Dialect) NumMean(x string) string   { return "AVG(CONVERT(float, " + x + "))" }
 func (Dialect) NumStdDev(x string) string { return "STDEVP(" + x + ")" }
+
+// NumPower converts to float first: POWER returns its first argument's
+// type, and a decimal(p,s) result would overflow or lose its fraction.
+func (Dialect) NumPower(x string, p float64) string {
+	return fmt.Sprintf("POWER(CONVERT(float, %s), %s)", x, strconv.FormatFloat(p, 'f', -1, 64))
+}
 
 // NumRound uses ROUND's third argument for truncation (toward zero).
 func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) string {
