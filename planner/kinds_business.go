@@ -82,13 +82,13 @@ func init() {
 		Name:          "seasonality_break",
 		Category:      Business,
 		Summary:       "the weekly or daily rhythm changes: chosen weekdays or hours get factor × their rows",
-		Description:   "Scales the row volume of the chosen UTC weekdays (weekdays = [\"sat\", \"sun\"]) or hours of the day (hours = [0, 1, 2]) in the window by factor, as a campaign, an outage pattern or a changed opening time would. Below 1 a share 1 − factor of those rows is deleted (kept whole in the journal); above 1 copies are inserted under fresh keys (like volume_spike, with the same time so they stay on their day and hour). With both weekdays and hours, a row must match both. The default factor 0.3 takes 70% of the chosen days' rows away: their daily count falls far beyond 7 standard deviations.",
+		Description:   "Scales the row volume of the chosen UTC weekdays (weekdays = [\"sat\", \"sun\"]) or hours of the day (hours = [0, 1, 2]) in the window by factor, as a campaign, an outage pattern or a changed opening time would. Below 1 a share 1 − factor of those rows is deleted (kept whole in the journal); above 1 copies are inserted under fresh keys (like volume_spike, with the same time so they stay on their day and hour). With both weekdays and hours, a row must match both; with neither, Saturdays and Sundays are chosen. Plan shows the rows per chosen day (or hour) before → after. The default factor 0.3 takes 70% of the chosen days' rows away. At the defaults a daily monitor sees the distinct count of amount at z = −4.0 on a Saturday (the row count at −3.5: the busiest day of the week falls below an ordinary weekday).",
 		Monitor:       "volume: the row count of the chosen weekdays or hours moves to factor × its usual level (−70%), while other days and hours stay as they were",
 		NeedsTime:     true,
 		DefaultVolume: 1,
 		DefaultWindow: 14 * 24 * time.Hour,
 		Params: []Param{
-			{Name: "weekdays", Type: "list(string)", Unit: "UTC weekdays", Doc: `weekdays to rescale: "mon" … "sun"`},
+			{Name: "weekdays", Type: "list(string)", Default: `["sat", "sun"]`, Unit: "UTC weekdays", Doc: `weekdays to rescale: "mon" … "sun"; without weekdays and hours, Saturday and Sunday`},
 			{Name: "hours", Type: "list(number)", Unit: "UTC hours", Doc: "hours of the day to rescale, 0 to 23"},
 			{Name: "factor", Type: "number", Default: "0.3", Unit: "× rows", Doc: "what the chosen periods' row volume is multiplied by: below 1 rows are deleted, above 1 copied (at most 11)"},
 			{Name: "flatten_weekend", Type: "bool", Default: "false", Doc: "instead of weekdays/hours/factor: thin Saturdays and Sundays to the weekdays' level, deleting the share 1 − (weekday rows per hour ÷ weekend rows per hour) of the window's weekend rows, measured in SQL; nothing where weekends are not busier"},
@@ -111,7 +111,7 @@ func init() {
 		Monitor:       "distribution: the share of from falls by volume (−50%) and the share of to rises by as many rows, in the window",
 		NeedsColumn:   true,
 		Suits:         categoryColumn,
-		ColumnTypes:   "text columns",
+		ColumnTypes:   "text columns, and enum columns (from and to must be labels of the type)",
 		DefaultVolume: 0.5,
 		DefaultWindow: 24 * time.Hour,
 		UsesVolume:    true,
@@ -137,6 +137,9 @@ func init() {
 			}
 			if from == to {
 				return nil, b.errorAt("to", "Nothing to shift", fmt.Sprintf("from and to are both %q: name two different values of %s.", from, b.Column.Name))
+			}
+			if d := append(labelRefusal(b, b.Column, "from", []string{from}), labelRefusal(b, b.Column, "to", []string{to})...); d.HasErrors() { // enums.go
+				return nil, d
 			}
 			b.Where.Segments = append(b.Where.Segments, Filter{Column: *b.Column, Values: []string{from}})
 			return b.set(SetText{Value: to}), nil
@@ -201,8 +204,8 @@ func init() {
 }
 
 func categoryColumn(c Column) (bool, string) {
-	if c.Class != ClassText {
-		return false, fmt.Sprintf("column %s has type %s; this kind needs a text column holding categories", c.Name, c.Type)
+	if c.Class != ClassText && c.Class != ClassEnum { // enums.go
+		return false, fmt.Sprintf("column %s has type %s; this kind needs a text or enum column holding categories", c.Name, c.Type)
 	}
 	return true, ""
 }
@@ -230,6 +233,10 @@ func copies(b *build, extra float64) (*Mutation, hcl.Diagnostics) {
 	}
 	return &Mutation{Op: OpInsert, Rounds: rounds, FreshKey: key, Where: b.Where}, nil
 }
+
+// defaultWeekdays are seasonality_break's weekdays when the block names
+// neither weekdays nor hours.
+var defaultWeekdays = []string{"sat", "sun"}
 
 var weekdayNames = map[string]time.Weekday{
 	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
@@ -261,9 +268,7 @@ func buildSeasonality(b *build) (*Mutation, hcl.Diagnostics) {
 		return buildFlatten(b, len(days) > 0 || len(hours) > 0)
 	}
 	if len(days) == 0 && len(hours) == 0 {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nothing to rescale",
-			Detail:  `seasonality_break rescales chosen weekdays or hours: add weekdays = ["sat", "sun"], hours = [0, 1, 2] or flatten_weekend = true.`,
-			Subject: b.Anomaly.DeclRange.Ptr()}}
+		days = defaultWeekdays // the smallest block rescales the weekend
 	}
 	wd := map[time.Weekday]bool{}
 	for _, d := range days {

@@ -59,9 +59,6 @@ func TestSeasonalityBreakRanges(t *testing.T) {
 func TestBusinessKindsRefuseMistakes(t *testing.T) {
 	for body, want := range map[string]string{
 		`anomaly "seasonality_break" "x" {
-  target = target.orders
-}`: "Nothing to rescale",
-		`anomaly "seasonality_break" "x" {
   target   = target.orders
   weekdays = ["sat"]
   factor   = 1
@@ -111,6 +108,88 @@ func TestBusinessKindsRefuseMistakes(t *testing.T) {
 		_, err := planBusiness(t, body)
 		if !strings.Contains(err, want) {
 			t.Errorf("%s\n: error %q, want it to say %q", body, err, want)
+		}
+	}
+}
+
+// TestSeasonalityBreakDefaults: the smallest block plans (it lists no
+// required argument): Saturdays and Sundays of the last 14 days lose 70%
+// of their rows, and the plan's metric is the rows per chosen day, not the
+// weekend's rows spread over the whole window (issue 11).
+func TestSeasonalityBreakDefaults(t *testing.T) {
+	p, err := planBusiness(t, `anomaly "seasonality_break" "x" {
+  target = target.orders
+}`)
+	if err != "" {
+		t.Fatal(err)
+	}
+	ch := p.Changes[0]
+	m := ch.Mutation
+	if m.Op != OpDelete || m.Where.Share < 0.7-1e-9 || m.Where.Share > 0.7+1e-9 {
+		t.Errorf("op %s share %g, want delete 0.7 (factor 0.3)", m.Op, m.Where.Share)
+	}
+	var days float64
+	for _, r := range m.Where.Ranges {
+		for d := r.From; d.Before(r.To); d = d.Add(time.Hour) {
+			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+				t.Fatalf("range %v holds %s", r, wd)
+			}
+		}
+		days += r.To.Sub(r.From).Hours() / 24
+	}
+	if days != 4 { // the 14 days before Friday noon hold two weekends
+		t.Errorf("ranges %v cover %g days, want the 4 weekend days", m.Where.Ranges, days)
+	}
+	// Each weekend day had about 930 rows: 3,720 in the chosen periods,
+	// 2,604 of them deleted.
+	ch.WindowRows, ch.Rows = 3720, 2604
+	if mt := MetricAfter(ch, "rows", 3720); mt == nil || mt.String() != "rows/day (chosen days) 930 → 279" {
+		t.Errorf("metric %v, want rows/day (chosen days) 930 → 279", mt)
+	}
+	p, err = planBusiness(t, `anomaly "seasonality_break" "x" {
+  target = target.orders
+  hours  = [0, 1]
+  factor = 2
+}`)
+	if err != "" {
+		t.Fatal(err)
+	}
+	ch = p.Changes[0]
+	ch.WindowRows, ch.Rows = 2800, 2800 // 28 chosen hours of 100 rows
+	if mt := MetricAfter(ch, "rows", 2800); mt == nil || mt.String() != "rows/hour (chosen hours) 100 → 200" {
+		t.Errorf("metric %v, want rows/hour (chosen hours) 100 → 200", mt)
+	}
+}
+
+// TestSmallestBlocksPlan: a kind whose catalog entry lists no required
+// argument plans with its smallest block (target, and a column it suits
+// where it needs one); kinds that change one segment say so in their
+// description and need a segment block.
+func TestSmallestBlocksPlan(t *testing.T) {
+	for _, k := range Kinds() {
+		required := false
+		for _, p := range k.Params {
+			required = required || p.Required
+		}
+		if required || strings.Contains(k.Description, "needs a segment") || strings.HasPrefix(k.Name, "segment_") {
+			continue
+		}
+		body := "anomaly \"" + k.Name + "\" \"x\" {\n  target = target.orders\n"
+		if k.NeedsColumn {
+			col := ""
+			for _, c := range profile().Columns {
+				if ok, _ := k.Suits(c); ok && c.Name != "id" && !c.Generated {
+					col = c.Name
+					break
+				}
+			}
+			if col == "" {
+				continue
+			}
+			body += "  column = \"" + col + "\"\n"
+		}
+		if _, err := planBusiness(t, body+"}\n"); err != "" {
+			t.Errorf("%s: the smallest block does not plan although the catalog lists no required argument: %s", k.Name, err)
 		}
 	}
 }
