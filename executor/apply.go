@@ -849,6 +849,10 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 			}
 		}
 	}
+	var held []heldRows
+	if conflicts > 0 && !e.Force {
+		held = e.heldBy(ctx, tx, c, prior, st, r) // held.go: rows later anomalies hold
+	}
 	if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOn); err != nil {
 		return 0, 0, runErr(err, stmt)
 	}
@@ -910,7 +914,7 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	if conflicts > 0 {
 		msg := fmt.Sprintf("%d rows were changed by someone else after injection (keys %s)", conflicts, strings.Join(keys, ", "))
 		if keep {
-			e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: msg + "; they were left alone and their before-images stay in journal " + prior.Journal.ID + ". Check them, then run `anomgen rollback -force " + prior.Address + "` to overwrite them."})
+			e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: conflictMessage(prior, conflicts, keys, held)}) // held.go
 			return restored, conflicts, fmt.Errorf("%w: %s", ErrConflicts, prior.Address)
 		}
 		e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: msg + "; -force overwrote them with their before-images"})

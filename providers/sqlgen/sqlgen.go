@@ -381,6 +381,9 @@ type Rollback struct {
 	Restore []Statement
 	// Drop removes the journal and its catalog entry.
 	Drop []Statement
+	// conflict is the conflict condition over the journal aliased j
+	// (HeldBy, held.go).
+	conflict string
 }
 
 // RenderRollback renders the restore of journal j. With force, rows changed
@@ -428,6 +431,7 @@ func RenderRollback(d Dialect, j state.Journal, force bool) Rollback {
 	case string(planner.OpInsert):
 		conflict, r.Restore = rollbackInsert(d, j, jt, t, on, force) // rows.go
 	}
+	r.conflict = conflict
 	r.Conflicts = Statement{SQL: fmt.Sprintf("SELECT COUNT(*) FROM %s j WHERE %s", jt, conflict)}
 	keys := make([]string, len(j.Key))
 	for i, k := range j.Key {
