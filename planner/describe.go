@@ -127,6 +127,9 @@ type Suggestion struct {
 	// Role, for a key column, says what makes it one (foreign key x,
 	// unique index y, ...): kinds that write new values are left out.
 	Role string `json:"role,omitempty"`
+	// Skipped are kinds that suit the column's type but not its data, with
+	// the reason (RankSuggestions, suggest.go).
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Suggest returns, for the table and for each column of p (or only column

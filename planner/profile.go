@@ -98,6 +98,9 @@ type ColumnStats struct {
 	// Shapes are the commonest shapes of text values (digits as 9, upper
 	// case as A, lower case as a), with their share of the values read.
 	Shapes []ValueShare `json:"shapes,omitempty"`
+	// NonASCII is the share of the text values read for their shapes
+	// that hold a character outside ASCII.
+	NonASCII float64 `json:"non_ascii,omitempty"`
 }
 
 // ValueShare is a value (or shape) and its share.

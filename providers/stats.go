@@ -171,21 +171,28 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 				return nil, fmt.Errorf("reading values of %s: %w", c.Name, err)
 			}
 			counts := map[string]int64{}
-			var total int64
+			var total, nonASCII int64
 			for rows.Next() {
 				var v any
 				if err := rows.Scan(&v); err != nil {
 					rows.Close()
 					return nil, err
 				}
-				counts[planner.Shape(toText(v, pc, p.TimeFormat, false))]++
+				text := toText(v, pc, p.TimeFormat, false)
+				counts[planner.Shape(text)]++
 				total++
+				if !isASCII(text) {
+					nonASCII++
+				}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return nil, fmt.Errorf("reading values of %s: %w", c.Name, err)
 			}
 			c.Shapes = topShares(counts, total, 3)
+			if total > 0 {
+				c.NonASCII = float64(nonASCII) / float64(total)
+			}
 		}
 	}
 	return st, nil
@@ -416,4 +423,14 @@ func dailyCounts(ctx context.Context, db DB, d sqlgen.Dialect, sd sqlgen.StatsDi
 	}
 	sort.Slice(days, func(i, j int) bool { return days[i].Day < days[j].Day })
 	return planner.FillDays(days), nil
+}
+
+// isASCII reports whether s holds ASCII characters only.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -7,8 +7,13 @@ import (
 
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
 	"github.com/spf13/cobra"
 )
+
+// suggestSampleAbove is the table size above which suggest reads a sample
+// of the table for the columns' data (about this many rows).
+const suggestSampleAbove = 1_000_000
 
 func (a *app) anomaliesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "anomalies", Short: "Browse the anomaly catalog: list, describe, suggest"}
@@ -82,6 +87,20 @@ func (a *app) anomaliesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The columns' data ranks the kinds (suggest.go): no date_format
+			// for e-mails, no category kinds on thousands of distinct values.
+			if prof, ok := eng.Conn(t.Source.Addr()).Inspector.(providers.Profiler); ok {
+				o := planner.StatsOptions{}.WithDefaults()
+				if p.Rows > suggestSampleAbove {
+					o.SamplePercent = max(0.1, 100*float64(suggestSampleAbove)/float64(p.Rows))
+				}
+				st, err := prof.Stats(cmd.Context(), t.Table, t.TimeColumn, o)
+				if err != nil {
+					fmt.Fprintf(a.err, "%s the columns' data could not be read (%v); the kinds below follow the types only\n", a.paint(yellow, "Warning:"), err)
+				} else {
+					planner.RankSuggestions(sugg, st, o.LowCardinality)
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
@@ -101,6 +120,9 @@ func (a *app) anomaliesCmd() *cobra.Command {
 					kinds += fmt.Sprintf(" (%s: kinds that write new values are left out)", s.Role)
 				}
 				fmt.Fprintf(a.out, "  %-28s %s\n", what, kinds)
+				for _, sk := range s.Skipped {
+					fmt.Fprintf(a.out, "  %-28s   not %s: %s\n", "", sk.Kind, sk.Why)
+				}
 			}
 			fmt.Fprintln(a.out, "\n`anomgen anomalies describe KIND` shows a kind's arguments and an example.")
 			return nil
