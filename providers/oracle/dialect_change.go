@@ -12,7 +12,7 @@ var _ sqlgen.ChangeDialect = Dialect{}
 
 // Differs converts the new value to the column's type, as the assignment
 // will (NUMBER rounded to its scale, CHAR padded), and compares with
-// DECODE, which takes NULL as equal to NULL (” is NULL too). DECODE does
+// DECODE, which takes NULL as equal to NULL (the empty string is NULL too). DECODE does
 // not take LOBs: CLOB and NCLOB compare with DBMS_LOB.COMPARE, where a
 // NULL on either side counts as a change.
 func (Dialect) Differs(after, before string, c planner.Column) string {
