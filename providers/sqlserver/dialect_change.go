@@ -14,7 +14,7 @@ var _ sqlgen.ChangeDialect = Dialect{}
 // collation would ignore case and trailing spaces); the new value is
 // computed once, in a derived table.
 func (Dialect) Differs(after, before string, c planner.Column) string {
-	return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM (SELECT CONVERT(varbinary(max), CAST(%s AS %s)) AS v) x WHERE x.v = CONVERT(varbinary(max), %s) OR (x.v IS NULL AND %s IS NULL))",
+	return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM (SELECT CONVERT(varbinary(max), CAST(%s AS %s)) AS v) anomgen_new WHERE anomgen_new.v = CONVERT(varbinary(max), %s) OR (anomgen_new.v IS NULL AND %s IS NULL))",
 		after, c.Type, before, before)
 }
 
