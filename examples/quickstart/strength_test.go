@@ -2,136 +2,203 @@ package quickstart
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/executor"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/anomgen/anomgen/state"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	_ "github.com/anomgen/anomgen/providers/sqlite"
 )
 
-// strengthCase is one kind's block (only its required arguments, plus what
-// it cannot do without) and the daily metric a monitor would watch, as a
-// SELECT of (day, value) over orders grouped by day.
-type strengthCase struct {
-	args   string // block body besides target and window
-	metric string // SQL: SELECT day, value ... GROUP BY day
-	sqrt   bool   // value is a variance; compare its square root
-	// weekday divides the value by the generator's weekday factor: a row
-	// count's day-to-day spread is otherwise the weekly rhythm itself.
-	weekday bool
-}
+// The strength measurement: every kind of the catalog, at its defaults, on
+// the demo shop as `anomgen demo` generates it (the generator's defaults:
+// about 3,000 orders on a weekday, 20,000 customers, seed 1), judged by a
+// standard monitor that knows nothing of the generator (monitor below):
+// daily buckets, a baseline of the 14 days before, z = (x − mean) / sd,
+// flagged at |z| > 3, no correction for the weekly rhythm. The catalog's
+// descriptions state the figure for each kind ("At the defaults a daily
+// monitor sees <metric> at z = <z>"), and the README lists them; this test
+// fails when a measured figure moves away from the stated one.
 
 const (
-	dayExpr = "substr(created_at, 1, 10)"
-	perDay  = " FROM orders GROUP BY 1"
+	// strengthDays of history: the last 7 days each have 14 days before
+	// them, so that a window on any weekday (seasonality_break's 14 days)
+	// is judged against a full baseline.
+	strengthDays = 21
+	baselineDays = 14
+	// zFlag is the monitor's threshold.
+	zFlag = 3
 )
 
-func share(cond string) string {
-	return "SELECT " + dayExpr + ", AVG(CASE WHEN " + cond + " THEN 1.0 ELSE 0.0 END)" + perDay
-}
+// strengthNow is midnight UTC at the end of a Wednesday, the day the 24-hour
+// windows cover: the monitor's daily bucket and the default window
+// coincide. Any midnight would do; the weekly rhythm makes row counts of a
+// busy Saturday or Sunday harder to push below the baseline and easier to
+// push above it.
+var strengthNow = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
-var (
-	rowsPerDay = "SELECT " + dayExpr + ", COUNT(*)" + perDay
-	meanAmount = "SELECT " + dayExpr + ", AVG(amount)" + perDay
-	varAmount  = "SELECT " + dayExpr + ", AVG(amount*amount) - AVG(amount)*AVG(amount)" + perDay
-	storeRows  = "SELECT " + dayExpr + ", SUM(channel = 'store')" + perDay
-)
-
-var strengthCases = map[string]strengthCase{
-	// quality
-	"null_rate":          {`column = "email"`, share("email IS NULL"), false, false},
-	"empty_values":       {`column = "email"`, share("email IS NOT NULL AND TRIM(email) = ''"), false, false},
-	"numeric_shift":      {`column = "amount"`, meanAmount, false, false},
-	"unit_change":        {`column = "amount"`, meanAmount, false, false},
-	"variance_change":    {`column = "amount"`, varAmount, true, false},
-	"outliers":           {`column = "amount"`, varAmount, true, false},
-	"precision_loss":     {`column = "amount"`, share("amount = ROUND(amount)"), false, false},
-	"negative_values":    {`column = "amount"`, share("amount < 0"), false, false},
-	"sentinel_values":    {`column = "amount"`, share("amount = -1"), false, false},
-	"invalid_category":   {`column = "status"`, share("status NOT IN ('paid', 'refunded', 'cancelled')"), false, false},
-	"typos":              {`column = "status"`, share("status NOT IN ('paid', 'refunded', 'cancelled')"), false, false},
-	"swapped_columns":    {"column = \"status\"\n  with = \"channel\"", share("status NOT IN ('paid', 'refunded', 'cancelled')"), false, false},
-	"string_case":        {`column = "status"`, share("status <> LOWER(status)"), false, false},
-	"whitespace_padding": {`column = "channel"`, share("channel <> TRIM(channel)"), false, false},
-	"truncation":         {`column = "email"`, share("email IS NOT NULL AND email NOT LIKE '%@%'"), false, false},
-	"format_change":      {`column = "email"`, share("email LIKE '''%'"), false, false},
-	// the share of the day's most frequent value: a few orders of one
-	// customer on an ordinary day, every copied key on the anomalous one
-	"duplicate_keys":    {`column = "email"`, "SELECT d, 1.0*MAX(c)/SUM(c) FROM (SELECT " + dayExpr + " AS d, email, COUNT(*) AS c FROM orders WHERE email IS NOT NULL GROUP BY 1, 2) GROUP BY d", false, false},
-	"orphan_references": {`column = "email"`, share("email IS NOT NULL AND email NOT IN (SELECT email FROM customers WHERE email IS NOT NULL)"), false, false},
-	// pipeline
-	"volume_drop":  {``, rowsPerDay, false, true},
-	"volume_spike": {``, rowsPerDay, false, true},
-	// the share of rows equal to another one but for the key
-	"duplicate_rows":    {``, "SELECT " + dayExpr + ", 1.0 - 1.0*COUNT(DISTINCT customer_id || '|' || created_at || '|' || amount || '|' || status || '|' || channel || '|' || COALESCE(email, ''))/COUNT(*)" + perDay, false, false},
-	"stale_data":        {``, rowsPerDay, false, true},
-	"late_arrival":      {``, rowsPerDay, false, true},
-	"missing_partition": {``, rowsPerDay, false, true},
-	"stuck_values":      {`column = "status"`, share("status = 'paid'"), false, false},
-	// business
-	"level_shift":        {"column = \"amount\"\n  segment {\n    column = \"channel\"\n    values = [\"mobile\"]\n  }", "SELECT " + dayExpr + ", AVG(CASE WHEN channel = 'mobile' THEN amount END)" + perDay, false, false},
-	"trend_change":       {`column = "amount"`, meanAmount, false, false},
-	"category_mix_shift": {"column = \"channel\"\n  from = \"web\"\n  to = \"store\"", share("channel = 'store'"), false, false},
-	"segment_drop":       {"segment {\n    column = \"channel\"\n    values = [\"store\"]\n  }", storeRows, false, true},
-	"segment_spike":      {"segment {\n    column = \"channel\"\n    values = [\"store\"]\n  }", storeRows, false, true},
-	"seasonality_break":  {`weekdays = ["thu"]`, rowsPerDay, false, true},
-}
-
-// strengthSkipped are the kinds without a daily series of the same rows.
+// strengthSkipped are the kinds the demo shop gives nothing to work on.
 var strengthSkipped = map[string]string{
-	"date_format":         "needs a text column of dates; the shop has none besides the time column",
-	"timestamp_shift":     "moves created_at itself, the column that defines the days: no daily series measures it",
-	"encoding_corruption": "only changes non-ASCII values; the shop's text is ASCII",
-	"future_dates":        "moves created_at itself, the column that defines the days: no daily series measures it",
+	"date_format":         "needs a text column of dates; the shop has none",
+	"encoding_corruption": "changes non-ASCII values only; the shop's text is ASCII",
 }
 
-// TestDefaultStrength measures the default-strength rule: on 30 days of
-// ordinary history with at least 1,000 rows a day, each kind with only its
-// required arguments over the last day moves that day's metric at least 7σ
-// from the mean of the 14 days before it.
+// strengthSegment are the kinds whose defaults need the example's segment
+// block.
+var strengthSegment = map[string]bool{"segment_spike": true, "segment_drop": true}
+
+// strengthBlock is k's catalog example reduced to its defaults: the
+// example's column (and with), the kind's required arguments and, where the
+// kind needs one, its segment block; no volume, amplitude, window or other
+// setting, so that every default applies.
+func strengthBlock(t *testing.T, k *planner.Kind) string {
+	t.Helper()
+	src := []byte(k.Example)
+	f, diags := hclsyntax.ParseConfig(src, "example.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s: example: %s", k.Name, diags.Error())
+	}
+	blocks := f.Body.(*hclsyntax.Body).Blocks
+	if len(blocks) != 1 || blocks[0].Type != "anomaly" {
+		t.Fatalf("%s: the example is not one anomaly block", k.Name)
+	}
+	body := blocks[0].Body
+	keep := map[string]bool{"target": true, "column": true, "with": true}
+	for _, p := range k.Params {
+		if p.Required {
+			keep[p.Name] = true
+		}
+	}
+	var parts []string
+	for name, a := range body.Attributes {
+		if keep[name] {
+			parts = append(parts, string(a.SrcRange.SliceBytes(src)))
+		}
+	}
+	sort.Strings(parts)
+	for _, b := range body.Blocks {
+		if b.Type == "segment" && strengthSegment[k.Name] {
+			parts = append(parts, string(b.Range().SliceBytes(src)))
+		}
+	}
+	return fmt.Sprintf("anomaly %q \"x\" {\n  %s\n}\n", k.Name, strings.Join(parts, "\n  "))
+}
+
+// finding is one metric of one day: its z-score against the 14 days
+// before, the same day's z without the anomaly (control), the baseline's
+// mean and the value seen.
+type finding struct {
+	metric, day           string
+	z, control, mean, got float64
+}
+
+// strengthResult is what the monitor saw of one kind: the standard metric
+// that catches it (or, where none does, the one that moved most), and
+// where the standard metrics flag nothing, the targeted check that moved
+// most.
+type strengthResult struct {
+	std, check *finding
+	rows       *finding // the row count on std's day, for the report
+	flagged    []string // every metric beyond ±3 (∞ included)
+}
+
+// pick returns, among the metrics the anomaly moved (z differs from the
+// control's), the flagged finding of largest finite |z|; else the first
+// (by name) that left a baseline that never varied (z = ±∞); else the one
+// the anomaly moved most (largest |z − control|).
+func pick(fs []finding) *finding {
+	var flagged, inf, moved *finding
+	for i := range fs {
+		f := &fs[i]
+		switch {
+		case f.z == f.control:
+			continue // not the anomaly's doing
+		case math.IsInf(f.z, 0):
+			if inf == nil || f.metric < inf.metric {
+				inf = f
+			}
+		case math.Abs(f.z) > zFlag && (flagged == nil || math.Abs(f.z) > math.Abs(flagged.z)):
+			flagged = f
+		case moved == nil || math.Abs(f.z-f.control) > math.Abs(moved.z-moved.control):
+			moved = f
+		}
+	}
+	switch {
+	case flagged != nil:
+		return flagged
+	case inf != nil:
+		return inf
+	}
+	return moved
+}
+
 func TestDefaultStrength(t *testing.T) {
 	if testing.Short() {
-		t.Skip("generates 30 days of orders")
+		t.Skip("generates 21 days of the demo shop")
 	}
 	ctx := context.Background()
 	db := providertest.NewSQLite(t)
-	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	if _, err := Generate(ctx, db.DB, Options{Days: 30, OrdersPerDay: 1200, Customers: 5000, Now: now}); err != nil {
+	if _, err := Generate(ctx, db.DB, Options{Days: strengthDays, Now: strengthNow}); err != nil {
 		t.Fatal(err)
 	}
-	lastDay := now.AddDate(0, 0, -1).Format("2006-01-02")
-	sum := func() string { return providertest.Checksum(t, db.DB, "SELECT * FROM orders ORDER BY id") }
-	before := sum()
+	mon := newMonitor(t, db.DB, "orders", "id", "created_at")
+	var days []time.Time
+	for d := strengthNow.AddDate(0, 0, -strengthDays); d.Before(strengthNow); d = d.AddDate(0, 0, 1) {
+		days = append(days, d)
+	}
+	history := map[string]observation{}
+	dayHash := map[string]string{}
+	for _, d := range days {
+		history[dayKey(d)], dayHash[dayKey(d)] = mon.observe(d, d.AddDate(0, 0, 1).Equal(strengthNow))
+	}
+	baselines := map[string]*baselineInfo{}
+	for _, d := range days[baselineDays:] {
+		baselines[dayKey(d)] = mon.newBaseline(baseline(history, d))
+	}
+	var tableRows int64
+	if err := db.DB.QueryRow("SELECT COUNT(*) FROM orders").Scan(&tableRows); err != nil {
+		t.Fatal(err)
+	}
+	var maxID int64
+	if err := db.DB.QueryRow("SELECT MAX(id) FROM orders").Scan(&maxID); err != nil {
+		t.Fatal(err)
+	}
+
 	src := fmt.Sprintf("source \"sqlite\" \"db\" {\n  path = %q\n  allow_writes = true\n}\ntarget \"orders\" {\n  source = source.sqlite.db\n  table = \"orders\"\n  time_column = \"created_at\"\n}\n", db.Path)
+	results := map[string]strengthResult{}
 	var report strings.Builder
 	for _, k := range planner.Kinds() {
 		if strings.HasPrefix(k.Name, "schema_") {
-			continue // schema kinds change the table, not a daily metric
+			continue // schema kinds change the table's definition, not a daily metric
 		}
 		if why, ok := strengthSkipped[k.Name]; ok {
 			fmt.Fprintf(&report, "%-20s skipped: %s\n", k.Name, why)
 			continue
 		}
-		tc, ok := strengthCases[k.Name]
-		if !ok {
-			t.Errorf("%s: no daily metric in strengthCases and not in strengthSkipped", k.Name)
-			continue
-		}
-		t.Run(k.Name, func(t *testing.T) {
-			block := fmt.Sprintf("anomaly %q \"x\" {\n  target = target.orders\n  %s\n  window {\n    last = \"24h\"\n  }\n}\n", k.Name, tc.args)
+		block := strengthBlock(t, k)
+		ok := t.Run(k.Name, func(t *testing.T) {
 			dir := t.TempDir()
 			cfg, diags := config.LoadFiles(dir, map[string][]byte{filepath.Join(dir, "main.hcl"): []byte(src + block)}, config.Options{})
 			if diags.HasErrors() {
-				t.Fatal(diags.Error())
+				t.Fatalf("%s\n%s", diags.Error(), block)
 			}
 			eng := executor.New(cfg)
 			defer eng.Close()
@@ -140,15 +207,15 @@ func TestDefaultStrength(t *testing.T) {
 			}
 			st := state.New()
 			save := func(*state.State) error { return nil }
-			run := func(destroy bool) {
+			run := func(destroy bool) *planner.Plan {
 				t.Helper()
 				profiles, diags := eng.Profiles(ctx, nil)
 				if diags.HasErrors() {
 					t.Fatal(diags.Error())
 				}
-				p, diags := planner.Make(planner.Input{Config: cfg, State: st, Profiles: profiles, Now: now, Destroy: destroy})
+				p, diags := planner.Make(planner.Input{Config: cfg, State: st, Profiles: profiles, Now: strengthNow, Destroy: destroy})
 				if diags.HasErrors() {
-					t.Fatal(diags.Error())
+					t.Fatalf("%s\n%s", diags.Error(), block)
 				}
 				if err := eng.Count(ctx, p); err != nil {
 					t.Fatal(err)
@@ -156,64 +223,603 @@ func TestDefaultStrength(t *testing.T) {
 				if _, err := eng.Apply(ctx, p, st, save); err != nil {
 					t.Fatal(err)
 				}
+				return p
 			}
-			run(false)
-			series := map[string]float64{}
-			rows, err := db.DB.Query(tc.metric)
-			if err != nil {
-				t.Fatal(err)
+			p := run(false)
+			if len(p.Changes) != 1 {
+				t.Fatalf("plan has %d changes, want 1", len(p.Changes))
 			}
-			for rows.Next() {
-				var d string
-				var v *float64
-				if err := rows.Scan(&d, &v); err != nil {
-					t.Fatal(err)
+			// The days the window touches among those with a full
+			// baseline; an open window (stale_data) runs until now.
+			from, to := strengthNow.AddDate(0, 0, -(strengthDays-baselineDays)), strengthNow
+			if w := p.Changes[0].Window; w != nil {
+				if w.Start.After(from) {
+					from = w.Start
 				}
-				if v != nil {
-					x := *v
-					if tc.sqrt {
-						x = math.Sqrt(math.Max(x, 0))
-					}
-					if tc.weekday {
-						day, err := time.Parse("2006-01-02", d)
-						if err != nil {
-							t.Fatal(err)
-						}
-						x /= weekdayFactor[day.Weekday()]
-					}
-					series[d] = x
+				if !w.End.IsZero() && w.End.Before(to) {
+					to = w.End
 				}
 			}
-			rows.Close()
-			var hist []float64
-			for i := 14; i >= 1; i-- {
-				hist = append(hist, series[now.AddDate(0, 0, -1-i).Format("2006-01-02")])
+			var std, checks []finding
+			res := strengthResult{}
+			for _, d := range days {
+				if !d.Before(to) || !d.AddDate(0, 0, 1).After(from) {
+					continue
+				}
+				after, _ := mon.observe(d, d.AddDate(0, 0, 1).Equal(strengthNow))
+				bi := baselines[dayKey(d)]
+				control := mon.metrics(history[dayKey(d)], bi)
+				for name, x := range mon.metrics(after, bi) {
+					series := bi.series(name)
+					f := finding{metric: name, day: dayKey(d), z: zScore(x, series), control: zScore(control[name], series), mean: mean(series), got: x}
+					if math.Abs(f.z) > zFlag {
+						res.flagged = append(res.flagged, fmt.Sprintf("%s %s z=%s", f.day, name, fmtZ(f.z)))
+					}
+					if targeted(name) {
+						checks = append(checks, f)
+					} else {
+						std = append(std, f)
+					}
+				}
 			}
-			var mean, sd float64
-			for _, x := range hist {
-				mean += x
+			sort.Strings(res.flagged)
+			if res.std = pick(std); res.std == nil {
+				t.Fatal("the monitor saw no bucket of the window")
 			}
-			mean /= float64(len(hist))
-			for _, x := range hist {
-				sd += (x - mean) * (x - mean)
+			if math.Abs(res.std.z) <= zFlag {
+				res.check = pick(checks)
 			}
-			sd = math.Sqrt(sd / float64(len(hist)-1))
-			got := series[lastDay]
-			z := math.Inf(1)
-			if sd > 0 {
-				z = math.Abs(got-mean) / sd
-			} else if got == mean {
-				z = 0
+			for i := range std {
+				if std[i].metric == "row count" && std[i].day == res.std.day {
+					res.rows = &std[i]
+				}
 			}
-			fmt.Fprintf(&report, "%-20s z=%7.1f  last day %.4g, 14-day mean %.4g, σ %.4g\n", k.Name, z, got, mean, sd)
-			if z < 7 {
-				t.Errorf("%s: last day %.4g is %.1fσ from the 14-day mean %.4g (σ %.4g), want ≥ 7", k.Name, got, z, mean, sd)
-			}
+			results[k.Name] = res
 			run(true)
-			if got := sum(); got != before {
-				t.Fatalf("after rollback the table is %s, want %s", got, before)
+			// Rollback: the window's days hold the same rows as before and
+			// the largest key is the same; the whole table is compared once
+			// at the end.
+			for _, d := range days {
+				if !d.Before(to) || !d.AddDate(0, 0, 1).After(from) {
+					continue
+				}
+				if h := mon.hash(mon.dayQuery(d)); h != dayHash[dayKey(d)] {
+					t.Fatalf("after rollback the rows of %s differ from before", dayKey(d))
+				}
+			}
+			var m int64
+			if err := db.DB.QueryRow("SELECT MAX(id) FROM orders").Scan(&m); err != nil || m != maxID {
+				t.Fatalf("after rollback the largest id is %d (%v), want %d", m, err, maxID)
 			}
 		})
+		if !ok {
+			continue
+		}
+		r := results[k.Name]
+		fmt.Fprintf(&report, "%-20s %s", k.Name, r.std)
+		if r.check != nil {
+			fmt.Fprintf(&report, "; not flagged; check: %s", r.check)
+		}
+		fmt.Fprintf(&report, "; %d flagged; row count z=%s\n", len(r.flagged), fmtZ(r.rows.z))
+		if testing.Verbose() && len(r.flagged) < 20 {
+			for _, f := range r.flagged {
+				fmt.Fprintf(&report, "    %s\n", f)
+			}
+		}
+	}
+	// The whole table as it was: every day's rows, and no row besides.
+	for _, d := range days {
+		if h := mon.hash(mon.dayQuery(d)); h != dayHash[dayKey(d)] {
+			t.Errorf("after every rollback the rows of %s differ from before", dayKey(d))
+		}
+	}
+	var n int64
+	if err := db.DB.QueryRow("SELECT COUNT(*) FROM orders").Scan(&n); err != nil || n != tableRows {
+		t.Errorf("after every rollback the table has %d rows (%v), want %d", n, err, tableRows)
 	}
 	t.Log("\n" + report.String())
+	checkClaims(t, results)
+}
+
+func (f *finding) String() string {
+	return fmt.Sprintf("%s z=%s (%s: %.4g → %.4g; without the anomaly z=%s)", f.metric, fmtZ(f.z), f.day, f.mean, f.got, fmtZ(f.control))
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// claimPattern is how a kind's description states its measured strength;
+// checkPattern adds, for a kind the standard metrics do not flag, the
+// targeted check that catches it.
+var (
+	claimPattern = regexp.MustCompile(`[Aa]t the defaults a daily monitor sees the (.+?) at z = ([−+-]?(?:∞|[0-9]+(?:\.[0-9]+)?))`)
+	checkPattern = regexp.MustCompile(`which it does not flag; a check of the (.+?) sees z = ([−+-]?(?:∞|[0-9]+(?:\.[0-9]+)?))`)
+)
+
+// checkClaims holds each kind's description, and the README's strength
+// table, to the figures measured: the metric named must be the one found
+// (pick), its z within 10% (or 0.3) of the stated one, and a kind the
+// standard metrics do not flag must say so and name the targeted check
+// with its z.
+func checkClaims(t *testing.T, results map[string]strengthResult) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(stated string, got float64) bool {
+		want := parseZ(stated)
+		if math.IsInf(want, 0) || math.IsInf(got, 0) {
+			return want == got
+		}
+		return math.Abs(got-want) <= math.Max(0.3, 0.1*math.Abs(want))
+	}
+	for _, k := range planner.Kinds() {
+		for _, stale := range []string{"far beyond", "7 standard deviations", "7σ"} {
+			if strings.Contains(k.Description, stale) {
+				t.Errorf("%s: the description claims %q, which no measurement backs", k.Name, stale)
+			}
+		}
+		r, ok := results[k.Name]
+		if !ok {
+			continue
+		}
+		want := fmt.Sprintf("At the defaults a daily monitor sees the %s at z = %s", r.std.metric, fmtZ(r.std.z))
+		row := fmt.Sprintf("| %s | %s | %s | — | — |", k.Name, r.std.metric, fmtZ(r.std.z))
+		if r.check != nil {
+			want += fmt.Sprintf(", which it does not flag; a check of the %s sees z = %s", r.check.metric, fmtZ(r.check.z))
+			row = fmt.Sprintf("| %s | %s | %s | %s | %s |", k.Name, r.std.metric, fmtZ(r.std.z), r.check.metric, fmtZ(r.check.z))
+		}
+		m := claimPattern.FindStringSubmatch(k.Description)
+		switch {
+		case m == nil:
+			t.Errorf("%s: the description states no measured strength; want %q", k.Name, want)
+		case m[1] != r.std.metric || !same(m[2], r.std.z):
+			t.Errorf("%s: the description states the %s at z = %s; measured: %q", k.Name, m[1], m[2], want)
+		}
+		c := checkPattern.FindStringSubmatch(k.Description)
+		switch {
+		case r.check == nil && c != nil:
+			t.Errorf("%s: the description says the monitor does not flag it, but it does; want %q", k.Name, want)
+		case r.check != nil && c == nil:
+			t.Errorf("%s: the standard metrics do not flag it and the description does not say so; want %q", k.Name, want)
+		case r.check != nil && (c[1] != r.check.metric || !same(c[2], r.check.z)):
+			t.Errorf("%s: the description states the check of the %s at z = %s; measured: %q", k.Name, c[1], c[2], want)
+		}
+		if !strings.Contains(string(readme), row) && !readmeRowClose(string(readme), k.Name, r, same) {
+			t.Errorf("README.md's strength table lacks the row %q", row)
+		}
+	}
+}
+
+// readmeRowClose reports whether the README has a row for kind whose
+// metrics are r's and whose figures are within the tolerance.
+func readmeRowClose(readme, kind string, r strengthResult, same func(string, float64) bool) bool {
+	for _, line := range strings.Split(readme, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 7 || strings.TrimSpace(cells[1]) != kind {
+			continue
+		}
+		cell := func(i int) string { return strings.TrimSpace(cells[i]) }
+		if cell(2) != r.std.metric || !same(cell(3), r.std.z) {
+			return false
+		}
+		if r.check == nil {
+			return cell(4) == "—" && cell(5) == "—"
+		}
+		return cell(4) == r.check.metric && same(cell(5), r.check.z)
+	}
+	return false
+}
+
+// fmtZ prints z as the descriptions do: one decimal below 10, whole numbers
+// up to 100, two significant digits above; a minus sign for negatives.
+func fmtZ(z float64) string {
+	var s string
+	switch a := math.Abs(z); {
+	case math.IsNaN(z):
+		return "NaN"
+	case math.IsInf(z, 0):
+		s = "∞"
+	case a < 10:
+		s = strconv.FormatFloat(a, 'f', 1, 64)
+	case a < 100:
+		s = strconv.FormatFloat(math.Round(a), 'f', 0, 64)
+	default:
+		p := math.Pow(10, math.Floor(math.Log10(a))-1)
+		s = strconv.FormatFloat(math.Round(a/p)*p, 'f', 0, 64)
+	}
+	if z < 0 {
+		return "−" + s
+	}
+	return "+" + s
+}
+
+func parseZ(s string) float64 {
+	neg := strings.HasPrefix(s, "−") || strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "−+-")
+	f := math.Inf(1)
+	if s != "∞" {
+		f, _ = strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+	}
+	if neg {
+		return -f
+	}
+	return f
+}
+
+// The monitor: what a standard data-quality monitor computes per daily
+// bucket of a table, written without knowledge of how the data was made.
+//
+// Standard metrics. Table: the row count and freshness (hours from the
+// bucket's end to the newest time value; at the last bucket, to the newest
+// value at all). Every column but the key and the time column: null share
+// and distinct count; numbers also mean and standard deviation; text
+// columns with at most 20 distinct values over the baseline also the share
+// of each value.
+//
+// Targeted checks, which a user sets up per column and which only count
+// where the standard metrics flag nothing: per text column the blank share
+// ('' or spaces), the share of values in the column's usual shape (letters,
+// digits and the rest, runs collapsed: "anna.smith12@example.com" is
+// "a.a9@a.a"), the share of its commonest value; for the table the share of
+// rows equal to another row of the bucket but for the key.
+
+type monitor struct {
+	t                   *testing.T
+	db                  *sql.DB
+	table, key, timeCol string
+}
+
+// observation is one bucket's raw figures, from which metrics derive.
+type observation struct {
+	rows, freshness, dupRows float64
+	nonNull, distinct        map[string]float64
+	sum, sum2, nums          map[string]float64
+	counts                   map[string]map[string]float64 // text values
+	shapes                   map[string]map[string]float64 // text shapes
+	blank                    map[string]float64
+}
+
+// baselineInfo is what the monitor derives from the 14 days before a
+// bucket: which columns hold text, the values of category columns, the
+// usual shape of each text column, and each day's metrics.
+type baselineInfo struct {
+	text       map[string]bool
+	categories map[string]map[string]bool
+	shape      map[string]string
+	days       []map[string]float64
+}
+
+func newMonitor(t *testing.T, db *sql.DB, table, key, timeCol string) *monitor {
+	return &monitor{t: t, db: db, table: table, key: key, timeCol: timeCol}
+}
+
+func dayKey(d time.Time) string { return d.Format("2006-01-02") }
+
+const monitorLayout = "2006-01-02 15:04:05"
+
+// observe reads the bucket [d, d+1 day) and returns its observation and a
+// hash of its rows. At the last bucket freshness is measured against every
+// row of the table, future ones included.
+func (m *monitor) observe(d time.Time, last bool) (observation, string) {
+	m.t.Helper()
+	end := d.AddDate(0, 0, 1)
+	rows, err := m.db.Query(m.dayQuery(d))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	o := observation{nonNull: map[string]float64{}, distinct: map[string]float64{}, sum: map[string]float64{},
+		sum2: map[string]float64{}, nums: map[string]float64{}, counts: map[string]map[string]float64{},
+		shapes: map[string]map[string]float64{}, blank: map[string]float64{}}
+	seen := make([]map[string]bool, len(cols))
+	for i := range seen {
+		seen[i] = map[string]bool{}
+	}
+	rowSeen := map[string]bool{}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	h := sha256.New()
+	var buf, rest []byte
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			m.t.Fatal(err)
+		}
+		o.rows++
+		buf, rest = buf[:0], rest[:0]
+		for i, c := range cols {
+			s := valueText(vals[i])
+			buf = append(append(buf, s...), '|')
+			if s == "N" {
+				rest = append(rest, "N|"...)
+				continue
+			}
+			if c == m.key {
+				continue
+			}
+			rest = append(append(rest, s...), '|')
+			if c == m.timeCol {
+				continue
+			}
+			o.nonNull[c]++
+			if !seen[i][s] {
+				seen[i][s] = true
+				o.distinct[c]++
+			}
+			switch v := vals[i].(type) {
+			case int64:
+				o.add(c, float64(v))
+			case float64:
+				o.add(c, v)
+			default:
+				text := s[1:]
+				if o.counts[c] == nil {
+					o.counts[c], o.shapes[c] = map[string]float64{}, map[string]float64{}
+				}
+				o.counts[c][text]++
+				o.shapes[c][shapeOf(text)]++
+				if strings.TrimSpace(text) == "" {
+					o.blank[c]++
+				}
+			}
+		}
+		h.Write(append(buf, '\n'))
+		if rowSeen[string(rest)] {
+			o.dupRows++
+		}
+		rowSeen[string(rest)] = true
+	}
+	if err := rows.Err(); err != nil {
+		m.t.Fatal(err)
+	}
+	q := fmt.Sprintf("SELECT MAX(%s) FROM %s WHERE %s < ?", m.timeCol, m.table, m.timeCol)
+	args := []any{end.Format(monitorLayout)}
+	if last {
+		q, args = fmt.Sprintf("SELECT MAX(%s) FROM %s", m.timeCol, m.table), nil
+	}
+	var newest sql.NullString
+	if err := m.db.QueryRow(q, args...).Scan(&newest); err != nil {
+		m.t.Fatal(err)
+	}
+	if at, err := time.Parse(monitorLayout, newest.String); err == nil {
+		o.freshness = end.Sub(at).Hours()
+	}
+	return o, hex.EncodeToString(h.Sum(nil))
+}
+
+// dayQuery selects the rows of the bucket [d, d+1 day) in time and key
+// order.
+func (m *monitor) dayQuery(d time.Time) string {
+	return fmt.Sprintf("SELECT * FROM %s WHERE %s >= '%s' AND %s < '%s' ORDER BY %s, %s", m.table,
+		m.timeCol, d.Format(monitorLayout), m.timeCol, d.AddDate(0, 0, 1).Format(monitorLayout), m.timeCol, m.key)
+}
+
+// valueText is a value with its type: N for NULL, i, f, s or b and the
+// value for integers, floats, text and bytes.
+func valueText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "N"
+	case int64:
+		return "i" + strconv.FormatInt(v, 10)
+	case float64:
+		return "f" + strconv.FormatFloat(v, 'g', -1, 64)
+	case string:
+		return "s" + v
+	case []byte:
+		return "b" + string(v)
+	}
+	return fmt.Sprintf("%T:%v", v, v)
+}
+
+// hash is a SHA-256 of the rows of query, every value with its type.
+func (m *monitor) hash(query string) string {
+	m.t.Helper()
+	rows, err := m.db.Query(query)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	h := sha256.New()
+	var buf []byte
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			m.t.Fatal(err)
+		}
+		buf = buf[:0]
+		for _, v := range vals {
+			buf = append(append(buf, valueText(v)...), '|')
+		}
+		h.Write(append(buf, '\n'))
+	}
+	if err := rows.Err(); err != nil {
+		m.t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (o *observation) add(c string, x float64) {
+	o.sum[c] += x
+	o.sum2[c] += x * x
+	o.nums[c]++
+}
+
+// shapeOf maps digits to 9 and letters to a or A, collapsing runs.
+func shapeOf(s string) string {
+	var b []rune
+	for _, r := range s {
+		switch {
+		case unicode.IsDigit(r):
+			r = '9'
+		case unicode.IsUpper(r):
+			r = 'A'
+		case unicode.IsLetter(r):
+			r = 'a'
+		}
+		if n := len(b); n > 0 && b[n-1] == r && (r == '9' || r == 'a' || r == 'A') {
+			continue
+		}
+		b = append(b, r)
+	}
+	return string(b)
+}
+
+// newBaseline derives what the monitor needs from the baseline's
+// observations.
+func (m *monitor) newBaseline(base []observation) *baselineInfo {
+	bi := &baselineInfo{text: map[string]bool{}, categories: map[string]map[string]bool{}, shape: map[string]string{}}
+	values := map[string]map[string]bool{}
+	shapes := map[string]map[string]float64{}
+	for _, b := range base {
+		for c, vs := range b.counts {
+			bi.text[c] = true
+			if values[c] == nil {
+				values[c], shapes[c] = map[string]bool{}, map[string]float64{}
+			}
+			for v := range vs {
+				values[c][v] = true
+			}
+			for sh, n := range b.shapes[c] {
+				shapes[c][sh] += n
+			}
+		}
+	}
+	for c, vs := range values {
+		if len(vs) <= 20 {
+			bi.categories[c] = vs
+		}
+		var best string
+		for sh, n := range shapes[c] {
+			if n > shapes[c][best] || (n == shapes[c][best] && sh < best) {
+				best = sh
+			}
+		}
+		bi.shape[c] = best
+	}
+	for _, b := range base {
+		bi.days = append(bi.days, m.metrics(b, bi))
+	}
+	return bi
+}
+
+// series returns a metric's values over the baseline (0 where a day lacks
+// it: a category value that did not occur).
+func (bi *baselineInfo) series(name string) []float64 {
+	var out []float64
+	for _, d := range bi.days {
+		out = append(out, d[name])
+	}
+	return out
+}
+
+// metrics are the bucket's standard metrics and targeted checks (the
+// latter named in targeted).
+func (m *monitor) metrics(o observation, bi *baselineInfo) map[string]float64 {
+	out := map[string]float64{"row count": o.rows, "freshness": o.freshness}
+	if o.rows == 0 {
+		return out
+	}
+	out["duplicate-row share"] = o.dupRows / o.rows
+	cols := map[string]bool{}
+	for c := range o.nonNull {
+		cols[c] = true
+	}
+	for c := range bi.text {
+		cols[c] = true
+	}
+	for _, d := range bi.days {
+		for name := range d {
+			if c, ok := strings.CutPrefix(name, "null share of "); ok {
+				cols[c] = true
+			}
+		}
+	}
+	for c := range cols {
+		out["null share of "+c] = 1 - o.nonNull[c]/o.rows
+		out["distinct count of "+c] = o.distinct[c]
+		if n := o.nums[c]; n > 1 && !bi.text[c] {
+			mean := o.sum[c] / n
+			out["mean of "+c] = mean
+			out["standard deviation of "+c] = math.Sqrt(math.Max(0, (o.sum2[c]-n*mean*mean)/(n-1)))
+		}
+		if !bi.text[c] || o.nonNull[c] == 0 {
+			continue
+		}
+		nn := o.nonNull[c]
+		out["blank share of "+c] = o.blank[c] / nn
+		out["usual-shape share of "+c] = o.shapes[c][bi.shape[c]] / nn
+		var top float64
+		for _, n := range o.counts[c] {
+			top = math.Max(top, n)
+		}
+		out["top-value share of "+c] = top / nn
+		if values := bi.categories[c]; values != nil {
+			for v := range values {
+				out[fmt.Sprintf("share of '%s' in %s", v, c)] = o.counts[c][v] / nn
+			}
+			for v, n := range o.counts[c] {
+				out[fmt.Sprintf("share of '%s' in %s", v, c)] = n / nn
+			}
+		}
+	}
+	return out
+}
+
+// targeted reports whether metric name is a targeted check rather than a
+// standard metric.
+func targeted(name string) bool {
+	for _, p := range []string{"duplicate-row share", "blank share of ", "usual-shape share of ", "top-value share of "} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// baseline returns the observations of the 14 days before d.
+func baseline(history map[string]observation, d time.Time) []observation {
+	var out []observation
+	for i := baselineDays; i >= 1; i-- {
+		out = append(out, history[dayKey(d.AddDate(0, 0, -i))])
+	}
+	return out
+}
+
+// zScore is (x − mean) / sd over the baseline series (sample standard
+// deviation); ±∞ when the series never varied and x differs from it.
+func zScore(x float64, series []float64) float64 {
+	var mean, sd float64
+	for _, v := range series {
+		mean += v
+	}
+	mean /= float64(len(series))
+	for _, v := range series {
+		sd += (v - mean) * (v - mean)
+	}
+	sd = math.Sqrt(sd / float64(len(series)-1))
+	switch {
+	case sd > 0:
+		return (x - mean) / sd
+	case x == mean:
+		return 0
+	case x > mean:
+		return math.Inf(1)
+	}
+	return math.Inf(-1)
 }
