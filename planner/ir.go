@@ -18,7 +18,12 @@ const (
 	ClassText    ColumnClass = "text"
 	ClassTime    ColumnClass = "time" // timestamp, date, datetime
 	ClassBool    ColumnClass = "bool"
-	ClassOther   ColumnClass = "other"
+	// ClassEnum holds one of a fixed list of labels (Column.Labels): a
+	// PostgreSQL enum type (or a domain over one), a MySQL ENUM. It is a
+	// category column to the category kinds and segments, never text: a
+	// label outside the list cannot be written.
+	ClassEnum  ColumnClass = "enum"
+	ClassOther ColumnClass = "other"
 )
 
 // Numeric reports whether the class holds numbers.
@@ -54,6 +59,9 @@ type Column struct {
 	Identity bool `json:"identity,omitempty"`
 	// Default is the column default as SQL text from the catalog, or "".
 	Default string `json:"default,omitempty"`
+	// Labels are the labels an enum column (ClassEnum) accepts, in the
+	// type's order.
+	Labels []string `json:"labels,omitempty"`
 	// OnUpdate, when set, says the database writes the column by itself
 	// whenever a statement changes its row: MySQL's and MariaDB's ON
 	// UPDATE expression (e.g. CURRENT_TIMESTAMP), which anomgen keeps from

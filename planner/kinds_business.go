@@ -111,7 +111,7 @@ func init() {
 		Monitor:       "distribution: the share of from falls by volume (−50%) and the share of to rises by as many rows, in the window",
 		NeedsColumn:   true,
 		Suits:         categoryColumn,
-		ColumnTypes:   "text columns",
+		ColumnTypes:   "text columns, and enum columns (from and to must be labels of the type)",
 		DefaultVolume: 0.5,
 		DefaultWindow: 24 * time.Hour,
 		UsesVolume:    true,
@@ -137,6 +137,9 @@ func init() {
 			}
 			if from == to {
 				return nil, b.errorAt("to", "Nothing to shift", fmt.Sprintf("from and to are both %q: name two different values of %s.", from, b.Column.Name))
+			}
+			if d := append(labelRefusal(b, b.Column, "from", []string{from}), labelRefusal(b, b.Column, "to", []string{to})...); d.HasErrors() { // enums.go
+				return nil, d
 			}
 			b.Where.Segments = append(b.Where.Segments, Filter{Column: *b.Column, Values: []string{from}})
 			return b.set(SetText{Value: to}), nil
@@ -201,8 +204,8 @@ func init() {
 }
 
 func categoryColumn(c Column) (bool, string) {
-	if c.Class != ClassText {
-		return false, fmt.Sprintf("column %s has type %s; this kind needs a text column holding categories", c.Name, c.Type)
+	if c.Class != ClassText && c.Class != ClassEnum { // enums.go
+		return false, fmt.Sprintf("column %s has type %s; this kind needs a text or enum column holding categories", c.Name, c.Type)
 	}
 	return true, ""
 }

@@ -295,8 +295,8 @@ func init() {
 		Description:   "Replaces a share (volume) of the column's non-NULL values in the window by labels the column does not hold: values (each row takes one, chosen by the hash of the seed and its key), or by default generated unseen labels prefix followed by up to ten digits of that hash (INVALID_1234567890), as a new upstream code or a mapping bug would. The default (20%) puts 20% of the day's values outside the accepted set (0 before). Measured on the demo shop with the example's column (generated labels): at the defaults a daily monitor sees the share of 'paid' in status at z = −36, and hundreds of values it never saw.",
 		Monitor:       "validity: the share of values outside the accepted set jumps to the volume; new distinct values appear",
 		NeedsColumn:   true,
-		Suits:         textColumn,
-		ColumnTypes:   "text columns that are not part of the key (generated labels need room for the prefix and 10 digits)",
+		Suits:         categoryText, // enums.go
+		ColumnTypes:   "text columns that are not part of the key (generated labels need room for the prefix and 10 digits), and enum columns with values naming labels of the type",
 		DefaultVolume: 0.2,
 		DefaultWindow: 24 * time.Hour,
 		UsesVolume:    true,
@@ -323,6 +323,9 @@ func init() {
 			prefix, diags := b.str("prefix", "INVALID_")
 			if diags.HasErrors() {
 				return nil, diags
+			}
+			if d := invalidOnEnum(b, vals); d.HasErrors() { // enums.go
+				return nil, d
 			}
 			if len(vals) > 0 {
 				if _, ok := b.Anomaly.Params["prefix"]; ok {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestSchemaStateRoundTrip(t *testing.T) {
 	for _, m := range cases {
 		m.Table, m.Key, m.Columns = prof.Table, prof.Columns[:1], prof.Columns
 		after := prof.AfterSchemaChange(m)
-		if slices.EqualFunc(after.Columns, prof.Columns, func(a, b Column) bool { return a == b }) {
+		if slices.EqualFunc(after.Columns, prof.Columns, func(a, b Column) bool { return reflect.DeepEqual(a, b) }) {
 			t.Errorf("%s: the profile after the change is the profile before", m.Op)
 		}
 		back := after.BeforeSchemaChange(m.Journal("j", "anomgen"))

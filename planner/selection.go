@@ -41,7 +41,7 @@ const (
 
 // filterClass reports whether a column may be filtered on.
 func filterClass(c Column) bool {
-	return c.Class == ClassText || c.Class.Numeric()
+	return c.Class == ClassText || c.Class == ClassEnum || c.Class.Numeric()
 }
 
 func resolveFilter(prof *TableProfile, f config.Filter, what string) (Filter, hcl.Diagnostics) {
@@ -51,8 +51,21 @@ func resolveFilter(prof *TableProfile, f config.Filter, what string) (Filter, hc
 	}
 	if !filterClass(*c) {
 		return Filter{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: fmt.Sprintf("Cannot filter on %s.%s", prof.Table, c.Name),
-			Detail:  fmt.Sprintf("A %s compares the column with values given as text; column %s has type %s. Use a text or numeric column.", what, c.Name, c.Type),
+			Detail:  fmt.Sprintf("A %s compares the column with values given as text; column %s has type %s. Use a text or numeric column, or an enum.", what, c.Name, c.Type),
 			Subject: f.ColumnRange.Ptr()}}
+	}
+	if c.Class == ClassEnum { // enums.go
+		var bad []string
+		for _, v := range f.Values {
+			if !c.HasLabel(v) {
+				bad = append(bad, fmt.Sprintf("%q", v))
+			}
+		}
+		if len(bad) > 0 {
+			return Filter{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: fmt.Sprintf("Not a label of %s", c.Type),
+				Detail:  fmt.Sprintf("Column %s of %s has the enum type %s, which holds only the labels %s; the %s names %s, which no row can hold.", c.Name, prof.Table, c.Type, quotedLabels(c.Labels), what, strings.Join(bad, ", ")),
+				Subject: f.ValuesRange.Ptr()}}
+		}
 	}
 	if c.Class.Numeric() {
 		for _, v := range f.Values {

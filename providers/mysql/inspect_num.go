@@ -74,3 +74,33 @@ func onUpdate(extra string) string {
 	}
 	return strings.TrimSuffix(expr, "()") // MariaDB's current_timestamp() is CURRENT_TIMESTAMP
 }
+
+// enumLabels reads the labels of an ENUM column from its COLUMN_TYPE, e.g.
+// enum('G','PG','it”s'): quoted with ', a quote inside doubled.
+func enumLabels(columnType string) []string {
+	open := strings.IndexByte(columnType, '(')
+	if open < 0 || !strings.HasSuffix(columnType, ")") {
+		return nil
+	}
+	body := columnType[open+1 : len(columnType)-1]
+	var out []string
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\'' {
+			continue
+		}
+		var b strings.Builder
+		for i++; i < len(body); i++ {
+			if body[i] == '\'' {
+				if i+1 < len(body) && body[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+					continue
+				}
+				break
+			}
+			b.WriteByte(body[i])
+		}
+		out = append(out, b.String())
+	}
+	return out
+}

@@ -433,6 +433,9 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		c.Generated = strings.Contains(up, "VIRTUAL GENERATED") || strings.Contains(up, "STORED GENERATED")
 		c.OnUpdate = onUpdate(extra) // inspect_num.go
 		c.Class = classOf(strings.ToLower(dataType), strings.ToLower(c.Type))
+		if c.Class == planner.ClassEnum {
+			c.Labels = enumLabels(c.Type) // inspect_num.go
+		}
 		p.Columns = append(p.Columns, c)
 	}
 	if err := r.Err(); err != nil {
@@ -476,8 +479,10 @@ func classOf(dataType, columnType string) planner.ColumnClass {
 		return planner.ClassDecimal
 	case "float", "double", "real":
 		return planner.ClassFloat
-	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set":
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "set":
 		return planner.ClassText
+	case "enum":
+		return planner.ClassEnum
 	case "date", "datetime", "timestamp":
 		return planner.ClassTime
 	case "bool", "boolean":

@@ -4,6 +4,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -307,10 +308,19 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	if err := in.numKeys(ctx, p, oid); err != nil { // inspect_num.go
 		return nil, err
 	}
-	r, err := in.db.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typcategory,
+	// A domain is classed by its base type (a domain over text is text, the
+	// year of Pagila an integer); an enum type, or a domain over one, is an
+	// enum with its labels.
+	r, err := in.db.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), bt.typname, bt.typcategory,
 			NOT a.attnotnull, a.attgenerated <> '', a.attidentity <> '',
-			CASE WHEN a.attgenerated = '' THEN COALESCE(pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END
+			CASE WHEN a.attgenerated = '' THEN COALESCE(pg_get_expr(d.adbin, d.adrelid), '') ELSE '' END,
+			COALESCE((SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid)::text, '')
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+			JOIN LATERAL (WITH RECURSIVE b(oid, typtype, typbasetype) AS (
+					SELECT t.oid, t.typtype, t.typbasetype
+					UNION ALL SELECT x.oid, x.typtype, x.typbasetype FROM pg_type x JOIN b ON x.oid = b.typbasetype WHERE b.typtype = 'd')
+				SELECT oid FROM b WHERE typtype <> 'd') base ON true
+			JOIN pg_type bt ON bt.oid = base.oid
 			LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
 	if err != nil {
@@ -319,11 +329,17 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	defer r.Close()
 	for r.Next() {
 		var c planner.Column
-		var typname, cat string
-		if err := r.Scan(&c.Name, &c.Type, &typname, &cat, &c.Nullable, &c.Generated, &c.Identity, &c.Default); err != nil {
+		var typname, cat, labels string
+		if err := r.Scan(&c.Name, &c.Type, &typname, &cat, &c.Nullable, &c.Generated, &c.Identity, &c.Default, &labels); err != nil {
 			return nil, err
 		}
 		c.Class = classOf(typname, cat)
+		if labels != "" {
+			if err := json.Unmarshal([]byte(labels), &c.Labels); err != nil {
+				return nil, err
+			}
+			c.Class = planner.ClassEnum
+		}
 		p.Columns = append(p.Columns, c)
 	}
 	if err := r.Err(); err != nil {

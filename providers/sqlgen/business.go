@@ -43,6 +43,9 @@ func businessSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) 
 		factor := fmt.Sprintf("(1 + %s * (%s - %s) / %s)", a.add(e.Amplitude), epoch, a.add(s.From.Unix()), a.add(int64(s.To.Sub(s.From).Seconds())))
 		return d.Scale("t."+d.Quote(m.Column.Name), *m.Column, factor), true, nil
 	case planner.SetText:
+		if td, ok := d.(TextDialect); ok { // an enum's label takes its type (PostgreSQL)
+			return td.TypedValue(a.add(e.Value), *m.Column), true, nil
+		}
 		return a.add(e.Value), true, nil
 	}
 	return "", false, nil

@@ -145,13 +145,14 @@ func textSet(d Dialect, m *planner.Mutation, a *args) (set string, ok bool, err 
 			p := a.add(e.Prefix)
 			return td.Concat(p, td.IntText(hash())), true, nil
 		}
+		// Labels of an enum take its type (PostgreSQL); text stays text.
 		if len(e.Values) == 1 {
-			return a.add(e.Values[0]), true, nil
+			return td.TypedValue(a.add(e.Values[0]), *m.Column), true, nil
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "CASE %s", td.Mod(hash(), len(e.Values)))
 		for i, v := range e.Values {
-			fmt.Fprintf(&b, " WHEN %d THEN %s", i, a.add(v))
+			fmt.Fprintf(&b, " WHEN %d THEN %s", i, td.TypedValue(a.add(v), *m.Column))
 		}
 		b.WriteString(" END")
 		return b.String(), true, nil
