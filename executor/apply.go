@@ -302,6 +302,13 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 			}
 		}
 		err := scanCounts(ctx, queryRows, stmt, ch) // count.go
+		var copyErr error
+		if err == nil {
+			copyErr = e.checkCopies(ctx, ch, c, queryRow) // copies.go
+		}
+		if err == nil && copyErr == nil && tx == nil && ch.Rows > 0 { // a change of no row is not applied
+			copyErr = e.checkValues(ctx, ch, c) // values.go
+		}
 		if err == nil && !ch.Mutation.Op.Schema() {
 			// What a monitor would see: the metric now, from the database,
 			// and after, from the exact counts (planner.MetricAfter).
@@ -314,8 +321,18 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 		if tx != nil {
 			_ = tx.Rollback()
 		}
+		if copyErr != nil {
+			return copyErr
+		}
 		if err != nil {
-			return fmt.Errorf("counting rows for %s: %w", ch.Address, e.explain(err, stmt.SQL, c, ch.Table, e.cfg.Source(ch.Source).JournalSchema))
+			pe := e.explain(err, stmt.SQL, c, ch.Table, e.cfg.Source(ch.Source).JournalSchema)
+			if m := ch.Mutation; m.Op == planner.OpUpdate && m.Column != nil && pe.Class == providers.ClassOther {
+				// The count computes the new values: a value the column's
+				// type, domain or checks refuse fails it, as it would fail
+				// the apply. Say which column.
+				return fmt.Errorf("%s: the new values of %s.%s (type %s) are refused by the database, so the apply would fail and change nothing: %w", ch.Address, ch.Table, m.Column.Name, m.Column.Type, pe)
+			}
+			return fmt.Errorf("counting rows for %s: %w", ch.Address, pe)
 		}
 		e.settle(ctx, c, ch) // count.go: a change of no row says why
 	}

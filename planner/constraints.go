@@ -29,18 +29,25 @@ var keepsParents = map[string]bool{"null_rate": true, "stuck_values": true, "dup
 // referenceGuard refuses a change of column values that a foreign key of
 // the table (or of one of its partitions) constrains, unless the kind keeps
 // every value a parent key: the database would refuse the first value
-// without a parent, and the apply would fail and change nothing. cols are
-// the columns the mutation writes.
-func referenceGuard(a *config.Anomaly, prof *TableProfile, cols []string) hcl.Diagnostics {
-	if keepsParents[a.Kind] || a.Kind == "orphan_references" { // orphan_references names the constraint itself
+// without a parent, and the apply would fail and change nothing. It also
+// refuses dropping such a column or changing its type, which would drop the
+// constraint with it (or which the database refuses). cols are the columns
+// the mutation writes.
+func referenceGuard(a *config.Anomaly, prof *TableProfile, op Op, cols []string) hcl.Diagnostics {
+	if op == OpUpdate && (keepsParents[a.Kind] || a.Kind == "orphan_references") { // orphan_references names the constraint itself
 		return nil
 	}
 	var diags hcl.Diagnostics
 	for _, col := range cols {
 		for _, ref := range referencesOn(prof, col) {
+			detail := referenceDetail(a, prof, col, ref)
+			if op != OpUpdate {
+				detail = fmt.Sprintf("Kind %s %s column %s of %s, but constraint %s (%s → %s(%s)) is declared on it: the database would drop the constraint with the column or refuse the change, and a rollback could not bring the constraint back. Choose a column no foreign key constrains, or target a copy of %s without the constraint.",
+					a.Kind, map[Op]string{OpDropColumn: "drops", OpChangeType: "changes the type of"}[op], col, prof.Table, refName(ref), strings.Join(ref.Columns, ", "), ref.Parent, strings.Join(ref.ParentColumns, ", "), prof.Table)
+			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 				Summary: fmt.Sprintf("Column %s of %s has the foreign key %s", col, prof.Table, refName(ref)),
-				Detail:  referenceDetail(a, prof, col, ref),
+				Detail:  detail,
 				Subject: a.Range("column")})
 		}
 	}

@@ -147,7 +147,7 @@ func Suggest(p *TableProfile, sourceType string, key []string, hasTime bool, col
 	if column == "" {
 		s := Suggestion{}
 		for _, k := range Kinds() {
-			if k.UnsupportedOn(sourceType) == "" && !k.NeedsColumn && (hasTime || !k.NeedsTime) {
+			if k.UnsupportedOn(sourceType) == "" && !k.NeedsColumn && (hasTime || !k.NeedsTime) && tableSuggested(k, p, key) { // copies.go
 				s.Kinds = append(s.Kinds, k.Name)
 			}
 		}

@@ -42,6 +42,7 @@ func guard(a *config.Anomaly, prof *TableProfile, ch *Change) hcl.Diagnostics {
 		return nil
 	}
 	diags := foreignKeyGuard(a, prof, m)
+	diags = append(diags, copyGuard(a, prof, ch)...) // copies.go
 	diags = append(diags, triggerGuard(a, prof, ch)...)
 	onUpdateGuard(ch) // onupdate.go
 	return diags
@@ -217,9 +218,7 @@ func foreignKeyGuard(a *config.Anomaly, prof *TableProfile, m *Mutation) hcl.Dia
 		if m.With != nil { // swapped_columns changes both
 			cols = append(cols, m.With.Name)
 		}
-		if m.Op == OpUpdate { // the child side: constraints.go
-			diags = append(diags, referenceGuard(a, prof, cols)...)
-		}
+		diags = append(diags, referenceGuard(a, prof, m.Op, cols)...) // the child side: constraints.go
 		for _, col := range cols {
 			for _, fk := range prof.ReferencedBy {
 				if !containsFold(fk.RefColumns, col) {

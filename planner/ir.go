@@ -260,6 +260,10 @@ type Mutation struct {
 	// integers continue after the table's maximum, text gets a suffix, uuids
 	// are derived from the old value, the seed and the round.
 	FreshKey *Column
+	// Nudge (OpInsert), when set, moves the copies' time column a little
+	// per round, and Unique are the unique indexes that keeps (copies.go).
+	Nudge  *Nudge
+	Unique []UniqueIndex
 	// Def is the new column (OpAddColumn), or Column with its new type
 	// (OpChangeType).
 	Def *ColumnDef

@@ -260,6 +260,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 		}
 		p.Changes = append(p.Changes, ch)
 	}
+	spreadNudges(p.Changes) // copies.go
 	// Applied anomalies whose block is gone are reverted.
 	for _, prior := range in.State.Anomalies {
 		if !declared[prior.Address] && inScope(prior.Address) {

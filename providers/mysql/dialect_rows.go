@@ -7,7 +7,10 @@ import (
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
-var _ sqlgen.RowDialect = Dialect{}
+var (
+	_ sqlgen.RowDialect   = Dialect{}
+	_ sqlgen.MicroShifter = Dialect{}
+)
 
 // AddSeconds is DATE_ADD with a SECOND interval: DATETIME and TIMESTAMP
 // keep their fractional seconds.
@@ -43,3 +46,20 @@ func (Dialect) DeleteMatching(table, journal string, _ []string, on, cond string
 // SyncKey is empty: an explicit value above an AUTO_INCREMENT counter moves
 // the counter past it.
 func (Dialect) SyncKey(string, planner.TableName, planner.Column) string { return "" }
+
+// AddMicros moves a DATETIME(n) or TIMESTAMP(n) by whole microseconds
+// (copies that keep a unique index holding the time column).
+func (Dialect) AddMicros(col string, _ planner.Column, micros string) string {
+	return fmt.Sprintf("DATE_ADD(%s, INTERVAL %s MICROSECOND)", col, micros)
+}
+
+// ScratchTable is a temporary table LIKE the target, with its columns and
+// CHECK constraints (CREATE TEMPORARY TABLE does not commit). A temporary
+// table cannot be partitioned, and LIKE would copy a partitioned table's
+// partitions: for those the fallback copies the column types only. It is
+// dropped after the transaction.
+func (d Dialect) ScratchTable(table, scratch string) (create, fallback string, drop []string) {
+	return fmt.Sprintf("CREATE TEMPORARY TABLE %s LIKE %s", scratch, table),
+		fmt.Sprintf("CREATE TEMPORARY TABLE %s AS SELECT * FROM %s WHERE 1 = 0", scratch, table),
+		[]string{fmt.Sprintf("DROP TEMPORARY TABLE IF EXISTS %s", scratch)}
+}

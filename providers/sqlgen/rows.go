@@ -239,6 +239,10 @@ func applyInsert(d Dialect, j, t string, m *planner.Mutation) ([]Statement, erro
 		for i, c := range cols {
 			if c.Name == m.FreshKey.Name {
 				sel[i] = freshKey(d, rd, m, j, t, k, a)
+			} else if v, err := nudged(d, rd, m, c, "t", k, a); err != nil { // copies.go
+				return nil, err
+			} else if v != "" {
+				sel[i] = v
 			} else {
 				sel[i] = "t." + d.Quote(c.Name)
 			}

@@ -8,7 +8,10 @@ import (
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
-var _ sqlgen.RowDialect = Dialect{}
+var (
+	_ sqlgen.RowDialect   = Dialect{}
+	_ sqlgen.MicroShifter = Dialect{}
+)
 
 // AddSeconds is DATEADD, whose number must be an int (a bigint argument is
 // refused), so the seconds are converted: delays up to 68 years. A date
@@ -52,3 +55,10 @@ func (Dialect) DeleteMatching(table, journal string, _ []string, on, cond string
 // (RestoreInsert), and an explicit value above the identity's current
 // value becomes its current value.
 func (Dialect) SyncKey(string, planner.TableName, planner.Column) string { return "" }
+
+// AddMicros moves a datetime2 or datetimeoffset by whole microseconds
+// (copies that keep a unique index holding the time column; datetime and
+// smalldatetime move by whole seconds or minutes, through AddSeconds).
+func (Dialect) AddMicros(col string, _ planner.Column, micros string) string {
+	return fmt.Sprintf("DATEADD(microsecond, CONVERT(int, %s), %s)", micros, col)
+}
