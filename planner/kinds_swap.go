@@ -27,13 +27,13 @@ func init() {
 		Name:        "swapped_columns",
 		Category:    Quality,
 		Summary:     "swap the values of two columns of the same type on a share of the rows (status ↔ channel)",
-		Description: "Exchanges the values of column and with on a share (volume) of the rows in the window, as a mapping, CSV or ETL step that confuses two fields of the same type would: each chosen row gets column's old value in with and with's old value in column, in one statement. Both columns must be of the same class (text with text, integer with integer, decimal with decimal, float with float, date/time with date/time, boolean with boolean), writable and outside the key; rows where the two values are already equal (NULL counting as equal to NULL) are not eligible, since swapping would change nothing. A value may not fit the other column (a longer text, a wider number), in which case the database refuses and the apply rolls back. The default (20%) swaps 20% of the day's eligible rows: for two category columns the daily share of each column's values outside its accepted set goes from 0 to about 20%, and each column's value distribution takes on a fifth of the other's. Measured on the demo shop with the example's columns: at the defaults a daily monitor sees the share of 'paid' in status at z = −33.",
+		Description: "Exchanges the values of column and with on a share (volume) of the rows in the window, as a mapping, CSV or ETL step that confuses two fields of the same type would: each chosen row gets column's old value in with and with's old value in column, in one statement. Both columns must be of the same type (text with text, integer with integer, timestamp with timestamp, the same enum or domain), writable and outside the key; rows where the two values are already equal (NULL counting as equal to NULL) are not eligible, since swapping would change nothing, and neither are rows where a NULL would move into a NOT NULL column, which the database would refuse. The default (20%) swaps 20% of the day's eligible rows: for two category columns the daily share of each column's values outside its accepted set goes from 0 to about 20%, and each column's value distribution takes on a fifth of the other's. Measured on the demo shop with the example's columns: at the defaults a daily monitor sees the share of 'paid' in status at z = −33.",
 		Monitor:     "validity/distribution: each column's share of values outside its accepted set (or failing its pattern) jumps to about the volume; the category distributions of the two columns bleed into each other; for numeric columns the means move towards each other",
 		NeedsColumn: true,
 		Suits:       swapColumn,
-		ColumnTypes: "any writable column of the integer, decimal, float, text, date/time or boolean class, outside the key; with must be another such column of the same class",
+		ColumnTypes: "any writable column of the integer, decimal, float, text, date/time or boolean class, outside the key; with must be another such column of the same type",
 		Params: []Param{
-			{Name: "with", Type: "string", Required: true, Doc: "the column whose values are exchanged with column's: same class, not in the key, not generated, not column itself"},
+			{Name: "with", Type: "string", Required: true, Doc: "the column whose values are exchanged with column's: same type, not in the key, not generated, not column itself"},
 		},
 		DefaultVolume: 0.2,
 		DefaultWindow: 24 * time.Hour,
@@ -77,6 +77,10 @@ func init() {
 			if w.Class != c.Class {
 				return nil, b.errorAt("with", "Columns of different types",
 					fmt.Sprintf("Column %s has type %s (%s) and %s has type %s (%s); swapped_columns exchanges values between columns of the same class only.", c.Name, c.Type, c.Class, w.Name, w.Type, w.Class))
+			}
+			if norm := func(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), "") }; norm(w.Type) != norm(c.Type) {
+				return nil, b.errorAt("with", "Columns of different types",
+					fmt.Sprintf("Column %s has type %s and %s has type %s; swapped_columns exchanges values between columns of the same type only: converted to the other type a value could be cut, rounded or refused (a timestamp loses its time in a date, a longer text does not fit a shorter varchar, an enum or a domain refuses what it does not hold), so the apply could fail or the rollback could not put it back.", c.Name, c.Type, w.Name, w.Type))
 			}
 			return &Mutation{Op: OpUpdate, Column: c, With: w, Set: Swap{}, Where: b.Where}, nil
 		},

@@ -121,6 +121,16 @@ func (d Dialect) ColumnDependents(op planner.Op, t planner.TableName, col string
 			"SELECT CONCAT('foreign key ', CONSTRAINT_NAME, ' of ', TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.KEY_COLUMN_USAGE WHERE REFERENCED_TABLE_NAME IS NOT NULL AND ("+
 				where("")+" OR "+where("REFERENCED_")+")")
 	}
+	// A CHECK constraint or a generated column naming the column: dropping
+	// the column drops the constraint with it (MariaDB) or fails on the
+	// generated column; a type change may break either.
+	args = append(args, t.Schema, t.Name, col, t.Schema, t.Name, col, col)
+	parts = append(parts,
+		"SELECT CONCAT('check constraint ', cc.CONSTRAINT_NAME) FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc"+
+			" ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME WHERE tc.CONSTRAINT_TYPE = 'CHECK'"+
+			" AND tc.TABLE_SCHEMA = "+schema+" AND tc.TABLE_NAME = ? AND cc.CHECK_CLAUSE LIKE CONCAT('%`', ?, '`%')",
+		"SELECT CONCAT('generated column ', COLUMN_NAME) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "+schema+" AND TABLE_NAME = ?"+
+			" AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE CONCAT('%`', ?, '`%')")
 	parts = append(parts,
 		"SELECT CONCAT('a comment ''', COLUMN_COMMENT, '''') FROM information_schema.COLUMNS WHERE "+where("")+" AND COLUMN_COMMENT <> ''",
 		"SELECT CONCAT('the attribute ', EXTRA) FROM information_schema.COLUMNS WHERE "+where("")+

@@ -20,12 +20,20 @@ const (
 )
 
 // swapFilter is the eligibility condition of a swap over alias t: the two
-// values differ (NULL equals NULL), "" for other mutations.
+// values differ (NULL equals NULL), and no NULL would move into a NOT NULL
+// column (the database would refuse the apply); "" for other mutations.
 func swapFilter(d Dialect, m *planner.Mutation) string {
 	if m.With == nil || m.Column == nil {
 		return ""
 	}
-	return "NOT (" + d.NotDistinct("t."+d.Quote(m.Column.Name), "t."+d.Quote(m.With.Name)) + ")"
+	cond := "NOT (" + d.NotDistinct("t."+d.Quote(m.Column.Name), "t."+d.Quote(m.With.Name)) + ")"
+	if !m.Column.Nullable && m.With.Nullable {
+		cond += " AND t." + d.Quote(m.With.Name) + " IS NOT NULL"
+	}
+	if !m.With.Nullable && m.Column.Nullable {
+		cond += " AND t." + d.Quote(m.Column.Name) + " IS NOT NULL"
+	}
+	return cond
 }
 
 // updateJoin2 sets two columns in one UPDATE-join through the dialect's
