@@ -69,7 +69,7 @@ var strengthSegment = map[string]bool{"segment_spike": true, "segment_drop": tru
 // example's column (and with), the kind's required arguments and, where the
 // kind needs one, its segment block; no volume, amplitude, window or other
 // setting, so that every default applies.
-func strengthBlock(t *testing.T, k *planner.Kind) string {
+func strengthBlock(t testing.TB, k *planner.Kind) string {
 	t.Helper()
 	src := []byte(k.Example)
 	f, diags := hclsyntax.ParseConfig(src, "example.hcl", hcl.InitialPos)
@@ -154,35 +154,7 @@ func TestDefaultStrength(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 21 days of the demo shop")
 	}
-	ctx := context.Background()
-	db := providertest.NewSQLite(t)
-	if _, err := Generate(ctx, db.DB, Options{Days: strengthDays, Now: strengthNow}); err != nil {
-		t.Fatal(err)
-	}
-	mon := newMonitor(t, db.DB, "orders", "id", "created_at")
-	var days []time.Time
-	for d := strengthNow.AddDate(0, 0, -strengthDays); d.Before(strengthNow); d = d.AddDate(0, 0, 1) {
-		days = append(days, d)
-	}
-	history := map[string]observation{}
-	dayHash := map[string]string{}
-	for _, d := range days {
-		history[dayKey(d)], dayHash[dayKey(d)] = mon.observe(d, d.AddDate(0, 0, 1).Equal(strengthNow))
-	}
-	baselines := map[string]*baselineInfo{}
-	for _, d := range days[baselineDays:] {
-		baselines[dayKey(d)] = mon.newBaseline(baseline(history, d))
-	}
-	var tableRows int64
-	if err := db.DB.QueryRow("SELECT COUNT(*) FROM orders").Scan(&tableRows); err != nil {
-		t.Fatal(err)
-	}
-	var maxID int64
-	if err := db.DB.QueryRow("SELECT MAX(id) FROM orders").Scan(&maxID); err != nil {
-		t.Fatal(err)
-	}
-
-	src := fmt.Sprintf("source \"sqlite\" \"db\" {\n  path = %q\n  allow_writes = true\n}\ntarget \"orders\" {\n  source = source.sqlite.db\n  table = \"orders\"\n  time_column = \"created_at\"\n}\n", db.Path)
+	shop := newStrengthShop(t, strengthNow)
 	results := map[string]strengthResult{}
 	var report strings.Builder
 	for _, k := range planner.Kinds() {
@@ -194,105 +166,7 @@ func TestDefaultStrength(t *testing.T) {
 			continue
 		}
 		block := strengthBlock(t, k)
-		ok := t.Run(k.Name, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg, diags := config.LoadFiles(dir, map[string][]byte{filepath.Join(dir, "main.hcl"): []byte(src + block)}, config.Options{})
-			if diags.HasErrors() {
-				t.Fatalf("%s\n%s", diags.Error(), block)
-			}
-			eng := executor.New(cfg)
-			defer eng.Close()
-			if err := eng.Open(ctx, []string{"source.sqlite.db"}); err != nil {
-				t.Fatal(err)
-			}
-			st := state.New()
-			save := func(*state.State) error { return nil }
-			run := func(destroy bool) *planner.Plan {
-				t.Helper()
-				profiles, diags := eng.Profiles(ctx, nil)
-				if diags.HasErrors() {
-					t.Fatal(diags.Error())
-				}
-				p, diags := planner.Make(planner.Input{Config: cfg, State: st, Profiles: profiles, Now: strengthNow, Destroy: destroy})
-				if diags.HasErrors() {
-					t.Fatalf("%s\n%s", diags.Error(), block)
-				}
-				if err := eng.Count(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := eng.Apply(ctx, p, st, save); err != nil {
-					t.Fatal(err)
-				}
-				return p
-			}
-			p := run(false)
-			if len(p.Changes) != 1 {
-				t.Fatalf("plan has %d changes, want 1", len(p.Changes))
-			}
-			// The days the window touches among those with a full
-			// baseline; an open window (stale_data) runs until now.
-			from, to := strengthNow.AddDate(0, 0, -(strengthDays-baselineDays)), strengthNow
-			if w := p.Changes[0].Window; w != nil {
-				if w.Start.After(from) {
-					from = w.Start
-				}
-				if !w.End.IsZero() && w.End.Before(to) {
-					to = w.End
-				}
-			}
-			var std, checks []finding
-			res := strengthResult{}
-			for _, d := range days {
-				if !d.Before(to) || !d.AddDate(0, 0, 1).After(from) {
-					continue
-				}
-				after, _ := mon.observe(d, d.AddDate(0, 0, 1).Equal(strengthNow))
-				bi := baselines[dayKey(d)]
-				control := mon.metrics(history[dayKey(d)], bi)
-				for name, x := range mon.metrics(after, bi) {
-					series := bi.series(name)
-					f := finding{metric: name, day: dayKey(d), z: zScore(x, series), control: zScore(control[name], series), mean: mean(series), got: x}
-					if math.Abs(f.z) > zFlag {
-						res.flagged = append(res.flagged, fmt.Sprintf("%s %s z=%s", f.day, name, fmtZ(f.z)))
-					}
-					if targeted(name) {
-						checks = append(checks, f)
-					} else {
-						std = append(std, f)
-					}
-				}
-			}
-			sort.Strings(res.flagged)
-			if res.std = pick(std); res.std == nil {
-				t.Fatal("the monitor saw no bucket of the window")
-			}
-			if math.Abs(res.std.z) <= zFlag {
-				res.check = pick(checks)
-			}
-			for i := range std {
-				if std[i].metric == "row count" && std[i].day == res.std.day {
-					res.rows = &std[i]
-				}
-			}
-			results[k.Name] = res
-			run(true)
-			// Rollback: the window's days hold the same rows as before and
-			// the largest key is the same; the whole table is compared once
-			// at the end.
-			for _, d := range days {
-				if !d.Before(to) || !d.AddDate(0, 0, 1).After(from) {
-					continue
-				}
-				if h := mon.hash(mon.dayQuery(d)); h != dayHash[dayKey(d)] {
-					t.Fatalf("after rollback the rows of %s differ from before", dayKey(d))
-				}
-			}
-			var m int64
-			if err := db.DB.QueryRow("SELECT MAX(id) FROM orders").Scan(&m); err != nil || m != maxID {
-				t.Fatalf("after rollback the largest id is %d (%v), want %d", m, err, maxID)
-			}
-		})
-		if !ok {
+		if !t.Run(k.Name, func(t *testing.T) { results[k.Name] = shop.measure(t, block) }) {
 			continue
 		}
 		r := results[k.Name]
@@ -307,18 +181,205 @@ func TestDefaultStrength(t *testing.T) {
 			}
 		}
 	}
-	// The whole table as it was: every day's rows, and no row besides.
-	for _, d := range days {
-		if h := mon.hash(mon.dayQuery(d)); h != dayHash[dayKey(d)] {
-			t.Errorf("after every rollback the rows of %s differ from before", dayKey(d))
+	shop.checkIntact(t)
+	t.Log("\n" + report.String())
+	checkClaims(t, results)
+}
+
+// BenchmarkStrengthWeekdays measures the kinds that add or remove rows on
+// each day of the week (their window's day), because the weekly rhythm
+// decides how visible they are to a monitor without seasonality
+// correction. It measures rather than times; run it with
+//
+//	go test -run '^$' -bench StrengthWeekdays -benchtime 1x ./examples/quickstart/
+func BenchmarkStrengthWeekdays(b *testing.B) {
+	kinds := []string{"volume_drop", "late_arrival", "stale_data", "missing_partition", "volume_spike", "duplicate_rows", "segment_drop", "segment_spike"}
+	rows := map[string][]string{}
+	for range b.N {
+		for i := range 7 {
+			now := strengthNow.AddDate(0, 0, i-6)
+			shop := newStrengthShop(b, now)
+			for _, name := range kinds {
+				r := shop.measure(b, strengthBlock(b, planner.LookupKind(name)))
+				rows[name] = append(rows[name], fmt.Sprintf("%s / %s", fmtZ(r.rows.z), fmtZ(r.std.z)))
+			}
+			shop.checkIntact(b)
+		}
+	}
+	var report strings.Builder
+	report.WriteString("z of the row count / of the standard metric that moved most, on the window's day:\n")
+	fmt.Fprintf(&report, "%-18s", "")
+	for i := range 7 {
+		fmt.Fprintf(&report, " %-14s", strengthNow.AddDate(0, 0, i-7).Weekday())
+	}
+	report.WriteString("\n")
+	for _, name := range kinds {
+		fmt.Fprintf(&report, "%-18s", name)
+		for _, c := range rows[name][:7] {
+			fmt.Fprintf(&report, " %-14s", c)
+		}
+		report.WriteString("\n")
+	}
+	b.Log("\n" + report.String())
+}
+
+// strengthShop is the demo shop generated for one measurement, with what
+// the monitor saw of every day before any anomaly.
+type strengthShop struct {
+	now       time.Time
+	db        *providertest.SQLite
+	mon       *monitor
+	days      []time.Time
+	history   map[string]observation
+	dayHash   map[string]string
+	baselines map[string]*baselineInfo
+	rows      int64
+	maxID     int64
+	src       string
+}
+
+// newStrengthShop generates strengthDays of the shop ending at now, at the
+// generator's defaults, and observes every day.
+func newStrengthShop(tb testing.TB, now time.Time) *strengthShop {
+	tb.Helper()
+	s := &strengthShop{now: now, db: providertest.NewSQLite(tb), history: map[string]observation{}, dayHash: map[string]string{}, baselines: map[string]*baselineInfo{}}
+	if _, err := Generate(context.Background(), s.db.DB, Options{Days: strengthDays, Now: now}); err != nil {
+		tb.Fatal(err)
+	}
+	s.mon = newMonitor(tb, s.db.DB, "orders", "id", "created_at")
+	for d := now.AddDate(0, 0, -strengthDays); d.Before(now); d = d.AddDate(0, 0, 1) {
+		s.days = append(s.days, d)
+	}
+	for _, d := range s.days {
+		s.history[dayKey(d)], s.dayHash[dayKey(d)] = s.mon.observe(d, d.AddDate(0, 0, 1).Equal(now))
+	}
+	for _, d := range s.days[baselineDays:] {
+		s.baselines[dayKey(d)] = s.mon.newBaseline(baseline(s.history, d))
+	}
+	if err := s.db.DB.QueryRow("SELECT COUNT(*), MAX(id) FROM orders").Scan(&s.rows, &s.maxID); err != nil {
+		tb.Fatal(err)
+	}
+	s.src = fmt.Sprintf("source \"sqlite\" \"db\" {\n  path = %q\n  allow_writes = true\n}\ntarget \"orders\" {\n  source = source.sqlite.db\n  table = \"orders\"\n  time_column = \"created_at\"\n}\n", s.db.Path)
+	return s
+}
+
+// measure applies block, lets the monitor judge the days its window
+// touches (among those with a full baseline), and rolls it back.
+func (s *strengthShop) measure(tb testing.TB, block string) strengthResult {
+	tb.Helper()
+	ctx := context.Background()
+	s.mon.t = tb
+	dir := tb.TempDir()
+	cfg, diags := config.LoadFiles(dir, map[string][]byte{filepath.Join(dir, "main.hcl"): []byte(s.src + block)}, config.Options{})
+	if diags.HasErrors() {
+		tb.Fatalf("%s\n%s", diags.Error(), block)
+	}
+	eng := executor.New(cfg)
+	defer eng.Close()
+	if err := eng.Open(ctx, []string{"source.sqlite.db"}); err != nil {
+		tb.Fatal(err)
+	}
+	st := state.New()
+	save := func(*state.State) error { return nil }
+	run := func(destroy bool) *planner.Plan {
+		tb.Helper()
+		profiles, diags := eng.Profiles(ctx, nil)
+		if diags.HasErrors() {
+			tb.Fatal(diags.Error())
+		}
+		p, diags := planner.Make(planner.Input{Config: cfg, State: st, Profiles: profiles, Now: s.now, Destroy: destroy})
+		if diags.HasErrors() {
+			tb.Fatalf("%s\n%s", diags.Error(), block)
+		}
+		if err := eng.Count(ctx, p); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := eng.Apply(ctx, p, st, save); err != nil {
+			tb.Fatal(err)
+		}
+		return p
+	}
+	p := run(false)
+	if len(p.Changes) != 1 {
+		tb.Fatalf("plan has %d changes, want 1", len(p.Changes))
+	}
+	// The days the window touches among those with a full baseline; an
+	// open window (stale_data) runs until now.
+	from, to := s.now.AddDate(0, 0, -(strengthDays-baselineDays)), s.now
+	if w := p.Changes[0].Window; w != nil {
+		if w.Start.After(from) {
+			from = w.Start
+		}
+		if !w.End.IsZero() && w.End.Before(to) {
+			to = w.End
+		}
+	}
+	touched := func(d time.Time) bool { return d.Before(to) && d.AddDate(0, 0, 1).After(from) }
+	var std, checks []finding
+	res := strengthResult{}
+	for _, d := range s.days {
+		if !touched(d) {
+			continue
+		}
+		after, _ := s.mon.observe(d, d.AddDate(0, 0, 1).Equal(s.now))
+		bi := s.baselines[dayKey(d)]
+		control := s.mon.metrics(s.history[dayKey(d)], bi)
+		for name, x := range s.mon.metrics(after, bi) {
+			series := bi.series(name)
+			f := finding{metric: name, day: dayKey(d), z: zScore(x, series), control: zScore(control[name], series), mean: mean(series), got: x}
+			if math.Abs(f.z) > zFlag {
+				res.flagged = append(res.flagged, fmt.Sprintf("%s %s z=%s", f.day, name, fmtZ(f.z)))
+			}
+			if targeted(name) {
+				checks = append(checks, f)
+			} else {
+				std = append(std, f)
+			}
+		}
+	}
+	sort.Strings(res.flagged)
+	if res.std = pick(std); res.std == nil {
+		tb.Fatal("the monitor saw no bucket of the window")
+	}
+	if math.Abs(res.std.z) <= zFlag {
+		res.check = pick(checks)
+	}
+	for i := range std {
+		if std[i].metric == "row count" && std[i].day == res.std.day {
+			res.rows = &std[i]
+		}
+	}
+	run(true)
+	// Rollback: the window's days hold the same rows as before and the
+	// largest key is the same; checkIntact compares the whole table.
+	for _, d := range s.days {
+		if touched(d) {
+			if h := s.mon.hash(s.mon.dayQuery(d)); h != s.dayHash[dayKey(d)] {
+				tb.Fatalf("after rollback the rows of %s differ from before", dayKey(d))
+			}
+		}
+	}
+	var m int64
+	if err := s.db.DB.QueryRow("SELECT MAX(id) FROM orders").Scan(&m); err != nil || m != s.maxID {
+		tb.Fatalf("after rollback the largest id is %d (%v), want %d", m, err, s.maxID)
+	}
+	return res
+}
+
+// checkIntact compares the whole table with how it was generated: every
+// day's rows, and no row besides.
+func (s *strengthShop) checkIntact(tb testing.TB) {
+	tb.Helper()
+	s.mon.t = tb
+	for _, d := range s.days {
+		if h := s.mon.hash(s.mon.dayQuery(d)); h != s.dayHash[dayKey(d)] {
+			tb.Errorf("after every rollback the rows of %s differ from before", dayKey(d))
 		}
 	}
 	var n int64
-	if err := db.DB.QueryRow("SELECT COUNT(*) FROM orders").Scan(&n); err != nil || n != tableRows {
-		t.Errorf("after every rollback the table has %d rows (%v), want %d", n, err, tableRows)
+	if err := s.db.DB.QueryRow("SELECT COUNT(*) FROM orders").Scan(&n); err != nil || n != s.rows {
+		tb.Errorf("after every rollback the table has %d rows (%v), want %d", n, err, s.rows)
 	}
-	t.Log("\n" + report.String())
-	checkClaims(t, results)
 }
 
 func (f *finding) String() string {
@@ -471,7 +532,7 @@ func parseZ(s string) float64 {
 // rows equal to another row of the bucket but for the key.
 
 type monitor struct {
-	t                   *testing.T
+	t                   testing.TB
 	db                  *sql.DB
 	table, key, timeCol string
 }
@@ -496,7 +557,7 @@ type baselineInfo struct {
 	days       []map[string]float64
 }
 
-func newMonitor(t *testing.T, db *sql.DB, table, key, timeCol string) *monitor {
+func newMonitor(t testing.TB, db *sql.DB, table, key, timeCol string) *monitor {
 	return &monitor{t: t, db: db, table: table, key: key, timeCol: timeCol}
 }
 
