@@ -62,6 +62,18 @@ func (c *Change) nothingReason() string {
 func (c *Change) emptyWindow() string {
 	w := c.Window
 	s := fmt.Sprintf("the window (%s) holds no rows of %s", fmtWindow(w.Start, w.End), c.Table)
+	if segs := c.Mutation.Where.Segments; len(segs) > 0 {
+		// The segment is part of what the window count counts.
+		var parts []string
+		for _, f := range segs {
+			parts = append(parts, fmt.Sprintf("%s in (%s)", f.Column.Name, strings.Join(f.Values, ", ")))
+		}
+		s += " where " + strings.Join(parts, " and ")
+		if c.Newest != nil {
+			return s + fmt.Sprintf(" (the table's newest row is from %s)", fmtTime(*c.Newest))
+		}
+		return s
+	}
 	switch {
 	case c.Newest == nil && c.TableRows == 0:
 		return s + ": the table is empty"
