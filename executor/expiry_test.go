@@ -45,11 +45,18 @@ func TestDueAnomaliesExpire(t *testing.T) {
 			if _, err := db.DB.Exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, v TEXT)`); err != nil {
 				t.Fatal(err)
 			}
+			tx, err := db.DB.Begin() // one commit (and fsync), not 2,000
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := 0; i < 2000; i++ { // one row a minute over the last 2000 minutes
 				at := now.Add(-time.Duration(i) * time.Minute).Format("2006-01-02 15:04:05")
-				if _, err := db.DB.Exec(`INSERT INTO orders VALUES (?, ?, ?)`, i+1, at, fmt.Sprint("v", i)); err != nil {
+				if _, err := tx.Exec(`INSERT INTO orders VALUES (?, ?, ?)`, i+1, at, fmt.Sprint("v", i)); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
 			}
 			sum := func() string { return providertest.Checksum(t, db.DB, "SELECT * FROM orders ORDER BY id") }
 			before := sum()
