@@ -29,6 +29,12 @@ type demoOptions struct {
 	reset    bool
 }
 
+// shop is the data to generate: -days of orders ending now, and customers
+// in proportion (20,000 for the default 90 days, at least 1,000).
+func (o demoOptions) shop() quickstart.Options {
+	return quickstart.Options{Days: o.days, Customers: max(1000, 20000*o.days/90), Now: time.Now().UTC()}
+}
+
 func (a *app) demoCmd() *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
@@ -76,7 +82,9 @@ func (a *app) runDemo(ctx context.Context, o demoOptions) error {
 		fmt.Fprintf(a.out, "\n%s\n\n", a.paint(bold, fmt.Sprintf("── %d/5 %s ", n, title)+strings.Repeat("─", max(0, 60-len(title)))))
 	}
 
-	step(1, "Create a shop database")
+	if !o.seedOnly {
+		step(1, "Create a shop database")
+	}
 	dbPath := filepath.Join(dir, "shop.db")
 	db, err := sql.Open("sqlite", dbPath)
 	if err != nil {
@@ -84,7 +92,7 @@ func (a *app) runDemo(ctx context.Context, o demoOptions) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	stats, err := quickstart.Generate(ctx, db, quickstart.Options{Days: o.days, Now: time.Now().UTC()})
+	stats, err := quickstart.Generate(ctx, db, o.shop())
 	if err != nil {
 		return err
 	}
@@ -297,7 +305,7 @@ func (a *app) seedServer(ctx context.Context, o demoOptions) error {
 		}
 	}
 	start := time.Now()
-	stats, err := quickstart.Seed(ctx, db, flavor, quickstart.Options{Days: o.days, Now: time.Now().UTC()})
+	stats, err := quickstart.Seed(ctx, db, flavor, o.shop())
 	if errors.Is(err, quickstart.ErrTablesExist) {
 		if strings.Contains(err.Error(), "not made by the demo") {
 			return fmt.Errorf("%s already has a table customers or orders that the demo did not make; the demo leaves it alone: seed into another database (name one in the URL; it is created when missing)", where)

@@ -93,7 +93,7 @@ func password(u *url.URL) string { p, _ := u.User.Password(); return p }
 func TestDemoKeepsEditedScenarios(t *testing.T) {
 	dir := t.TempDir()
 	demo := filepath.Join(dir, "anomgen-demo")
-	r := mustOK(t, cli(t, dir, "demo", "-seed-only", "-days", "3"))
+	r := mustOK(t, cli(t, dir, "demo", "-seed-only", "-days", "1"))
 	wantAll(t, r, r.stdout, "Scenario files:", "Next, by hand")
 	wantNone(t, r, r.stdout, "Plan:", "byte-identical")
 	original, err := fs.ReadFile(quickstart.Scenarios, "anomalies.hcl")
@@ -114,7 +114,7 @@ func TestDemoKeepsEditedScenarios(t *testing.T) {
 	writeFile(t, demo, "anomalies.hcl", edited)
 	writeFile(t, demo, "extra.hcl", "# my own notes\n")
 
-	r = mustOK(t, cli(t, dir, "demo", "-days", "3"))
+	r = mustOK(t, cli(t, dir, "demo", "-days", "1"))
 	wantAll(t, r, r.stdout, "kept your edited anomalies.hcl", "-reset restores", "Plan: 3 to create", "byte-identical", "keeps your edits")
 	if got, _ := os.ReadFile(filepath.Join(demo, "anomalies.hcl")); string(got) != edited {
 		t.Fatalf("the re-run overwrote the edited anomalies.hcl:\n%s", got)
@@ -130,12 +130,12 @@ func TestDemoKeepsEditedScenarios(t *testing.T) {
 
 	// A broken edit is named as the user's, with the way back.
 	writeFile(t, demo, "anomalies.hcl", edited+"\nanomaly \"null_rate\" {\n")
-	r = cli(t, dir, "demo", "-days", "3")
+	r = cli(t, dir, "demo", "-days", "1")
 	if r.code == 0 || !strings.Contains(r.stderr, "-reset to restore the originals") {
 		t.Errorf("a broken edited anomalies.hcl did not point at -reset:\n%s", r)
 	}
 
-	r = mustOK(t, cli(t, dir, "demo", "-reset", "-seed-only", "-days", "3"))
+	r = mustOK(t, cli(t, dir, "demo", "-reset", "-seed-only", "-days", "1"))
 	wantAll(t, r, r.stdout, "Started afresh (-reset)")
 	if got, _ := os.ReadFile(filepath.Join(demo, "anomalies.hcl")); !bytes.Equal(got, original) {
 		t.Errorf("-reset did not restore anomalies.hcl:\n%s", got)
@@ -150,7 +150,7 @@ func TestDemoKeepsEditedScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(other, "anomgen-demo"), "anomalies.hcl", "# mine\n")
-	if r := cli(t, other, "demo", "-seed-only", "-days", "3"); r.code == 0 || !strings.Contains(r.stderr, "was not made by anomgen demo") {
+	if r := cli(t, other, "demo", "-seed-only", "-days", "1"); r.code == 0 || !strings.Contains(r.stderr, "was not made by anomgen demo") {
 		t.Errorf("demo used a folder it did not make:\n%s", r)
 	}
 }

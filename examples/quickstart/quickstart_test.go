@@ -214,10 +214,15 @@ func checksum(t testing.TB, db *sql.DB) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// smallOptions is enough data for the tests that do not measure it.
+func smallOptions(seed int64) Options {
+	return Options{Days: 4, OrdersPerDay: 150, Customers: 300, Seed: seed, Now: testNow}
+}
+
 func TestDeterministic(t *testing.T) {
-	db1, st1 := generate(t, testOptions(7))
-	db2, st2 := generate(t, testOptions(7))
-	db3, _ := generate(t, testOptions(8))
+	db1, st1 := generate(t, smallOptions(7))
+	db2, st2 := generate(t, smallOptions(7))
+	db3, _ := generate(t, smallOptions(8))
 	if st1 != st2 {
 		t.Errorf("same seed, different stats: %+v vs %+v", st1, st2)
 	}
@@ -232,8 +237,8 @@ func TestDeterministic(t *testing.T) {
 
 func TestExistingTables(t *testing.T) {
 	ctx := context.Background()
-	db, _ := generate(t, testOptions(1))
-	if _, err := Generate(ctx, db, testOptions(1)); err == nil {
+	db, _ := generate(t, smallOptions(1))
+	if _, err := Generate(ctx, db, smallOptions(1)); err == nil {
 		t.Fatal("second Generate on the same database succeeded, want error")
 	}
 
@@ -242,7 +247,7 @@ func TestExistingTables(t *testing.T) {
 	if _, err := db2.Exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Generate(ctx, db2, testOptions(1)); err == nil {
+	if _, err := Generate(ctx, db2, smallOptions(1)); err == nil {
 		t.Fatal("Generate with an existing orders table succeeded, want error")
 	}
 	if n := queryInt(t, db2, `SELECT count(*) FROM sqlite_master WHERE name = 'customers'`); n != 0 {
