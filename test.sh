@@ -87,13 +87,14 @@ if [ "$(go env CGO_ENABLED)" != 1 ]; then
 	race=()
 fi
 
-gcflags=()
+test_goflags="${GOFLAGS:-}"
 if [ "${#race[@]}" -gt 0 ]; then
 	# -race turns on -d=checkptr, which checks every unsafe.Pointer
 	# conversion. modernc.org/sqlite is SQLite's C translated to Go and does
 	# little else: the checks took half the CPU of the SQLite tests. Race
-	# detection stays on everywhere, checkptr on our own code.
-	gcflags=(-gcflags='modernc.org/...=-d=checkptr=0')
+	# detection stays on everywhere, checkptr on our own code. In GOFLAGS,
+	# so that the crash tests' own `go build -race` reuses the same build.
+	test_goflags="${test_goflags:+$test_goflags }-gcflags=modernc.org/...=-d=checkptr=0"
 fi
 
 # The tests' SQLite files (t.TempDir) go to a RAM folder when there is one:
@@ -110,8 +111,8 @@ if [ -n "$test_tmp" ]; then
 	echo "test.sh: test temporary files in $test_tmp (RAM; ANOMGEN_TEST_TMPDIR_KEEP=1 keeps \$TMPDIR)" >&2
 fi
 
-step "go test ${race[*]} ${gcflags[*]} -count=1 -timeout 25m ./... $*"
-go test "${race[@]}" "${gcflags[@]}" -count=1 -timeout 25m ./... "$@"
+step "GOFLAGS='$test_goflags' go test ${race[*]} -count=1 -timeout 25m ./... $*"
+GOFLAGS="$test_goflags" go test "${race[@]}" -count=1 -timeout 25m ./... "$@"
 
 step "go test -fuzz FuzzLoad (bounded: 20s)"
 go test -run '^$' -fuzz FuzzLoad -fuzztime 20s ./config/
