@@ -160,8 +160,8 @@ func fmtArgs(args []any) string {
 	return strings.Join(parts, ", ")
 }
 
-// diffLines shows the first differing line of two texts.
-func diffLines(want, got string) string {
+// DiffLines shows the first differing line of two texts.
+func DiffLines(want, got string) string {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
 	for i := 0; i < max(len(w), len(g)); i++ {
 		var wl, gl string

@@ -63,6 +63,6 @@ func compareGolden(t *testing.T, what, path, got string) {
 		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", what, path, diffLines(string(want), got))
+		t.Errorf("SQL for %s differs from %s (run with -update and review the diff):\n%s", what, path, DiffLines(string(want), got))
 	}
 }

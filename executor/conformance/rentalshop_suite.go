@@ -1,4 +1,4 @@
-package providertest
+package conformance
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"github.com/anomgen/anomgen/providers/providertest"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -194,7 +195,7 @@ func RunRentalShop(t *testing.T, b RentalBackend) {
 					continue
 				}
 				st := state.New()
-				p, diags := planner.Make(planner.Input{Config: cfg, State: st, Profiles: profiles, Now: RentalNow, Only: []string{addr}})
+				p, diags := planner.Make(planner.Input{Config: cfg, State: st, Profiles: profiles, Now: providertest.RentalNow, Only: []string{addr}})
 				if diags.HasErrors() {
 					why("plan", diagText(diags))
 					continue
@@ -220,27 +221,27 @@ func RunRentalShop(t *testing.T, b RentalBackend) {
 				}
 				applied++
 				t.Logf("%s applied (%s rows) and rolled back", addr, rowsOf(p))
-				rp, diags := planner.Make(planner.Input{Config: cfg, State: st, Now: RentalNow, Only: []string{addr}, Destroy: true})
+				rp, diags := planner.Make(planner.Input{Config: cfg, State: st, Now: providertest.RentalNow, Only: []string{addr}, Destroy: true})
 				if diags.HasErrors() {
 					t.Fatalf("%s: rollback plan: %s", addr, diagText(diags))
 				}
 				if _, err := pe.Apply(ctx, rp, st, save); err != nil {
 					t.Errorf("%s: rollback failed: %v", addr, err)
 					pe.Force = true // leave the tables as they were for the next pairs
-					if rp, diags = planner.Make(planner.Input{Config: cfg, State: st, Now: RentalNow, Only: []string{addr}, Destroy: true}); !diags.HasErrors() {
+					if rp, diags = planner.Make(planner.Input{Config: cfg, State: st, Now: providertest.RentalNow, Only: []string{addr}, Destroy: true}); !diags.HasErrors() {
 						_, _ = pe.Apply(ctx, rp, st, save)
 					}
 				}
 				pe.Close()
 				after := rentalChecksums(t, db)
-				for _, tb := range RentalTables {
+				for _, tb := range providertest.RentalTables {
 					if after[tb.Name] != before[tb.Name] {
 						t.Errorf("%s: after rollback %s differs from before (%s rows changed by the apply)", addr, tb.Name, rowsOf(p))
 					}
 				}
 				before = after // one difference is reported once
 				if s := rentalSchema(t, db, b.SchemaQuery); s != schemaBefore {
-					t.Errorf("%s: after rollback the schema differs from before:\n%s", addr, diffLines(schemaBefore, s))
+					t.Errorf("%s: after rollback the schema differs from before:\n%s", addr, providertest.DiffLines(schemaBefore, s))
 					schemaBefore = s
 				}
 				if n := countRows(t, db, b.Dialect.CatalogTable(journal)); n != 0 {
@@ -267,7 +268,7 @@ func rollbackRental(ctx context.Context, t *testing.T, cfg *config.Config, st *s
 	if err := e.Open(ctx, []string{cfg.Sources[0].Addr()}); err != nil {
 		t.Fatal(err)
 	}
-	rp, diags := planner.Make(planner.Input{Config: cfg, State: st, Now: RentalNow, Only: []string{addr}, Destroy: true})
+	rp, diags := planner.Make(planner.Input{Config: cfg, State: st, Now: providertest.RentalNow, Only: []string{addr}, Destroy: true})
 	if diags.HasErrors() {
 		t.Fatalf("%s: rollback plan: %s", addr, diagText(diags))
 	}
@@ -469,7 +470,7 @@ func rentalSchema(t *testing.T, db *sql.DB, query string) string {
 // another position compares equal).
 func rentalChecksums(t *testing.T, db *sql.DB) map[string]string {
 	out := map[string]string{}
-	for _, tb := range RentalTables {
+	for _, tb := range providertest.RentalTables {
 		// A comment unique to each read keeps the driver from reusing a
 		// statement prepared before a schema change.
 		checksumReads++

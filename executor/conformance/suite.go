@@ -1,4 +1,4 @@
-package providertest
+package conformance
 
 import (
 	"context"
@@ -65,6 +65,13 @@ type Backend struct {
 	// (a database New made and the suite seeded), like New otherwise. The
 	// suite then seeds once instead of once per subtest.
 	Clone func(t *testing.T, template *sql.DB) (src string, db *sql.DB)
+	// Profile and Rental, when set, add the profile statistics and the
+	// rental-shop schema to Run.
+	Profile *ProfileBackend
+	Rental  *RentalBackend
+
+	// coverage records what Run's parts applied and rolled back.
+	coverage *coverage
 }
 
 // Types are a database's spelling of the orders columns' types.
@@ -360,7 +367,7 @@ func (h *harness) insertOrders(table string, rows []order) {
 }
 
 // snapshot is every orders row, keyed by id, with each value rendered with
-// its Go type as Checksum does, so that any changed byte, NULL or type shows.
+// its Go type as providertest.Checksum does, so that any changed byte, NULL or type shows.
 type snapshot struct {
 	cols []string
 	rows map[int64][]string
@@ -368,7 +375,7 @@ type snapshot struct {
 }
 
 // sum hashes the rows that keep accepts (all when nil) in id order, like
-// Checksum over the checksum columns.
+// providertest.Checksum over the checksum columns.
 func (s snapshot) sum(keep func(id int64) bool) string {
 	ids := make([]int64, 0, len(s.rows))
 	for id := range s.rows {
@@ -612,7 +619,13 @@ func (h *harness) save(st *state.State) error { return state.Save(h.statePath, s
 func (h *harness) apply(e *executor.Engine, p *planner.Plan, st *state.State) (executor.Result, error) {
 	h.t.Helper()
 	clear(h.done)
-	return e.Apply(h.ctx, p, st, h.save)
+	res, err := e.Apply(h.ctx, p, st, h.save)
+	for _, ch := range p.Changes {
+		if _, done := h.done[ch.Address]; done && !e.DryRun {
+			h.b.coverage.record(ch.Kind, ch.Action)
+		}
+	}
+	return res, err
 }
 
 func (h *harness) mustApply(e *executor.Engine, p *planner.Plan, st *state.State) executor.Result {

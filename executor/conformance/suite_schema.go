@@ -1,9 +1,10 @@
-package providertest
+package conformance
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/anomgen/anomgen/providers/providertest"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -162,7 +163,7 @@ func (h *harness) itemsChecksum() string {
 			cols[i] = "quote(" + cols[i] + ")"
 		}
 	}
-	return Checksum(h.t, h.db, "SELECT "+strings.Join(cols, ", ")+h.sql(" FROM {items} ORDER BY {id}"))
+	return providertest.Checksum(h.t, h.db, "SELECT "+strings.Join(cols, ", ")+h.sql(" FROM {items} ORDER BY {id}"))
 }
 
 func (h *harness) loadItems(blocks string) *config.Config {
