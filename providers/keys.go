@@ -32,11 +32,7 @@ func CheckKey(ctx context.Context, c *Conn, p *planner.TableProfile, key []strin
 		kc.Columns = append(kc.Columns, col.Name)
 	}
 	p.KeyCheck = kc
-	sd, ok := c.Dialect.(sqlgen.StatsDialect)
-	if !ok {
-		kc.Error = fmt.Sprintf("the %s provider cannot check keys", c.Dialect.Name())
-		return
-	}
+	sd := c.Dialect
 	q := sqlgen.KeyCheck(c.Dialect, sd, p.Table, kc.Columns, planner.KeyExamples)
 	var rows, nulls, dupKeys, dupRows any
 	if err := c.DB.QueryRowContext(ctx, q.Nulls).Scan(&rows, &nulls); err != nil {

@@ -28,10 +28,7 @@ type Profiler interface {
 // columns and the shapes of text values, rendered by d (which must
 // implement sqlgen.StatsDialect).
 func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, table, timeColumn string, o planner.StatsOptions) (*planner.TableStats, error) {
-	sd, ok := d.(sqlgen.StatsDialect)
-	if !ok {
-		return nil, fmt.Errorf("profiling is not supported on %s", d.Name())
-	}
+	sd := d
 	o = o.WithDefaults()
 	p, err := in.Profile(ctx, table, timeColumn)
 	if err != nil {
@@ -332,10 +329,7 @@ func TimeColumns(ctx context.Context, c *Conn, p *planner.TableProfile) ([]strin
 			out = append(out, col.Name)
 		}
 	}
-	sd, ok := c.Dialect.(sqlgen.StatsDialect)
-	if !ok {
-		return out, nil
-	}
+	sd := c.Dialect
 	for _, col := range p.Columns {
 		if col.Class != planner.ClassText {
 			continue
@@ -394,10 +388,7 @@ func ScanTables(rows *sql.Rows, err error) ([]planner.TableInfo, error) {
 // DailyCounts counts the rows of each day of a table's time column, every
 // day from the first to the last (0 for days without rows).
 func DailyCounts(ctx context.Context, c *Conn, p *planner.TableProfile, timeColumn string) ([]planner.DayCount, error) {
-	sd, ok := c.Dialect.(sqlgen.StatsDialect)
-	if !ok {
-		return nil, fmt.Errorf("counting rows per day is not supported on %s", c.Dialect.Name())
-	}
+	sd := c.Dialect
 	return dailyCounts(ctx, c.DB, c.Dialect, sd, p, timeColumn, planner.StatsOptions{}, 1)
 }
 

@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.BusinessDialect = Dialect{}
 
 // Epoch counts whole seconds from 1970-01-01 with TIMESTAMPDIFF: pure
 // calendar arithmetic for DATETIME and DATE, and for TIMESTAMP the value

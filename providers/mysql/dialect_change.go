@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.ChangeDialect = Dialect{}
 
 // Differs compares text by its bytes (in utf8mb4), not by the column's
 // collation, which may ignore case and trailing spaces; CHAR(n) drops

@@ -6,10 +6,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.NumDialect = Dialect{}
 
 // NumFit rounds with ROUND, half away from zero for exact values
 // (DECIMAL arithmetic: column plus a decimal literal, AVG of a DECIMAL);
@@ -40,8 +37,6 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 	}
 	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
 }
-
-var _ sqlgen.DateTextDialect = Dialect{}
 
 func (Dialect) DateSubstr(x string, pos, n int) string {
 	return fmt.Sprintf("SUBSTRING(%s, %d, %d)", x, pos, n)

@@ -15,8 +15,6 @@ import (
 // executor journals first and changes after, with the catalog status
 // telling a stopped run where it was (see sqlgen/schema.go).
 
-var _ sqlgen.SchemaDialect = Dialect{}
-
 // StringLiteral is '...' with quotes doubled. A value with a backslash or
 // a control character is a hex literal with the utf8mb4 introducer
 // (_utf8mb4 X'...'), which reads the same whatever sql_mode says about

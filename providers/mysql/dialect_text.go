@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.TextDialect = Dialect{}
 
 // TypedValue is the bare parameter: MySQL converts it to the journal
 // column's type (the column's own) on INSERT, and refuses in strict mode

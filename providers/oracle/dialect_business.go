@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.BusinessDialect = Dialect{}
 
 // Epoch subtracts DATE '1970-01-01' from the value as a DATE (a number of
 // days) and rounds the seconds to whole ones, since day fractions are not

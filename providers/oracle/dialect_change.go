@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.ChangeDialect = Dialect{}
 
 // Differs converts the new value to the column's type, as the assignment
 // will (NUMBER rounded to its scale, CHAR padded), and compares with

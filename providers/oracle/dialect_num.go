@@ -6,10 +6,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.NumDialect = Dialect{}
 
 // NumFit rounds NUMBER arithmetic (exact decimal) with ROUND, half away
 // from zero: integers (NUMBER(p,0), or NUMBER(p,-s) to their negative
@@ -43,8 +40,6 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 	}
 	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
 }
-
-var _ sqlgen.DateTextDialect = Dialect{}
 
 func (Dialect) DateSubstr(x string, pos, n int) string {
 	return fmt.Sprintf("SUBSTR(%s, %d, %d)", x, pos, n)

@@ -26,8 +26,6 @@ import (
 // inserted while the column is empty are the only ones not in the journal
 // (a MODIFY then fails and the change is restored).
 
-var _ sqlgen.SchemaDialect = Dialect{}
-
 // StringLiteral is '...' with quotes doubled (Oracle has no backslash
 // escapes). Oracle reads an empty string as NULL, so an empty default is
 // no default.

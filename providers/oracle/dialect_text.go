@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.TextDialect = Dialect{}
 
 // TypedValue is the bare parameter: numbers are bound as numbers and times
 // as timestamps, which Oracle assigns to NUMBER, DATE and TIMESTAMP

@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.BusinessDialect = Dialect{}
 
 // Epoch is extract(epoch), a numeric: seconds since 1970 UTC for
 // timestamptz, and for timestamp and date the wall time read as UTC (how

@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.ChangeDialect = Dialect{}
 
 // Differs casts the new value to the column's own type, as the assignment
 // will (a numeric rounded to its scale, a character(n) padded), and

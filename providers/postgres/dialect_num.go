@@ -6,10 +6,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.NumDialect = Dialect{}
 
 // NumFit computes in numeric (exact) where it can: integers are rounded
 // half away from zero by ROUND(numeric) and cast back to their type;
@@ -44,8 +41,6 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 	}
 	return fmt.Sprintf("%s(CAST(%s AS numeric), %d)", f, x, digits)
 }
-
-var _ sqlgen.DateTextDialect = Dialect{}
 
 func (Dialect) DateSubstr(x string, pos, n int) string {
 	return fmt.Sprintf("substr(%s, %d, %d)", x, pos, n)

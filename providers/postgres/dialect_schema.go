@@ -11,8 +11,6 @@ import (
 // PostgreSQL DDL is transactional: a schema change commits with its
 // journal and catalog entry, or not at all.
 
-var _ sqlgen.SchemaDialect = Dialect{}
-
 // StringLiteral is '...' with quotes doubled; a value with a backslash is
 // written E'...' with backslashes doubled too, which reads the same
 // whatever standard_conforming_strings says.

@@ -5,10 +5,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.TextDialect = Dialect{}
 
 // TypedValue casts numbers and times to the column's own type: a
 // parameter in a SELECT list has no type to infer, and would be text.

@@ -30,10 +30,7 @@ type BusinessDialect interface {
 func businessSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 	switch e := m.Set.(type) {
 	case planner.Ramp:
-		bd, ok := d.(BusinessDialect)
-		if !ok {
-			return "", true, fmt.Errorf("sqlgen: %s cannot render Ramp (its dialect has no BusinessDialect)", d.Name())
-		}
+		bd := d
 		s := m.Where
 		if s.TimeColumn == nil || !s.To.After(s.From) {
 			return "", true, fmt.Errorf("sqlgen: Ramp needs a time column and a window")
@@ -43,10 +40,8 @@ func businessSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) 
 		factor := fmt.Sprintf("(1 + %s * (%s - %s) / %s)", a.add(e.Amplitude), epoch, a.add(s.From.Unix()), a.add(int64(s.To.Sub(s.From).Seconds())))
 		return d.Scale("t."+d.Quote(m.Column.Name), *m.Column, factor), true, nil
 	case planner.SetText:
-		if td, ok := d.(TextDialect); ok { // an enum's label takes its type (PostgreSQL)
-			return td.TypedValue(a.add(e.Value), *m.Column), true, nil
-		}
-		return a.add(e.Value), true, nil
+		// An enum's label takes its type (PostgreSQL).
+		return d.TypedValue(a.add(e.Value), *m.Column), true, nil
 	}
 	return "", false, nil
 }

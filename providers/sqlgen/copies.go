@@ -52,10 +52,7 @@ func CopyCollisions(d Dialect, m *planner.Mutation) (s Statement, ok bool, err e
 	if m.Op != planner.OpInsert || m.Nudge == nil || len(m.Unique) == 0 {
 		return Statement{}, false, nil
 	}
-	rd, err := rowDialect(d, "copies")
-	if err != nil {
-		return Statement{}, false, err
-	}
+	rd := d
 	t := d.Table(m.Table)
 	a := &args{d: d}
 	var parts []string

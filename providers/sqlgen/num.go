@@ -36,14 +36,6 @@ type NumDialect interface {
 	NumPower(x string, p float64) string
 }
 
-func numDialect(d Dialect, what string) (NumDialect, error) {
-	nd, ok := d.(NumDialect)
-	if !ok {
-		return nil, fmt.Errorf("sqlgen: %s cannot render %s (its dialect has no NumDialect)", d.Name(), what)
-	}
-	return nd, nil
-}
-
 // numLit renders a number as an exact SQL decimal literal, parenthesised
 // when negative.
 func numLit(f float64) string {
@@ -82,14 +74,7 @@ func tableMin(d Dialect, m *planner.Mutation) string {
 func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 	col := "t." + d.Quote(m.Column.Name)
 	wcol := "w." + d.Quote(m.Column.Name)
-	var nd NumDialect
-	switch m.Set.(type) {
-	case planner.Offset, planner.Outlier, planner.Spread, planner.RoundTo:
-		var err error
-		if nd, err = numDialect(d, fmt.Sprintf("%T", m.Set)); err != nil {
-			return "", true, err
-		}
-	}
+	nd := d
 	switch e := m.Set.(type) {
 	case planner.Negate:
 		return fmt.Sprintf("CASE WHEN %s > 0 THEN -%s ELSE %s END", col, col, col), true, nil
@@ -141,10 +126,7 @@ func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 		return set, true, err
 	case planner.Orphan:
 		if e.Suffix != "" {
-			rd, err := rowDialect(d, "Orphan")
-			if err != nil {
-				return "", true, err
-			}
+			rd := d
 			return rd.TextSuffix(col, "'"+strings.ReplaceAll(e.Suffix, "'", "''")+"'"), true, nil
 		}
 		// The maximum over the whole table, not the window: past every
@@ -168,14 +150,10 @@ func numMetric(d Dialect, m *planner.Mutation) (string, string, bool) {
 	case planner.Offset, planner.Negate:
 		return fmt.Sprintf("AVG(%s)", col), "mean of " + m.Column.Name, true
 	case planner.Outlier, planner.Spread:
-		if nd, ok := d.(NumDialect); ok {
-			return nd.NumStdDev(col), "standard deviation of " + m.Column.Name, true
-		}
+		return d.NumStdDev(col), "standard deviation of " + m.Column.Name, true
 	case planner.RoundTo:
-		if nd, ok := d.(NumDialect); ok {
-			return fmt.Sprintf("AVG(CASE WHEN %s <> %s THEN 1.0 ELSE 0.0 END)", col, nd.NumRound(col, *m.Column, e.Digits, false)),
-				fmt.Sprintf("share of %s with more than %d decimal places", m.Column.Name, e.Digits), true
-		}
+		return fmt.Sprintf("AVG(CASE WHEN %s <> %s THEN 1.0 ELSE 0.0 END)", col, d.NumRound(col, *m.Column, e.Digits, false)),
+			fmt.Sprintf("share of %s with more than %d decimal places", m.Column.Name, e.Digits), true
 	case planner.Orphan:
 		if e.Suffix == "" {
 			return fmt.Sprintf("MAX(%s)", col), "maximum of " + m.Column.Name, true

@@ -28,10 +28,7 @@ type DateTextDialect interface {
 // relayout renders DateRelayout over alias t: CASE WHEN the length is the
 // source layout's THEN the fields in the new order ELSE the value END.
 func relayout(d Dialect, m *planner.Mutation, e planner.DateRelayout) (string, error) {
-	dd, ok := d.(DateTextDialect)
-	if !ok {
-		return "", fmt.Errorf("sqlgen: %s cannot render DateRelayout (its dialect has no DateTextDialect)", d.Name())
-	}
+	dd := d
 	col := "t." + d.Quote(m.Column.Name)
 	from, ok := planner.NumDateFields(e.From)
 	if !ok {

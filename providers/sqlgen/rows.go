@@ -61,14 +61,6 @@ type RowDialect interface {
 // mutation, inside the data transaction.
 const RoleSequence Role = "sequence"
 
-func rowDialect(d Dialect, what string) (RowDialect, error) {
-	rd, ok := d.(RowDialect)
-	if !ok {
-		return nil, fmt.Errorf("sqlgen: %s cannot render %s (its dialect has no RowDialect)", d.Name(), what)
-	}
-	return rd, nil
-}
-
 // timeWindow renders the selection's time condition over alias: [From, To),
 // [From, ∞) with OpenEnd, or any of Ranges; "" when the whole table is
 // eligible. Bind arguments are added in text order. window (selection.go)
@@ -101,10 +93,7 @@ func timeWindow(d Dialect, s planner.Selection, alias string, a *args) string {
 func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 	switch e := m.Set.(type) {
 	case planner.AddSeconds:
-		rd, err := rowDialect(d, "AddSeconds")
-		if err != nil {
-			return "", err
-		}
+		rd := d
 		// The storage format is known for the target's time column only.
 		var f planner.TimeFormat
 		if tc := m.Where.TimeColumn; tc != nil && tc.Name == m.Column.Name {
@@ -112,10 +101,7 @@ func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 		}
 		return rd.AddSeconds("t."+d.Quote(m.Column.Name), *m.Column, f, a.add(e.Seconds)), nil
 	case planner.FirstInWindow:
-		rd, err := rowDialect(d, "FirstInWindow")
-		if err != nil {
-			return "", err
-		}
+		rd := d
 		s := m.Where
 		if s.TimeColumn == nil {
 			return "", fmt.Errorf("sqlgen: FirstInWindow needs a time column")
@@ -138,7 +124,7 @@ func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 	if set, ok, err := businessSet(d, m, a); ok { // business.go
 		return set, err
 	}
-	if set, ok, err := editSet(d, m); ok { // text2.go
+	if set, ok, err := editSet(d, m); ok { // edits.go
 		return set, err
 	}
 	return "", fmt.Errorf("sqlgen: %s cannot render %T", d.Name(), m.Set)
@@ -213,10 +199,7 @@ func freshKey(d Dialect, rd RowDialect, m *planner.Mutation, j, t string, k int,
 // table (its affected-row count is the anomaly's), and where the database
 // needs it, the statement that moves the key generator past the new keys.
 func applyInsert(d Dialect, j, t string, m *planner.Mutation) ([]Statement, error) {
-	rd, err := rowDialect(d, "OpInsert")
-	if err != nil {
-		return nil, err
-	}
+	rd := d
 	if m.FreshKey == nil || len(m.Rounds) == 0 {
 		return nil, fmt.Errorf("sqlgen: an insert needs a fresh key column and at least one round")
 	}
@@ -305,15 +288,5 @@ func rollbackInsert(d Dialect, j state.Journal, jt, t, on string, force bool) (s
 		return conflict, []Statement{{Role: RoleRestore, SQL: d.DeleteJoin(t, jt, quoteAll(d, j.Key))}}
 	}
 	cond := strings.Join(same, " AND ")
-	if rd, ok := d.(RowDialect); ok {
-		return conflict, []Statement{{Role: RoleRestore, SQL: rd.DeleteMatching(t, jt, quoteAll(d, j.Key), on, cond)}}
-	}
-	// Without the hook: the keys of the identical copies, by a subquery.
-	keys := strings.Join(quoteAll(d, j.Key), ", ")
-	jkeys := make([]string, len(j.Key))
-	for i, k := range j.Key {
-		jkeys[i] = "j." + d.Quote(k)
-	}
-	return conflict, []Statement{{Role: RoleRestore, SQL: fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s j WHERE %s)",
-		t, keys, strings.Join(jkeys, ", "), jt, identical)}}
+	return conflict, []Statement{{Role: RoleRestore, SQL: d.DeleteMatching(t, jt, quoteAll(d, j.Key), on, cond)}}
 }

@@ -96,14 +96,6 @@ type SchemaDialect interface {
 	ColumnDependents(op planner.Op, table planner.TableName, col string) (Statement, bool)
 }
 
-func schemaDialect(d Dialect) (SchemaDialect, error) {
-	sd, ok := d.(SchemaDialect)
-	if !ok {
-		return nil, fmt.Errorf("sqlgen: %s renders no schema changes", d.Name())
-	}
-	return sd, nil
-}
-
 // SchemaCount returns the count statement of a schema change: the table's
 // rows, and the rows whose values are journaled (every row for drop and
 // change_type, none for add and rename).
@@ -132,10 +124,7 @@ type SchemaChange struct {
 // ApplySchema renders the schema change m with journal id in the journal
 // schema. It returns an error when the dialect cannot make the change.
 func ApplySchema(d Dialect, schema, id string, m *planner.Mutation) (*SchemaChange, error) {
-	sd, err := schemaDialect(d)
-	if err != nil {
-		return nil, err
-	}
+	sd := d
 	j := d.JournalTable(schema, id)
 	t := d.Table(m.Table)
 	keys := strings.Join(qualify(d, "t", m.Key), ", ")
@@ -217,11 +206,10 @@ func droppable(c *planner.Column) error {
 // in a way that m would break (see SchemaDialect.ColumnDependents), or
 // false when there is nothing to check.
 func SchemaDependents(d Dialect, m *planner.Mutation) (Statement, bool) {
-	sd, err := schemaDialect(d)
-	if err != nil || m.Column == nil {
+	if m.Column == nil {
 		return Statement{}, false
 	}
-	return sd.ColumnDependents(m.Op, m.Table, m.Column.Name)
+	return d.ColumnDependents(m.Op, m.Table, m.Column.Name)
 }
 
 func spec(c planner.Column) ColumnSpec {
@@ -326,10 +314,7 @@ type SchemaRestore struct {
 // forced rollback, or one of a change whose catalog status is changing),
 // a column that is back already is refilled rather than a conflict.
 func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile, redo bool) (*SchemaRestore, error) {
-	sd, err := schemaDialect(d)
-	if err != nil {
-		return nil, err
-	}
+	sd := d
 	table := planner.TableName{Schema: j.TableSchema, Name: j.Table}
 	tname := table.String()
 	jt := d.JournalTable(j.Schema, j.ID)

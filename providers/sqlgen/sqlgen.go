@@ -71,8 +71,25 @@ type Dialect interface {
 	// Capabilities declares what the database can do (the planner's kinds
 	// ask these; each provider registers them by source type).
 	Capabilities() planner.Capabilities
-	// A Dialect may also implement TableCreator and RestoreInserter (below)
-	// where CREATE TABLE ... AS or an INSERT head do not fit its database.
+
+	// The pieces of each family of kinds, which every database provides
+	// (a provider that lacks one does not compile): rows (copies, time
+	// shifts), schema changes, numbers, dates kept as text, text values,
+	// edits (mojibake, typos), business kinds, unchanged-value tests and
+	// profile statistics.
+	RowDialect
+	SchemaDialect
+	NumDialect
+	DateTextDialect
+	TextDialect
+	EditDialect
+	BusinessDialect
+	ChangeDialect
+	StatsDialect
+	// A Dialect may also implement the optional hooks TableCreator and
+	// RestoreInserter (below) where CREATE TABLE ... AS or an INSERT head do
+	// not fit its database, TriggerSwitcher, MicroShifter, ScratchTabler,
+	// StatsBigCounter and StatsComparer; each has a default.
 }
 
 // TableCreator is implemented by a Dialect whose database has no CREATE
@@ -211,7 +228,7 @@ func selectConds(d Dialect, m *planner.Mutation, a *args, changes, withWindow bo
 		}
 	}
 	if changes {
-		if f := editFilter(d, m); f != "" { // text2.go
+		if f := editFilter(d, m); f != "" { // edits.go
 			conds = append(conds, f)
 		}
 		if f := swapFilter(d, m); f != "" { // swap.go

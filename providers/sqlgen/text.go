@@ -40,14 +40,6 @@ type TextDialect interface {
 	Mod(x string, n int) string
 }
 
-func textDialect(d Dialect, what string) (TextDialect, error) {
-	td, ok := d.(TextDialect)
-	if !ok {
-		return nil, fmt.Errorf("sqlgen: %s cannot render %s (its dialect has no TextDialect)", d.Name(), what)
-	}
-	return td, nil
-}
-
 // textSet renders the new value of a text-kind expression over alias t,
 // adding its arguments to a in text order; ok is false for expressions
 // that are not the text kinds'.
@@ -55,10 +47,7 @@ func textSet(d Dialect, m *planner.Mutation, a *args) (set string, ok bool, err 
 	col := "t." + d.Quote(m.Column.Name)
 	switch e := m.Set.(type) {
 	case planner.SetValue:
-		td, err := textDialect(d, "SetValue")
-		if err != nil {
-			return "", true, err
-		}
+		td := d
 		var v any = e.Value
 		switch {
 		case e.IsTime:
@@ -78,16 +67,10 @@ func textSet(d Dialect, m *planner.Mutation, a *args) (set string, ok bool, err 
 		}
 		return td.TypedValue(a.add(v), *m.Column), true, nil
 	case planner.ChangeCase:
-		td, err := textDialect(d, "ChangeCase")
-		if err != nil {
-			return "", true, err
-		}
+		td := d
 		return td.Case(col, e.Case), true, nil
 	case planner.Pad:
-		td, err := textDialect(d, "Pad")
-		if err != nil {
-			return "", true, err
-		}
+		td := d
 		pad := strings.Repeat(e.Pad, max(e.Count, 1))
 		var parts []string
 		if e.Leading {
@@ -99,16 +82,10 @@ func textSet(d Dialect, m *planner.Mutation, a *args) (set string, ok bool, err 
 		}
 		return td.Concat(parts...), true, nil
 	case planner.Truncate:
-		td, err := textDialect(d, "Truncate")
-		if err != nil {
-			return "", true, err
-		}
+		td := d
 		return td.Left(col, a.add(e.Length)), true, nil
 	case planner.Reformat:
-		td, err := textDialect(d, "Reformat")
-		if err != nil {
-			return "", true, err
-		}
+		td := d
 		// Placeholders are added in text order: the prefix comes first,
 		// then the innermost replacement outwards, then the suffix.
 		var parts []string
@@ -133,10 +110,7 @@ func textSet(d Dialect, m *planner.Mutation, a *args) (set string, ok bool, err 
 		}
 		return td.Concat(parts...), true, nil
 	case planner.InvalidLabel:
-		td, err := textDialect(d, "InvalidLabel")
-		if err != nil {
-			return "", true, err
-		}
+		td := d
 		hash := func() string { return d.Hash(a.add(fmt.Sprint(e.Seed)), qualify(d, "t", m.Key)) }
 		if len(e.Values) == 0 {
 			if e.Prefix == "" {

@@ -34,13 +34,9 @@ type ChangeDialect interface {
 	NonFinite(col string, c planner.Column) string
 }
 
-// differs is ChangeDialect.Differs, or NOT NotDistinct where the dialect
-// has none.
+// differs is ChangeDialect.Differs.
 func differs(d Dialect, after, before string, c planner.Column) string {
-	if cd, ok := d.(ChangeDialect); ok {
-		return cd.Differs(after, before, c)
-	}
-	return "NOT (" + d.NotDistinct(after, before) + ")"
+	return d.Differs(after, before, c)
 }
 
 // nonFinite is ChangeDialect.NonFinite for numeric columns, "" otherwise.
@@ -48,10 +44,7 @@ func nonFinite(d Dialect, col string, c planner.Column) string {
 	if !c.Class.Numeric() || c.Class == planner.ClassInteger {
 		return ""
 	}
-	if cd, ok := d.(ChangeDialect); ok {
-		return cd.NonFinite(col, c)
-	}
-	return ""
+	return d.NonFinite(col, c)
 }
 
 // finite is the condition that leaves out non-finite values of column c

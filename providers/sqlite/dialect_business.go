@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.BusinessDialect = Dialect{}
 
 // Epoch follows the column's storage format: epoch seconds as they are,
 // milliseconds divided by 1000, and text through julianday (which reads

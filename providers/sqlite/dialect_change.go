@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.ChangeDialect = Dialect{}
 
 // Differs is IS NOT: null-safe, and the column's affinity applies to the
 // new value as it would on storage (10.0 into an INTEGER column is 10);

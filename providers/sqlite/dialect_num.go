@@ -8,15 +8,12 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 	sqlite "modernc.org/sqlite"
 )
 
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("anomgen_trunc", 2, truncFunc)
 }
-
-var _ sqlgen.NumDialect = Dialect{}
 
 // NumFit rounds integers and decimals with anomgen_scale (factor 1), half
 // away from zero in exact decimal arithmetic; floats stay as they are.
@@ -75,8 +72,6 @@ func truncFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, er
 	r, _ := new(big.Rat).SetFrac(q, unit).Float64()
 	return r, nil
 }
-
-var _ sqlgen.DateTextDialect = Dialect{}
 
 func (Dialect) DateSubstr(x string, pos, n int) string {
 	return fmt.Sprintf("substr(%s, %d, %d)", x, pos, n)

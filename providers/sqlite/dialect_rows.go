@@ -11,11 +11,8 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 	sqlite "modernc.org/sqlite"
 )
-
-var _ sqlgen.RowDialect = Dialect{}
 
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("anomgen_add_seconds", 3, addSecondsFunc)

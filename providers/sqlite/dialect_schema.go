@@ -14,8 +14,6 @@ import (
 // and a dropped column comes back, last, with its whole definition in one
 // ADD COLUMN.
 
-var _ sqlgen.SchemaDialect = Dialect{}
-
 // StringLiteral is '...' with quotes doubled (SQLite has no backslash
 // escapes).
 func (Dialect) StringLiteral(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }

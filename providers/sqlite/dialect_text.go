@@ -8,11 +8,8 @@ import (
 	"sync"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 	sqlite "modernc.org/sqlite"
 )
-
-var _ sqlgen.TextDialect = Dialect{}
 
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("anomgen_regexp_replace", 3, regexpReplaceFunc)

@@ -10,6 +10,9 @@ import (
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
+// Every piece sqlgen needs is here: a missing method fails to compile.
+var _ sqlgen.Dialect = Dialect{}
+
 // Dialect renders T-SQL for SQL Server 2017 and later and Azure SQL
 // Database. The journal schema is a real schema in the target database
 // (default anomgen). DDL is transactional in SQL Server, so the journal

@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.BusinessDialect = Dialect{}
 
 // Epoch counts the second boundaries from 1970-01-01 with DATEDIFF_BIG
 // (whole seconds, no overflow after 2038); a datetimeoffset value is

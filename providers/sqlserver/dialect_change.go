@@ -4,10 +4,7 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.ChangeDialect = Dialect{}
 
 // Differs converts the new value to the column's type, as the assignment
 // will, and compares stored bytes null-safely as NotDistinct does (the

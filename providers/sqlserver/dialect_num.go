@@ -6,10 +6,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.NumDialect = Dialect{}
 
 // NumFit rounds with ROUND, which rounds halves away from zero for
 // decimals: integers to a whole number converted back to their type,
@@ -51,8 +48,6 @@ func (Dialect) NumRound(x string, _ planner.Column, digits int, trunc bool) stri
 	}
 	return fmt.Sprintf("ROUND(%s, %d)", x, digits)
 }
-
-var _ sqlgen.DateTextDialect = Dialect{}
 
 func (Dialect) DateSubstr(x string, pos, n int) string {
 	return fmt.Sprintf("SUBSTRING(%s, %d, %d)", x, pos, n)

@@ -14,8 +14,6 @@ import (
 // dropped first (its system-made name is looked up when the batch runs)
 // and, where the column keeps a default, added again.
 
-var _ sqlgen.SchemaDialect = Dialect{}
-
 // StringLiteral is N'...' with quotes doubled.
 func (Dialect) StringLiteral(v string) string { return literal(v) }
 

@@ -6,10 +6,7 @@ import (
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.TextDialect = Dialect{}
 
 // TypedValue casts numbers to the column's type, and times (which the
 // driver sends as datetimeoffset, in UTC) to datetime2, which assigns to

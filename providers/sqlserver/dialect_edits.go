@@ -3,11 +3,7 @@ package sqlserver
 import (
 	"errors"
 	"fmt"
-
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.EditDialect = Dialect{}
 
 // NonASCII looks for a character outside 0x01-0x7F, compared by code
 // point (a binary collation) so that accented letters do not match their

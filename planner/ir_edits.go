@@ -1,7 +1,7 @@
 package planner
 
-// Expressions of encoding_corruption and typos (kinds_quality_text2.go),
-// rendered by sqlgen through its EditDialect hook (providers/sqlgen/text2.go).
+// Expressions of encoding_corruption and typos (kinds_quality_edits.go),
+// rendered by sqlgen through its EditDialect hook (providers/sqlgen/edits.go).
 
 // Mojibake rewrites the text as its UTF-8 bytes read as Latin-1 /
 // Windows-1252 ("café" → "cafÃ©"). Only values holding non-ASCII

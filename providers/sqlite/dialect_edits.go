@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/anomgen/anomgen/providers/sqlgen"
 	sqlite "modernc.org/sqlite"
 )
-
-var _ sqlgen.EditDialect = Dialect{}
 
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("anomgen_mojibake", 1, mojibakeFunc)

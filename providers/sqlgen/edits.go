@@ -35,15 +35,6 @@ type EditDialect interface {
 	ModExpr(x, y string) string
 }
 
-func editDialect(d Dialect, what string) (EditDialect, TextDialect, error) {
-	ed, ok := d.(EditDialect)
-	if !ok {
-		return nil, nil, fmt.Errorf("sqlgen: %s cannot render %s (its dialect has no EditDialect)", d.Name(), what)
-	}
-	td, err := textDialect(d, what)
-	return ed, td, err
-}
-
 // editFilter is the extra eligibility condition of Mojibake (non-ASCII
 // values) and Typo (non-empty values) over alias t, "" for other
 // expressions.
@@ -51,10 +42,7 @@ func editFilter(d Dialect, m *planner.Mutation) string {
 	if m.Column == nil {
 		return ""
 	}
-	ed, ok := d.(EditDialect)
-	if !ok {
-		return ""
-	}
+	ed := d
 	col := "t." + d.Quote(m.Column.Name)
 	switch m.Set.(type) {
 	case planner.Mojibake:
@@ -71,17 +59,11 @@ func editSet(d Dialect, m *planner.Mutation) (set string, ok bool, err error) {
 	col := "t." + d.Quote(m.Column.Name)
 	switch e := m.Set.(type) {
 	case planner.Mojibake:
-		ed, _, err := editDialect(d, "Mojibake")
-		if err != nil {
-			return "", true, err
-		}
+		ed, _ := d, d
 		s, err := ed.Mojibake(col)
 		return s, true, err
 	case planner.Typo:
-		ed, td, err := editDialect(d, "Typo")
-		if err != nil {
-			return "", true, err
-		}
+		ed, td := d, d
 		return typoExpr(d, ed, td, m, col, e.Seed), true, nil
 	}
 	return "", false, nil

@@ -11,7 +11,7 @@ import (
 	"github.com/anomgen/anomgen/state"
 )
 
-// RunEditKinds runs encoding_corruption and typos (planner/kinds_quality_text2.go)
+// RunEditKinds runs encoding_corruption and typos (planner/kinds_quality_edits.go)
 // against b, on the suite's data from day 8 to day 18 with three e-mails in
 // four made non-ASCII (é, ü, ’, €, Á: UTF-8 bytes in 0x80-0x9F included).
 // For each: the plan's count equals the eligible rows (non-NULL, and

@@ -2,11 +2,7 @@ package oracle
 
 import (
 	"fmt"
-
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.EditDialect = Dialect{}
 
 // NonASCII compares bytes with characters.
 func (Dialect) NonASCII(col string) string {

@@ -2,11 +2,7 @@ package mysql
 
 import (
 	"fmt"
-
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.EditDialect = Dialect{}
 
 // NonASCII compares the value's utf8mb4 bytes with its characters, so it
 // holds whatever the column's character set.

@@ -2,11 +2,7 @@ package postgres
 
 import (
 	"fmt"
-
-	"github.com/anomgen/anomgen/providers/sqlgen"
 )
-
-var _ sqlgen.EditDialect = Dialect{}
 
 // NonASCII compares bytes with characters (a UTF8 database).
 func (Dialect) NonASCII(col string) string {

@@ -7,7 +7,7 @@ import (
 )
 
 // encoding_corruption and typos: text data-quality kinds whose new value
-// is computed in SQL from the old one (expressions in ir_text2.go).
+// is computed in SQL from the old one (expressions in ir_edits.go).
 
 func init() {
 	register(&Kind{
