@@ -49,6 +49,41 @@ type Plan struct {
 	// Changes are in execution order: reverts (newest first), then creates
 	// in file order. No-op changes are included so callers can list them.
 	Changes []*Change `json:"changes"`
+	// Lineage and Serial are those of the state the plan was made from: a
+	// saved plan is stale once the state moved on (issue 12).
+	Lineage string `json:"lineage,omitempty"`
+	Serial  int64  `json:"serial,omitempty"`
+	// Targets are the fingerprints of the tables the changes touch, by
+	// target name, as counted: a saved plan is stale once one differs.
+	Targets map[string]Fingerprint `json:"targets,omitempty"`
+}
+
+// Fingerprint is what a saved plan checks a table against before it is
+// applied: rows, the newest time, the columns.
+type Fingerprint struct {
+	// Rows is the table's exact row count; WindowRows maps each change's
+	// address to the rows of its window.
+	Rows       int64            `json:"rows"`
+	WindowRows map[string]int64 `json:"window_rows,omitempty"`
+	// MaxTime is the maximum of the time column (nil without one or rows).
+	MaxTime *time.Time `json:"max_time,omitempty"`
+	// Columns are the column names with their types, in table order.
+	Columns []string `json:"columns"`
+}
+
+// Statement is one SQL statement as the target database runs it, with its
+// bound arguments rendered as text (never a secret: values of the data).
+type Statement struct {
+	SQL  string   `json:"sql"`
+	Args []string `json:"args,omitempty"`
+}
+
+// AttrChange is one effective setting that differs from the applied
+// anomaly's: why a replace is planned.
+type AttrChange struct {
+	Name   string `json:"name"`
+	Before string `json:"before"`
+	After  string `json:"after"`
 }
 
 // Change is one anomaly's planned action.
@@ -111,6 +146,15 @@ type Change struct {
 	// Metric is what a monitor would see: the metric over the window now
 	// and after the change, filled in by counting (nil when unknown).
 	Metric *Metric `json:"metric,omitempty"`
+	// SQL is what apply runs for this change and ReverseSQL what its
+	// rollback runs, as the target database runs them (filled when the
+	// plan is counted; empty for changes that run nothing).
+	SQL        []Statement `json:"sql,omitempty"`
+	ReverseSQL []Statement `json:"reverse_sql,omitempty"`
+	// Reasons says why the action was chosen (e.g. "settings changed",
+	// "-replace"), Changed which settings differ from the applied ones.
+	Reasons []string     `json:"reasons,omitempty"`
+	Changed []AttrChange `json:"changed,omitempty"`
 	// Drift, on a no-op, says what changed outside anomgen that anomgen
 	// will not act on by itself (a lost journal), with the way out.
 	Drift string `json:"drift,omitempty"`
