@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+# Each step says when it starts (seconds since the script began).
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 is_ci() {
 	case "${CI:-}" in
@@ -116,3 +117,5 @@ GOFLAGS="$test_goflags" go test "${race[@]}" -count=1 -timeout 25m ./... "$@"
 
 step "go test -fuzz FuzzLoad (bounded: 20s)"
 go test -run '^$' -fuzz FuzzLoad -fuzztime 20s ./config/
+
+step "done"
