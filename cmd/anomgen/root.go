@@ -123,6 +123,7 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	pf.StringVar(&a.auditLog, "audit-log", "", "append the audit trail of apply and rollback to `FILE` (default .anomgen/audit.log)")
 	root.AddCommand(a.anomaliesCmd(), a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.forceUnlockCmd(), a.journalCmd(), a.versionCmd())
 	root.AddCommand(a.profileCmd(), a.inspectCmd(), a.initCmd())
+	root.AddCommand(a.fmtCmd())
 	return root
 }
 
