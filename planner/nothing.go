@@ -188,10 +188,10 @@ func (e RoundTo) unchangedWhy(m *Mutation) string {
 	return fmt.Sprintf("none of their %s has more than %d decimal places", m.Column.Name, e.Digits)
 }
 
-// countNotes are plan's remarks on a counted change's selection: chosen
+// CountNotes are plan's remarks on a counted change's selection: chosen
 // rows left out because they would not change, values that are NaN or
 // ±Infinity.
-func (c *Change) countNotes() []string {
+func (c *Change) CountNotes() []string {
 	var out []string
 	if c.Rows > 0 && c.Unchanged > 0 && c.Mutation != nil {
 		out = append(out, fmt.Sprintf("%s more chosen rows would keep their values (%s): left out, neither changed nor journaled", Thousands(c.Unchanged), unchangedWhy(c.Mutation)))

@@ -221,11 +221,11 @@ type TableInfo struct {
 // SparkDays is how many days the plan's daily sparkline shows.
 const SparkDays = 30
 
-// windowSpark renders the last SparkDays days of days up to the window's
+// WindowSpark renders the last SparkDays days of days up to the window's
 // end (or the last day) as a sparkline, and a second line marking with ^
 // the days the window [start, end) touches; a zero end is an open window,
 // which touches every day from start on.
-func windowSpark(days []DayCount, start, end time.Time) (spark, marks, span string) {
+func WindowSpark(days []DayCount, start, end time.Time) (spark, marks, span string) {
 	if len(days) == 0 {
 		return "", "", ""
 	}

@@ -94,17 +94,17 @@ func without(cols []Column, name string) []Column {
 	return out
 }
 
-// schemaRows is plan's rows line for a schema change: it changes no row,
+// SchemaRows is plan's rows line for a schema change: it changes no row,
 // and a dropped or retyped column has every value journaled.
-func schemaRows(rows, tableRows int64, effect string) string {
+func SchemaRows(rows, tableRows int64, effect string) string {
 	if rows == 0 {
 		return fmt.Sprintf("0 (a schema change; the table has %s rows): %s", Thousands(tableRows), effect)
 	}
 	return fmt.Sprintf("%s of %s (a schema change; every value is journaled): %s", Thousands(rows), Thousands(tableRows), effect)
 }
 
-// schemaRestoreRows is plan's rows line for the rollback of a schema change.
-func schemaRestoreRows(prior *state.Anomaly) string {
+// SchemaRestoreRows is plan's rows line for the rollback of a schema change.
+func SchemaRestoreRows(prior *state.Anomaly) string {
 	if prior.Rows == 0 {
 		return fmt.Sprintf("0 (a schema change, undone with journal %s)", prior.Journal.ID)
 	}

@@ -54,11 +54,11 @@ func (a *app) planCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(p)
 			}
-			opt := planner.TextOptions{Color: !a.noColor}
+			opt := textOptions{Color: !a.noColor}
 			if daily {
 				opt.Daily = a.dailyCounts(cmd.Context(), s, p) // profile.go
 			}
-			p.WriteText(a.out, opt)
+			writePlanText(a.out, p, opt)
 			a.writeOthers(s, p)
 			return nil
 		},
@@ -152,7 +152,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	if err != nil {
 		return err
 	}
-	p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
+	writePlanText(a.out, p, textOptions{Color: !a.noColor})
 	a.writeOthers(s, p)
 	if p.Empty() {
 		if s.refreshed {

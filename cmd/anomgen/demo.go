@@ -144,7 +144,7 @@ Next, by hand:
 	if err != nil {
 		return edited(err)
 	}
-	p.WriteText(a.out, planner.TextOptions{Color: !a.noColor})
+	writePlanText(a.out, p, textOptions{Color: !a.noColor})
 
 	from := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -13)
 	to := time.Now().UTC().Add(time.Minute)
