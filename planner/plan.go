@@ -105,7 +105,7 @@ type Change struct {
 	// Duration, when non-zero, is how long the anomaly stays applied.
 	Duration time.Duration `json:"duration,omitempty"`
 	// Mutation is the change to make (create and replace).
-	Mutation *Mutation `json:"-"`
+	Mutation *Mutation `json:"mutation,omitempty"`
 	// Prior is the applied anomaly to revert (replace, destroy, expire).
 	Prior *state.Anomaly `json:"prior,omitempty"`
 	// Rows is the exact number of rows the mutation changes and WindowRows
@@ -282,6 +282,7 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 		case prior.ParamsHash != ch.ParamsHash || replace:
 			ch.Action = Replace
 			ch.Prior = prior
+			ch.Reasons, ch.Changed = replaceReasons(prior, ch, replace) // reasons.go
 		case prior.ExpiresAt != nil && !in.Now.Before(*prior.ExpiresAt):
 			reverts = append(reverts, revert(Expire, prior))
 			continue

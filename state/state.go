@@ -81,6 +81,15 @@ type Anomaly struct {
 	// Lost says why an anomaly's journal is gone while its change stays
 	// (Status StatusLost): e.g. the journal schema was dropped.
 	Lost string `json:"lost,omitempty"`
+	// Settings are the effective settings it was applied with, as plan
+	// shows them, so a replace can say which changed (volume: 0.3 → 0.5).
+	Settings []Setting `json:"settings,omitempty"`
+}
+
+// Setting is one effective setting of an applied anomaly.
+type Setting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // StatusExpired marks an anomaly whose duration ran out and that was

@@ -1,0 +1,272 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+// The identity of a plan (issue 12): what a saved plan is checked against
+// before it is applied (the state's lineage and serial, each target's
+// fingerprint), and the statements it shows (plan -sql).
+
+// PlanJournalID stands for the journal id in a plan's statements: the real
+// id is drawn when the change is applied.
+const PlanJournalID = "{id}"
+
+// stateSettings copies a change's effective settings into the state.
+func stateSettings(in []planner.Setting) []state.Setting {
+	var out []state.Setting
+	for _, s := range in {
+		out = append(out, state.Setting{Name: s.Name, Value: s.Value})
+	}
+	return out
+}
+
+// Identify fills in the plan's identity after Count: the state's lineage
+// and serial, the fingerprint of every target a create or replace touches
+// (profiles are the live tables, from Profiles), and each change's
+// statements and their reverse as the target database would run them.
+func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State, profiles map[string]*planner.TableProfile) error {
+	p.Lineage, p.Serial = st.Lineage, st.Serial
+	for _, ch := range p.Changes {
+		c := e.conns[ch.Source]
+		if c == nil {
+			continue
+		}
+		e.statements(c, ch)
+		if ch.Mutation == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) {
+			continue
+		}
+		if p.Targets == nil {
+			p.Targets = map[string]planner.Fingerprint{}
+		}
+		fp, ok := p.Targets[ch.Target]
+		if !ok {
+			var err error
+			if fp, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target]); err != nil {
+				return fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
+			}
+		}
+		if fp.WindowRows == nil {
+			fp.WindowRows = map[string]int64{}
+		}
+		fp.WindowRows[ch.Address] = ch.WindowRows
+		p.Targets[ch.Target] = fp
+	}
+	return nil
+}
+
+// fingerprint reads the table's exact row count, the newest value of the
+// time column, and lists its columns with their types.
+func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile) (planner.Fingerprint, error) {
+	var fp planner.Fingerprint
+	if err := c.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+c.Dialect.Table(m.Table)).Scan(&fp.Rows); err != nil {
+		return fp, err
+	}
+	if t, ok, err := providers.Newest(ctx, c.DB.QueryRowContext, c.Dialect, m); err != nil {
+		return fp, err
+	} else if ok {
+		fp.MaxTime = &t
+	}
+	cols := m.Columns
+	if prof != nil {
+		cols = prof.Columns
+	}
+	for _, col := range cols {
+		fp.Columns = append(fp.Columns, col.Name+" "+col.Type)
+	}
+	return fp, nil
+}
+
+// statements renders what apply runs for ch and what its rollback runs.
+func (e *Engine) statements(c *providers.Conn, ch *planner.Change) {
+	d := c.Dialect
+	src := e.cfg.Source(ch.Source)
+	if src == nil {
+		return
+	}
+	schema := src.JournalSchema
+	add := func(to *[]planner.Statement, stmts ...sqlgen.Statement) {
+		for _, s := range stmts {
+			*to = append(*to, planStatement(s))
+		}
+	}
+	ch.SQL, ch.ReverseSQL = nil, nil
+	if ch.Prior != nil && ch.Action != planner.Create && ch.Action != planner.NoOp && !planner.Op(ch.Prior.Journal.Op).Schema() {
+		// A replace, destroy or expire first restores the applied one.
+		r := sqlgen.RenderRollback(d, ch.Prior.Journal, e.Force)
+		add(&ch.SQL, r.Restore...)
+		add(&ch.SQL, r.Drop...)
+	}
+	m := ch.Mutation
+	if m == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) || ch.Nothing != "" {
+		return
+	}
+	j := m.Journal(PlanJournalID, schema)
+	if m.Op.Schema() {
+		sc, err := sqlgen.ApplySchema(d, schema, PlanJournalID, m)
+		if err != nil {
+			return
+		}
+		add(&ch.SQL, sc.Ensure...)
+		add(&ch.SQL, sc.Journal)
+		if sc.Fill != nil {
+			add(&ch.SQL, *sc.Fill)
+		}
+		add(&ch.SQL, sc.Change...)
+		before := &planner.TableProfile{Table: m.Table, Columns: m.Columns}
+		if r, err := sqlgen.RenderSchemaRollback(d, j, before.AfterSchemaChange(m), false); err == nil {
+			add(&ch.ReverseSQL, r.Steps...)
+			add(&ch.ReverseSQL, r.Drop...)
+		}
+		return
+	}
+	stmts, err := sqlgen.Apply(d, schema, PlanJournalID, m)
+	if err != nil {
+		return
+	}
+	if stmts, err = withTriggersOff(d, stmts, m.DisableTriggers); err != nil {
+		return
+	}
+	add(&ch.SQL, stmts...)
+	r := sqlgen.RenderRollback(d, j, false)
+	add(&ch.ReverseSQL, r.Restore...)
+	add(&ch.ReverseSQL, r.Drop...)
+}
+
+// planStatement renders a statement's bound arguments as text.
+func planStatement(s sqlgen.Statement) planner.Statement {
+	out := planner.Statement{SQL: s.SQL}
+	for _, a := range s.Args {
+		switch v := a.(type) {
+		case nil:
+			out.Args = append(out.Args, "NULL")
+		case time.Time:
+			out.Args = append(out.Args, v.Format(time.RFC3339Nano))
+		case []byte:
+			out.Args = append(out.Args, fmt.Sprintf("%x", v))
+		case string:
+			out.Args = append(out.Args, fmt.Sprintf("%q", v))
+		default:
+			out.Args = append(out.Args, fmt.Sprint(v))
+		}
+	}
+	return out
+}
+
+// Stale compares a saved plan with the state and the tables now, and says
+// what changed since it was made; nil when the plan still holds. current
+// is the saved plan counted again against the tables (Count on a copy),
+// profiles the live tables.
+func (e *Engine) Stale(ctx context.Context, saved, current *planner.Plan, st *state.State, profiles map[string]*planner.TableProfile) ([]string, error) {
+	var why []string
+	if saved.Lineage != st.Lineage && !(saved.Serial == 0 && st.Serial == 0) {
+		why = append(why, fmt.Sprintf("the state is another one: lineage %s when planned, %s now", saved.Lineage, st.Lineage))
+	} else if saved.Serial != st.Serial {
+		why = append(why, fmt.Sprintf("the state moved on since the plan was made (serial %d then, %d now): another apply, rollback or state command ran in between", saved.Serial, st.Serial))
+	}
+	now := map[string]planner.Fingerprint{}
+	for _, ch := range current.Changes {
+		if ch.Mutation == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) {
+			continue
+		}
+		fp, ok := now[ch.Target]
+		if !ok {
+			c := e.conns[ch.Source]
+			if c == nil {
+				return nil, fmt.Errorf("%s: source %s is not connected", ch.Address, ch.Source)
+			}
+			var err error
+			if fp, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target]); err != nil {
+				return nil, fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
+			}
+			fp.WindowRows = map[string]int64{}
+		}
+		fp.WindowRows[ch.Address] = ch.WindowRows
+		now[ch.Target] = fp
+	}
+	var names []string
+	for n := range saved.Targets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		was, is := saved.Targets[n], now[n]
+		if _, ok := now[n]; !ok {
+			why = append(why, fmt.Sprintf("target %s: no change of the plan touches it now", n))
+			continue
+		}
+		if gone, added := diffList(was.Columns, is.Columns); len(gone)+len(added) > 0 {
+			var parts []string
+			if len(gone) > 0 {
+				parts = append(parts, "gone or changed: "+strings.Join(gone, ", "))
+			}
+			if len(added) > 0 {
+				parts = append(parts, "new: "+strings.Join(added, ", "))
+			}
+			why = append(why, fmt.Sprintf("target %s: its columns changed (%s)", n, strings.Join(parts, "; ")))
+		}
+		if was.Rows != is.Rows {
+			why = append(why, fmt.Sprintf("target %s: the table held %s rows when planned, %s now (rows added or removed)", n, planner.Thousands(was.Rows), planner.Thousands(is.Rows)))
+		}
+		if !reflect.DeepEqual(fmtTimePtr(was.MaxTime), fmtTimePtr(is.MaxTime)) {
+			why = append(why, fmt.Sprintf("target %s: the newest row's time moved (%s when planned, %s now)", n, fmtTimePtr(was.MaxTime), fmtTimePtr(is.MaxTime)))
+		}
+		var addrs []string
+		for a := range was.WindowRows {
+			addrs = append(addrs, a)
+		}
+		sort.Strings(addrs)
+		for _, a := range addrs {
+			if w, ok := is.WindowRows[a]; ok && w != was.WindowRows[a] {
+				why = append(why, fmt.Sprintf("%s: its window held %s rows when planned, %s now (rows added or removed in the window)", a, planner.Thousands(was.WindowRows[a]), planner.Thousands(w)))
+			}
+		}
+	}
+	for i, ch := range saved.Changes {
+		if i < len(current.Changes) && ch.Rows >= 0 && current.Changes[i].Rows != ch.Rows && ch.Mutation != nil && (ch.Action == planner.Create || ch.Action == planner.Replace) {
+			why = append(why, fmt.Sprintf("%s: it would change %s rows now, %s when planned", ch.Address, planner.Thousands(current.Changes[i].Rows), planner.Thousands(ch.Rows)))
+		}
+	}
+	return why, nil
+}
+
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return "none"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// diffList returns the entries of was missing from is, and those of is
+// missing from was.
+func diffList(was, is []string) (gone, added []string) {
+	in := func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	for _, w := range was {
+		if !in(is, w) {
+			gone = append(gone, w)
+		}
+	}
+	for _, s := range is {
+		if !in(was, s) {
+			added = append(added, s)
+		}
+	}
+	return gone, added
+}
