@@ -121,7 +121,7 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json; given, the log goes to standard error (or -log-file)")
 	pf.StringVar(&a.logFile, "log-file", "", "write the log to `FILE` (without it and without -log-level or -log-format there is no log: warnings and errors are printed once, as text)")
 	pf.StringVar(&a.auditLog, "audit-log", "", "append the audit trail of apply and rollback to `FILE` (default .anomgen/audit.log)")
-	root.AddCommand(a.anomaliesCmd(), a.validateCmd(), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.forceUnlockCmd(), a.journalCmd(), a.versionCmd())
+	root.AddCommand(a.anomaliesCmd(), a.withValidateJSON(a.validateCmd()), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.forceUnlockCmd(), a.journalCmd(), a.versionCmd())
 	root.AddCommand(a.profileCmd(), a.inspectCmd(), a.initCmd())
 	root.AddCommand(a.fmtCmd())
 	return root
