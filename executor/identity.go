@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -164,15 +165,70 @@ func planStatement(s sqlgen.Statement) planner.Statement {
 }
 
 // Stale compares a saved plan with the state and the tables now, and says
-// what changed since it was made; nil when the plan still holds. current
-// is the saved plan counted again against the tables (Count on a copy),
-// profiles the live tables.
-func (e *Engine) Stale(ctx context.Context, saved, current *planner.Plan, st *state.State, profiles map[string]*planner.TableProfile) ([]string, error) {
+// what changed since it was made; nil when the plan still holds. profiles
+// are the live tables (Profiles). The columns are compared first; when they
+// still hold, the plan's changes are counted again (on a copy) and the
+// targets' fingerprints and the windows' rows compared.
+func (e *Engine) Stale(ctx context.Context, saved *planner.Plan, st *state.State, profiles map[string]*planner.TableProfile) ([]string, error) {
 	var why []string
-	if saved.Lineage != st.Lineage && !(saved.Serial == 0 && st.Serial == 0) {
-		why = append(why, fmt.Sprintf("the state is another one: lineage %s when planned, %s now", saved.Lineage, st.Lineage))
-	} else if saved.Serial != st.Serial {
-		why = append(why, fmt.Sprintf("the state moved on since the plan was made (serial %d then, %d now): another apply, rollback or state command ran in between", saved.Serial, st.Serial))
+	switch {
+	case saved.Serial != st.Serial:
+		then := fmt.Sprintf("serial %d", saved.Serial)
+		if saved.Serial == 0 {
+			then = "no state"
+		}
+		why = append(why, fmt.Sprintf("the state moved on since the plan was made (%s then, serial %d now): another apply, rollback or state command ran in between", then, st.Serial))
+	case saved.Lineage != st.Lineage && saved.Serial != 0:
+		why = append(why, fmt.Sprintf("the state is another one: lineage %s when planned, %s now (the plan was made in another folder, or the state file was replaced)", saved.Lineage, st.Lineage))
+	}
+	var names []string
+	for n := range saved.Targets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	columnsGone := false
+	for _, n := range names {
+		was := saved.Targets[n]
+		prof := profiles[n]
+		if prof == nil {
+			why = append(why, fmt.Sprintf("target %s: its table cannot be inspected now", n))
+			columnsGone = true
+			continue
+		}
+		var is []string
+		for _, col := range prof.Columns {
+			is = append(is, col.Name+" "+col.Type)
+		}
+		if gone, added := diffList(was.Columns, is); len(gone)+len(added) > 0 {
+			var parts []string
+			if len(gone) > 0 {
+				parts = append(parts, "gone or changed: "+strings.Join(gone, ", "))
+				columnsGone = true
+			}
+			if len(added) > 0 {
+				parts = append(parts, "new: "+strings.Join(added, ", "))
+			}
+			why = append(why, fmt.Sprintf("target %s: its columns changed (%s)", n, strings.Join(parts, "; ")))
+		}
+	}
+	if columnsGone {
+		return why, nil // the statements could not even be counted
+	}
+	b, err := json.Marshal(saved)
+	if err != nil {
+		return nil, err
+	}
+	current := &planner.Plan{}
+	if err := json.Unmarshal(b, current); err != nil {
+		return nil, err
+	}
+	for _, ch := range current.Changes {
+		if ch.Mutation != nil && (ch.Action == planner.Create || ch.Action == planner.Replace) {
+			ch.Rows, ch.WindowRows, ch.Metric, ch.Unchanged, ch.NonFinite = -1, -1, nil, 0, 0
+		}
+	}
+	if err := e.Count(ctx, current); err != nil {
+		return nil, err
 	}
 	now := map[string]planner.Fingerprint{}
 	for _, ch := range current.Changes {
@@ -194,26 +250,11 @@ func (e *Engine) Stale(ctx context.Context, saved, current *planner.Plan, st *st
 		fp.WindowRows[ch.Address] = ch.WindowRows
 		now[ch.Target] = fp
 	}
-	var names []string
-	for n := range saved.Targets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	for _, n := range names {
 		was, is := saved.Targets[n], now[n]
 		if _, ok := now[n]; !ok {
 			why = append(why, fmt.Sprintf("target %s: no change of the plan touches it now", n))
 			continue
-		}
-		if gone, added := diffList(was.Columns, is.Columns); len(gone)+len(added) > 0 {
-			var parts []string
-			if len(gone) > 0 {
-				parts = append(parts, "gone or changed: "+strings.Join(gone, ", "))
-			}
-			if len(added) > 0 {
-				parts = append(parts, "new: "+strings.Join(added, ", "))
-			}
-			why = append(why, fmt.Sprintf("target %s: its columns changed (%s)", n, strings.Join(parts, "; ")))
 		}
 		if was.Rows != is.Rows {
 			why = append(why, fmt.Sprintf("target %s: the table held %s rows when planned, %s now (rows added or removed)", n, planner.Thousands(was.Rows), planner.Thousands(is.Rows)))

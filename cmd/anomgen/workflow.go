@@ -172,11 +172,15 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 			return nil, err
 		}
 	}
-	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: time.Now(), Only: only, Destroy: destroy, Replace: s.replace})
+	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: planClock(), Only: only, Destroy: destroy, Replace: s.replace})
 	if err := a.diagnostics(s.cfg.Files, diags); err != nil {
 		return nil, err
 	}
 	if err := s.eng.Count(ctx, p); err != nil {
+		return nil, err
+	}
+	// What a saved plan is checked against, and its statements (saved.go).
+	if err := s.eng.Identify(ctx, p, s.st, profiles); err != nil {
 		return nil, err
 	}
 	return p, nil

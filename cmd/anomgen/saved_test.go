@@ -1,0 +1,236 @@
+package main
+
+import (
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/state"
+)
+
+// Saved plans (issue 12): plan -out, apply FILE, show FILE.
+
+func savedFixtures(t *testing.T, parallel bool, fn func(t *testing.T, f *fixture)) {
+	t.Helper()
+	for _, db := range []struct {
+		name string
+		make func(testing.TB) *fixture
+	}{{"sqlite", sqliteFixture}, {"postgres", postgresFixture}} {
+		t.Run(db.name, func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			fn(t, db.make(t))
+		})
+	}
+}
+
+func readPlanFile(t *testing.T, path string) (savedPlan, *planner.Plan) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sp savedPlan
+	if err := json.Unmarshal(b, &sp); err != nil {
+		t.Fatal(err)
+	}
+	return sp, sp.Plan
+}
+
+// journalKeys lists the keys (id) a journal holds.
+func journalKeys(t *testing.T, f *fixture, id string) []int64 {
+	t.Helper()
+	table := `"anomgen_j_` + id + `"`
+	if f.name == "postgres" {
+		table = "anomgen.j_" + id
+	}
+	rows, err := f.db.Query("SELECT id FROM " + table + " ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// selectedKeys is the selection of a saved null_rate mutation over the
+// fixture's orders, computed here: ids in the window (id minutes after
+// 2026-01-01) with a non-NULL email whose hash of seed and key falls below
+// the threshold.
+func selectedKeys(m *planner.Mutation) []int64 {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out []int64
+	for id := int64(1); id <= ordersRows; id++ {
+		at := base.Add(time.Duration(id) * time.Minute)
+		if at.Before(m.Where.From) || !at.Before(m.Where.To) || id%50 == 0 {
+			continue
+		}
+		sum := md5.Sum([]byte(fmt.Sprintf("%d:%d", m.Where.Seed, id)))
+		if int64(binary.BigEndian.Uint32(sum[:4])) < m.Where.Threshold() {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// TestSavedPlanAppliesExactly saves a plan with a relative window, moves
+// the clock past it, and applies the file: exactly the rows the saved
+// mutation selects change (the journal's keys), not those of a new plan.
+// Sequential: it sets the package's plan clock.
+func TestSavedPlanAppliesExactly(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	defer func() { planClock = time.Now }()
+	savedFixtures(t, false, func(t *testing.T, f *fixture) {
+		const addr = "anomaly.null_rate.recent"
+		dir := scenario(t, f, "anomaly \"null_rate\" \"recent\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n  seed   = 7\n  window {\n    last = \"1h\"\n  }\n}\n")
+		file := filepath.Join(dir, "reviewed.plan")
+		planClock = func() time.Time { return t0 }
+		r := mustOK(t, cli(t, dir, "plan", "-out", file, "-sql"))
+		wantAll(t, r, r.stdout, "Saved the plan to "+file, "-- apply:", "-- rollback:")
+		if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("plan file: %v, mode %v", err, fi.Mode())
+		}
+		sp, p := readPlanFile(t, file)
+		if sp.FormatVersion != savedPlanFormat || sp.AnomgenVersion != version {
+			t.Errorf("format %d, version %q", sp.FormatVersion, sp.AnomgenVersion)
+		}
+		if len(p.Changes) != 1 || p.Changes[0].Mutation == nil || len(p.Changes[0].SQL) == 0 || len(p.Changes[0].ReverseSQL) == 0 {
+			t.Fatalf("saved plan: %+v", p.Changes)
+		}
+		fp, ok := p.Targets["orders"]
+		if !ok || fp.Rows != ordersRows || fp.MaxTime == nil || len(fp.Columns) != 5 || fp.WindowRows[addr] != 60 {
+			t.Errorf("fingerprint %+v", fp)
+		}
+		m := p.Changes[0].Mutation
+		want := selectedKeys(m)
+		if int64(len(want)) != p.Changes[0].Rows || len(want) == 0 {
+			t.Fatalf("the plan counted %d rows, the selection computed here has %d", p.Changes[0].Rows, len(want))
+		}
+		mustOK(t, cli(t, dir, "show", file))
+
+		// The clock moves three hours on: a new plan's window would be
+		// 12:00-13:00, which the saved plan must not follow.
+		planClock = func() time.Time { return t0.Add(3 * time.Hour) }
+		r = mustOK(t, cli(t, dir, "apply", file, "-auto-approve"))
+		wantAll(t, r, r.stdout, "Apply complete!")
+		st, err := state.Load(statePath(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := st.Get(addr)
+		if a == nil || a.Window == nil || !a.Window.End.Equal(t0) {
+			t.Fatalf("state entry %+v", a)
+		}
+		if len(a.Settings) == 0 {
+			t.Error("the state keeps no settings")
+		}
+		got := journalKeys(t, f, a.Journal.ID)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("the journal holds keys %v, the saved selection %v", got, want)
+		}
+		if n := f.nullsInWindow(t, 540, 600); n != int64(len(want))+1 { // id 550 was NULL already
+			t.Errorf("%d NULL emails in the saved window, want %d", n, len(want)+1)
+		}
+		// Applied once, the file is stale (the state moved on).
+		r = cli(t, dir, "apply", file, "-auto-approve")
+		if r.code == 0 || !strings.Contains(r.stderr, "is stale") {
+			t.Errorf("a second apply of the same file:\n%s", r)
+		}
+		mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+	})
+}
+
+// TestSavedPlanStale: apply FILE refuses a plan made before the state or
+// the table changed, and changes nothing.
+func TestSavedPlanStale(t *testing.T) {
+	savedFixtures(t, true, func(t *testing.T, f *fixture) {
+		cases := []struct {
+			name   string
+			change func(t *testing.T, dir string)
+			want   string
+		}{
+			{"state changed", func(t *testing.T, dir string) {
+				mustOK(t, cli(t, dir, "apply", "-target", "anomaly.numeric_shift.b_shift", "-auto-approve"))
+			}, "the state moved on"},
+			{"rows added in the window", func(t *testing.T, dir string) {
+				execSQL(t, f.db, insertOrder(f, 9001, "2026-01-01 05:30:00"))
+			}, "rows added or removed in the window"},
+			{"column dropped", func(t *testing.T, dir string) {
+				execSQL(t, f.db, "ALTER TABLE orders DROP COLUMN note")
+			}, "its columns changed (gone or changed: note"},
+		}
+		for _, c := range cases {
+			dir := scenario(t, f, nullRate("a_nulls", "0.3")+numericShift("b_shift"))
+			file := filepath.Join(dir, "reviewed.plan")
+			mustOK(t, cli(t, dir, "plan", "-out", file))
+			c.change(t, dir)
+			before, journals := ordersSum(t, f), f.journals(t)
+			stBefore, _ := os.ReadFile(statePath(dir))
+			r := cli(t, dir, "apply", file, "-auto-approve")
+			if r.code == 0 {
+				t.Fatalf("%s: a stale plan was applied:\n%s", c.name, r)
+			}
+			wantAll(t, r, norm(r.stderr), "is stale", "nothing was changed", c.want)
+			if ordersSum(t, f) != before || f.journals(t) != journals {
+				t.Errorf("%s: the refused apply changed the table or its journals", c.name)
+			}
+			if stAfter, _ := os.ReadFile(statePath(dir)); string(stAfter) != string(stBefore) {
+				t.Errorf("%s: the refused apply changed the state", c.name)
+			}
+			if exists(statePath(dir)) {
+				mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+			}
+		}
+	})
+}
+
+// ordersSum is a checksum of the columns no case drops (a query of its
+// own: PostgreSQL's cached plan of SELECT * fails once a column is gone).
+func ordersSum(t *testing.T, f *fixture) string {
+	return providertest.Checksum(t, f.db, "SELECT id, email, amount, created_at FROM orders ORDER BY id")
+}
+
+func insertOrder(f *fixture, id int, at string) string {
+	if f.name == "postgres" {
+		return fmt.Sprintf("INSERT INTO orders VALUES (%d, 'x@example.com', 1, timestamptz '%s+00', 'n')", id, at)
+	}
+	return fmt.Sprintf("INSERT INTO orders VALUES (%d, 'x@example.com', 1, '%s', 'n')", id, at)
+}
+
+// TestSavedPlanFlags: planning flags are refused with a saved plan, and a
+// file that is not a plan is refused.
+func TestSavedPlanFlags(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := scenario(t, f, nullRate("a_nulls", "0.3"))
+	file := filepath.Join(dir, "reviewed.plan")
+	mustOK(t, cli(t, dir, "plan", "-out", file))
+	for _, args := range [][]string{{"-target", "anomaly.null_rate.a_nulls"}, {"-replace", "anomaly.null_rate.a_nulls"}, {"-dry-run"}} {
+		r := cli(t, dir, append([]string{"apply", file}, args...)...)
+		if r.code == 0 {
+			t.Fatalf("%v accepted with a saved plan:\n%s", args, r)
+		}
+		wantAll(t, r, norm(r.stderr), args[0]+" cannot be used with a saved plan")
+	}
+	writeFile(t, dir, "not.plan", `{"x": 1}`)
+	r := cli(t, dir, "apply", filepath.Join(dir, "not.plan"), "-auto-approve")
+	wantAll(t, r, norm(r.stderr), "is not a saved plan")
+	if f.journals(t) != 0 {
+		t.Error("a refused apply left a journal")
+	}
+}
