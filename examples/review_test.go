@@ -87,6 +87,25 @@ func TestReviewWorkflowCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds anomgen and needs PostgreSQL")
 	}
+	steps := reviewSteps(t)
+	jobs := map[string]bool{}
+	for _, s := range steps {
+		jobs[s.job] = true
+	}
+	if !jobs["review"] || !jobs["apply"] {
+		t.Fatalf("the workflow's jobs review and apply hold no anomgen steps: %v", steps)
+	}
+	for _, want := range []string{"review: anomgen fmt -check", "review: anomgen validate", "review: anomgen plan -out plan.bin",
+		"review: anomgen plan -format markdown > plan.md", "apply: anomgen show plan.bin", "apply: anomgen apply -auto-approve plan.bin"} {
+		found := false
+		for _, s := range steps {
+			found = found || strings.HasPrefix(s.String(), want)
+		}
+		if !found {
+			t.Errorf("the workflow lacks the step %q", want)
+		}
+	}
+
 	pg := providertest.NewPostgres(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -143,25 +162,6 @@ FROM generate_series(1, 500) g;`); err != nil {
 		"STAGING_PG_TLS=disable",
 		"NO_COLOR=1",
 	)
-
-	steps := reviewSteps(t)
-	jobs := map[string]bool{}
-	for _, s := range steps {
-		jobs[s.job] = true
-	}
-	if !jobs["review"] || !jobs["apply"] {
-		t.Fatalf("the workflow's jobs review and apply hold no anomgen steps: %v", steps)
-	}
-	for _, want := range []string{"review: anomgen fmt -check", "review: anomgen validate", "review: anomgen plan -out plan.bin",
-		"review: anomgen plan -format markdown > plan.md", "apply: anomgen show plan.bin", "apply: anomgen apply -auto-approve plan.bin"} {
-		found := false
-		for _, s := range steps {
-			found = found || strings.HasPrefix(s.String(), want)
-		}
-		if !found {
-			t.Errorf("the workflow lacks the step %q", want)
-		}
-	}
 
 	checkout := func() string {
 		dir := t.TempDir()
