@@ -178,6 +178,12 @@ FROM generate_series(1, 500) g;`); err != nil {
 	}
 	required := map[string]bool{"fmt": true, "validate": true}
 	prDir := checkout()
+	// A plain plan works in every build, saved plans or not.
+	plain := exec.CommandContext(ctx, bin, "plan")
+	plain.Dir, plain.Env = prDir, env
+	if out, err := plain.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("anomaly.null_rate.email_nulls")) || bytes.Contains(out, []byte(password)) {
+		t.Fatalf("anomgen plan: %v\n%s", err, out)
+	}
 	dirs := map[string]string{"review": prDir}
 	var pending []string
 	applied, shown := false, ""
