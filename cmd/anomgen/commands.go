@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -33,14 +32,17 @@ func (a *app) validateCmd() *cobra.Command {
 
 func (a *app) planCmd() *cobra.Command {
 	var targets, replace []string
-	var asJSON, destroy, daily bool
-	var outFile string // saved.go
-	var showSQL bool
+	var asJSON, destroy, daily, detailedExit bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change, with exact row counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			view, err := planFormat(format, asJSON) // planview.go
+			if err != nil {
+				return err
+			}
 			s, err := a.open(cmd.Context(), openOptions{only: targets})
 			if err != nil {
 				return connectError(err)
@@ -51,27 +53,24 @@ func (a *app) planCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if outFile != "" {
-				if err := a.writeSavedPlan(outFile, p); err != nil {
-					return err
+			switch view {
+			case "json":
+				err = writePlanJSON(a.out, p) // planjson.go
+			case "markdown":
+				err = writePlanMarkdown(a.out, p, 0) // planmd.go
+			default:
+				opt := textOptions{Color: !a.noColor}
+				if daily {
+					opt.Daily = a.dailyCounts(cmd.Context(), s, p) // profile.go
 				}
+				writePlanText(a.out, p, opt)
+				a.writeOthers(s, p)
 			}
-			if asJSON {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(p)
+			if err != nil {
+				return err
 			}
-			opt := textOptions{Color: !a.noColor}
-			if daily {
-				opt.Daily = a.dailyCounts(cmd.Context(), s, p) // profile.go
-			}
-			writePlanText(a.out, p, opt)
-			a.writeOthers(s, p)
-			if showSQL {
-				writePlanSQL(a.out, p) // saved.go
-			}
-			if outFile != "" {
-				fmt.Fprintf(a.out, "\nSaved the plan to %s. To apply exactly this plan, run: anomgen apply %s\n", outFile, outFile)
+			if detailedExit && !p.Empty() {
+				return exitError{2} // -detailed-exitcode: there are changes
 			}
 			return nil
 		},
@@ -79,10 +78,10 @@ func (a *app) planCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "limit to anomaly `ADDR` (repeatable)")
 	cmd.Flags().StringArrayVar(&replace, "replace", nil, "apply anomaly `ADDR` anew even if unchanged (rolled back first), or on top of the rows its lost journal left (repeatable)")
 	cmd.Flags().BoolVar(&daily, "daily", true, "show each windowed change's target as rows per day, the window marked (-daily=false to leave it out)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (the same as -format json; see docs/plan-json.md)")
+	cmd.Flags().StringVar(&format, "format", "text", "print the plan as `text`, json or markdown (a pull-request comment)")
+	cmd.Flags().BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 when there are no changes, 1 on an error, 2 when there are changes")
 	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
-	cmd.Flags().StringVar(&outFile, "out", "", "save the plan to `FILE` (mode 0600, no secrets) for `anomgen apply FILE`")
-	cmd.Flags().BoolVar(&showSQL, "sql", false, "also print each change's statements and their reverse, as the database runs them")
 	return cmd
 }
 
@@ -95,7 +94,6 @@ type applyFlags struct {
 	continueOnError bool
 	maxRows         int64
 	dryRun          bool
-	planFile        string // apply FILE: a saved plan (saved.go)
 }
 
 func (f *applyFlags) register(cmd *cobra.Command) {
@@ -110,16 +108,10 @@ func (f *applyFlags) register(cmd *cobra.Command) {
 func (a *app) applyCmd() *cobra.Command {
 	var f applyFlags
 	cmd := &cobra.Command{
-		Use:   "apply [FILE]",
-		Short: "Inject the planned anomalies, each with its rollback journal (or exactly a saved plan)",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				if err := refusePlanningFlags(cmd, args[0]); err != nil {
-					return err
-				}
-				f.planFile = args[0]
-			}
+		Use:   "apply",
+		Short: "Inject the planned anomalies, each with its rollback journal",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runApply(cmd, f, false)
 		},
 	}
@@ -170,12 +162,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	s.eng.ContinueOnError = f.continueOnError
 	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 	s.replace = f.replace
-	var p *planner.Plan
-	if f.planFile != "" {
-		p, err = a.loadSavedPlan(ctx, s, f.planFile) // saved.go
-	} else {
-		p, err = a.makePlan(ctx, s, f.targets, destroy)
-	}
+	p, err := a.makePlan(ctx, s, f.targets, destroy)
 	if err != nil {
 		return err
 	}

@@ -203,3 +203,22 @@ func splitAddr(addr string) (string, string) {
 }
 
 func fmtPlanTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// planFormat is the view plan -format (or -json) asks for.
+func planFormat(format string, asJSON bool) (string, error) {
+	f := strings.ToLower(strings.TrimSpace(format))
+	switch {
+	case asJSON && f != "text" && f != "json":
+		return "", fmt.Errorf("-json and -format %s disagree: use one of them", format)
+	case asJSON:
+		return "json", nil
+	case f == "" || f == "text" || f == "json":
+		if f == "" {
+			f = "text"
+		}
+		return f, nil
+	case f == "markdown" || f == "md":
+		return "markdown", nil
+	}
+	return "", fmt.Errorf("unknown -format %q: use text, json or markdown", format)
+}
