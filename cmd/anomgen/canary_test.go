@@ -75,6 +75,19 @@ func (c *canaries) check(where, text string) {
 	}
 }
 
+// checkPlanFile checks a saved plan (plan -out).
+func (c *canaries) checkPlanFile(path string) {
+	c.t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"format_version"`) {
+		c.t.Errorf("%s is not a saved plan:\n%s", path, b)
+	}
+	c.check("saved plan "+filepath.Base(path), string(b))
+}
+
 // checkFiles checks the log file and every file under .anomgen/ (state,
 // lock, audit log, ...).
 func (c *canaries) checkFiles(wantState bool) {
@@ -165,7 +178,12 @@ func TestCanaryPostgres(t *testing.T) {
 	wantAll(t, r, r.stdout, ordersNulls+" will be created")
 	r = mustOK(t, c.run("plan", "-json"))
 	wantAll(t, r, r.stdout, `"address": "`+ordersNulls+`"`)
-	r = mustOK(t, c.run("apply", "-auto-approve"))
+	// A saved plan holds no secret; apply FILE resolves them again.
+	planFile := filepath.Join(dir, "reviewed.plan")
+	mustOK(t, c.run("plan", "-out", planFile, "-sql"))
+	c.checkPlanFile(planFile)
+	mustOK(t, c.run("show", "-json", planFile))
+	r = mustOK(t, c.run("apply", planFile, "-auto-approve"))
 	wantAll(t, r, r.stdout, "Apply complete!")
 	wantAll(t, r, r.stderr, "WARNING: this apply changes data in place")
 	if got := s.checksum(t, "orders"); got == before {
@@ -231,7 +249,13 @@ source "sqlite" "shop" {
 	mustOK(t, c.run("check"))
 	mustOK(t, c.run("plan"))
 	mustOK(t, c.run("plan", "-json"))
-	r := mustOK(t, c.run("apply", "-auto-approve"))
+	// A saved plan holds no secret; apply FILE resolves them again.
+	planFile := filepath.Join(dir, "reviewed.plan")
+	mustOK(t, c.run("plan", "-out", planFile, "-sql"))
+	c.checkPlanFile(planFile)
+	mustOK(t, c.run("show", planFile))
+	mustOK(t, c.run("show", "-json", planFile))
+	r := mustOK(t, c.run("apply", planFile, "-auto-approve"))
 	wantAll(t, r, r.stdout, "Apply complete!")
 	mustOK(t, c.run("state", "show", "anomaly.null_rate.email_nulls"))
 	mustOK(t, c.run("anomalies", "suggest", "target.orders"))

@@ -234,3 +234,33 @@ func TestSavedPlanFlags(t *testing.T) {
 		t.Error("a refused apply left a journal")
 	}
 }
+
+// TestReplaceReasons: the state keeps the applied settings, so a replace
+// says which changed and why, in the plan value.
+func TestReplaceReasons(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := scenario(t, f, nullRate("a_nulls", "0.3"))
+	mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+	writeFile(t, dir, "anomalies.hcl", nullRate("a_nulls", "0.5"))
+	file := filepath.Join(dir, "reviewed.plan")
+	mustOK(t, cli(t, dir, "plan", "-out", file))
+	_, p := readPlanFile(t, file)
+	var ch *planner.Change
+	for _, c := range p.Changes {
+		if c.Address == "anomaly.null_rate.a_nulls" {
+			ch = c
+		}
+	}
+	if ch == nil || ch.Action != planner.Replace {
+		t.Fatalf("no replace in %+v", p.Changes)
+	}
+	if fmt.Sprint(ch.Reasons) != "[settings changed]" || len(ch.Changed) != 1 || ch.Changed[0].String() != "volume: 0.3 → 0.5" {
+		t.Errorf("reasons %q, changed %v", ch.Reasons, ch.Changed)
+	}
+	if len(ch.SQL) == 0 || !strings.Contains(ch.SQL[0].SQL, "anomgen_j_") {
+		t.Errorf("a replace's statements start with the restore of the applied journal: %+v", ch.SQL)
+	}
+	r := mustOK(t, cli(t, dir, "apply", file, "-auto-approve"))
+	wantAll(t, r, r.stdout, "1 applied, 1 rolled back")
+	mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+}
