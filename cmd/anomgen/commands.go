@@ -34,6 +34,8 @@ func (a *app) planCmd() *cobra.Command {
 	var targets, replace []string
 	var asJSON, destroy, daily, detailedExit bool
 	var format string
+	var outFile string // saved.go
+	var showSQL bool
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change, with exact row counts",
@@ -53,6 +55,11 @@ func (a *app) planCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if outFile != "" {
+				if err := a.writeSavedPlan(outFile, p); err != nil {
+					return err
+				}
+			}
 			switch view {
 			case "json":
 				err = writePlanJSON(a.out, p) // planjson.go
@@ -65,6 +72,12 @@ func (a *app) planCmd() *cobra.Command {
 				}
 				writePlanText(a.out, p, opt)
 				a.writeOthers(s, p)
+				if showSQL {
+					writePlanSQL(a.out, p) // saved.go
+				}
+				if outFile != "" {
+					fmt.Fprintf(a.out, "\nSaved the plan to %s. To apply exactly this plan, run: anomgen apply %s\n", outFile, outFile)
+				}
 			}
 			if err != nil {
 				return err
@@ -82,6 +95,8 @@ func (a *app) planCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "text", "print the plan as `text`, json or markdown (a pull-request comment)")
 	cmd.Flags().BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 when there are no changes, 1 on an error, 2 when there are changes")
 	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
+	cmd.Flags().StringVar(&outFile, "out", "", "save the plan to `FILE` (mode 0600, no secrets) for `anomgen apply FILE`")
+	cmd.Flags().BoolVar(&showSQL, "sql", false, "also print each change's statements and their reverse, as the database runs them")
 	return cmd
 }
 
@@ -94,6 +109,7 @@ type applyFlags struct {
 	continueOnError bool
 	maxRows         int64
 	dryRun          bool
+	planFile        string // apply FILE: a saved plan (saved.go)
 }
 
 func (f *applyFlags) register(cmd *cobra.Command) {
@@ -108,10 +124,16 @@ func (f *applyFlags) register(cmd *cobra.Command) {
 func (a *app) applyCmd() *cobra.Command {
 	var f applyFlags
 	cmd := &cobra.Command{
-		Use:   "apply",
-		Short: "Inject the planned anomalies, each with its rollback journal",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use:   "apply [FILE]",
+		Short: "Inject the planned anomalies, each with its rollback journal (or exactly a saved plan)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if err := refusePlanningFlags(cmd, args[0]); err != nil {
+					return err
+				}
+				f.planFile = args[0]
+			}
 			return a.runApply(cmd, f, false)
 		},
 	}
@@ -162,7 +184,12 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	s.eng.ContinueOnError = f.continueOnError
 	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 	s.replace = f.replace
-	p, err := a.makePlan(ctx, s, f.targets, destroy)
+	var p *planner.Plan
+	if f.planFile != "" {
+		p, err = a.loadSavedPlan(ctx, s, f.planFile) // saved.go
+	} else {
+		p, err = a.makePlan(ctx, s, f.targets, destroy)
+	}
 	if err != nil {
 		return err
 	}
