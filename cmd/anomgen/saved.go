@@ -176,7 +176,7 @@ func (a *app) loadSavedPlan(ctx context.Context, s *session, path string) (*plan
 }
 
 func (a *app) showCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, showSQL bool
 	cmd := &cobra.Command{
 		Use:   "show FILE",
 		Short: "Print a plan saved with plan -out",
@@ -187,19 +187,16 @@ func (a *app) showCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return showJSON(a.out, p)
+				return writePlanJSON(a.out, p) // planjson.go: the view plan -json prints
 			}
 			writePlanText(a.out, p, textOptions{Color: !a.noColor})
+			if showSQL {
+				writePlanSQL(a.out, p)
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the saved plan as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the saved plan as plan -json does (docs/plan-json.md)")
+	cmd.Flags().BoolVar(&showSQL, "sql", false, "also print each change's statements and their reverse")
 	return cmd
-}
-
-// showJSON prints the plan value as JSON.
-func showJSON(w io.Writer, p *planner.Plan) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(p)
 }

@@ -122,7 +122,11 @@ func TestSavedPlanAppliesExactly(t *testing.T) {
 		if int64(len(want)) != p.Changes[0].Rows || len(want) == 0 {
 			t.Fatalf("the plan counted %d rows, the selection computed here has %d", p.Changes[0].Rows, len(want))
 		}
-		mustOK(t, cli(t, dir, "show", file))
+		r = mustOK(t, cli(t, dir, "show", file, "-sql"))
+		wantAll(t, r, r.stdout, addr, "-- apply:", "-- rollback:")
+		r = mustOK(t, cli(t, dir, "show", "-json", file))
+		validatePlanJSON(t, []byte(r.stdout)) // planschema_test.go
+		wantAll(t, r, r.stdout, `"sql": [`, `"reverse_sql": [`)
 
 		// The clock moves three hours on: a new plan's window would be
 		// 12:00-13:00, which the saved plan must not follow.
