@@ -178,6 +178,8 @@ func TestCanaryPostgres(t *testing.T) {
 	wantAll(t, r, r.stdout, ordersNulls+" will be created")
 	r = mustOK(t, c.run("plan", "-json"))
 	wantAll(t, r, r.stdout, `"address": "`+ordersNulls+`"`)
+	r = mustOK(t, c.run("plan", "-format", "markdown"))
+	wantAll(t, r, r.stdout, "`"+ordersNulls+"`")
 	// A saved plan holds no secret; apply FILE resolves them again.
 	planFile := filepath.Join(dir, "reviewed.plan")
 	mustOK(t, c.run("plan", "-out", planFile, "-sql"))
@@ -249,6 +251,7 @@ source "sqlite" "shop" {
 	mustOK(t, c.run("check"))
 	mustOK(t, c.run("plan"))
 	mustOK(t, c.run("plan", "-json"))
+	mustOK(t, c.run("plan", "-format", "markdown"))
 	// A saved plan holds no secret; apply FILE resolves them again.
 	planFile := filepath.Join(dir, "reviewed.plan")
 	mustOK(t, c.run("plan", "-out", planFile, "-sql"))
