@@ -37,7 +37,7 @@ anomaly "encoding_corruption" "mojibake" {
 		wantNone(t, r, r.stdout, "will be created", "0 of")
 		// The JSON plan says the same, as no-ops.
 		j := mustOK(t, cli(t, dir, "plan", "-json"))
-		wantAll(t, j, j.stdout, `"action": "no-op"`, `"nothing": "the `, `"unchanged": `)
+		wantAll(t, j, j.stdout, `"no-op"`, `"nothing": "the `, `"unchanged": `)
 
 		a := mustOK(t, cli(t, dir, "apply", "-auto-approve", "-no-color"))
 		wantAll(t, a, a.stdout, "No changes.")

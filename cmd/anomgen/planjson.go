@@ -71,8 +71,12 @@ type changeView struct {
 	// Window is absent for the whole table.
 	Window *windowView `json:"window,omitempty"`
 	// Rows and WindowRows are null when not counted.
-	Rows       *int64              `json:"rows"`
-	WindowRows *int64              `json:"window_rows"`
+	Rows       *int64 `json:"rows"`
+	WindowRows *int64 `json:"window_rows"`
+	// Unchanged counts chosen rows that would keep their values, left
+	// out; NonFinite the window's NaN or ±Infinity values, left out.
+	Unchanged  int64               `json:"unchanged,omitempty"`
+	NonFinite  int64               `json:"non_finite,omitempty"`
 	Effect     string              `json:"effect,omitempty"`
 	Settings   []planner.Setting   `json:"settings"`
 	Metric     *metricView         `json:"metric,omitempty"`
@@ -127,7 +131,7 @@ func newPlanView(p *planner.Plan) planView {
 		cv := changeView{Address: c.Address, Kind: c.Kind, Actions: planActions(c.Action),
 			Reasons: nonNil(c.Reasons), Changed: nonNil(c.Changed), Target: c.Target, Source: c.Source,
 			Table: c.Table.String(), Column: c.Column, Rows: countOrNull(c.Rows), WindowRows: countOrNull(c.WindowRows),
-			Effect: c.Effect, Settings: nonNil(c.Settings), SQL: nonNil(c.SQL), ReverseSQL: nonNil(c.ReverseSQL),
+			Unchanged: c.Unchanged, NonFinite: c.NonFinite, Effect: c.Effect, Settings: nonNil(c.Settings), SQL: nonNil(c.SQL), ReverseSQL: nonNil(c.ReverseSQL),
 			Drift: c.Drift, Nothing: c.Nothing}
 		if k := planner.LookupKind(c.Kind); k != nil {
 			cv.Category = string(k.Category)
