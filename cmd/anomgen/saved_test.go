@@ -268,3 +268,27 @@ func TestReplaceReasons(t *testing.T) {
 	wantAll(t, r, r.stdout, "1 applied, 1 rolled back")
 	mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
 }
+
+// TestSavedPlanRefusesSecrets: a sensitive variable's value written into
+// the data would be in the plan file: it is refused (by the scenario's
+// decoding, before writeSavedPlan's own check of the encoded plan against
+// every secret the redactor knows), and no file holds it.
+func TestSavedPlanRefusesSecrets(t *testing.T) {
+	f := sqliteFixture(t)
+	secret := "Sekrit-" + randHex()
+	dir := scenario(t, f, "variable \"tag\" {\n  sensitive = true\n  default   = \""+secret+"\"\n}\nanomaly \"sentinel_values\" \"tagged\" {\n  target = target.orders\n  column = \"note\"\n  value  = var.tag\n"+window10h+"}\n")
+	file := filepath.Join(dir, "reviewed.plan")
+	r := cli(t, dir, "plan", "-out", file)
+	if r.code == 0 {
+		t.Fatalf("a plan holding a sensitive value was saved:\n%s", r)
+	}
+	if exists(file) {
+		b, _ := os.ReadFile(file)
+		if strings.Contains(string(b), secret) {
+			t.Fatal("the plan file holds the secret")
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, secret) {
+		t.Errorf("the secret shows:\n%s", r)
+	}
+}
