@@ -18,12 +18,15 @@ import (
 
 // Saved plans (issue 12): plan -out, apply FILE, show FILE.
 
-func savedFixtures(t *testing.T, parallel bool, fn func(t *testing.T, f *fixture)) {
+func savedFixtures(t *testing.T, parallel bool, fn func(t *testing.T, f *fixture), more ...string) {
 	t.Helper()
 	for _, db := range []struct {
 		name string
 		make func(testing.TB) *fixture
-	}{{"sqlite", sqliteFixture}, {"postgres", postgresFixture}} {
+	}{{"sqlite", sqliteFixture}, {"postgres", postgresFixture}, {"mysql", mysqlFixture}} {
+		if db.name == "mysql" && len(more) == 0 {
+			continue
+		}
 		t.Run(db.name, func(t *testing.T) {
 			if parallel {
 				t.Parallel()
@@ -47,11 +50,16 @@ func readPlanFile(t *testing.T, path string) (savedPlan, *planner.Plan) {
 }
 
 // journalKeys lists the keys (id) a journal holds.
-func journalKeys(t *testing.T, f *fixture, id string) []int64 {
+func journalKeys(t *testing.T, f *fixture, j state.Journal) []int64 {
 	t.Helper()
-	table := `"anomgen_j_` + id + `"`
-	if f.name == "postgres" {
-		table = "anomgen.j_" + id
+	var table string
+	switch f.name {
+	case "sqlite":
+		table = `"` + j.Schema + `_j_` + j.ID + `"`
+	case "mysql":
+		table = "`" + j.Schema + "`.`j_" + j.ID + "`"
+	default:
+		table = `"` + j.Schema + `"."j_` + j.ID + `"`
 	}
 	rows, err := f.db.Query("SELECT id FROM " + table + " ORDER BY id")
 	if err != nil {
@@ -144,7 +152,7 @@ func TestSavedPlanAppliesExactly(t *testing.T) {
 		if len(a.Settings) == 0 {
 			t.Error("the state keeps no settings")
 		}
-		got := journalKeys(t, f, a.Journal.ID)
+		got := journalKeys(t, f, a.Journal)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("the journal holds keys %v, the saved selection %v", got, want)
 		}
@@ -157,7 +165,7 @@ func TestSavedPlanAppliesExactly(t *testing.T) {
 			t.Errorf("a second apply of the same file:\n%s", r)
 		}
 		mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
-	})
+	}, "mysql")
 }
 
 // TestSavedPlanStale: apply FILE refuses a plan made before the state or
@@ -175,6 +183,12 @@ func TestSavedPlanStale(t *testing.T) {
 			{"rows added in the window", func(t *testing.T, dir string) {
 				execSQL(t, f.db, insertOrder(f, 9001, "2026-01-01 05:30:00"))
 			}, "rows added or removed in the window"},
+			{"rows removed in the window", func(t *testing.T, dir string) {
+				execSQL(t, f.db, "DELETE FROM orders WHERE id = 100")
+			}, "its window held 600 rows when planned, 599 now (rows added or removed in the window)"},
+			{"newest time moved", func(t *testing.T, dir string) {
+				execSQL(t, f.db, insertOrder(f, 9002, "2026-03-01 00:00:00"))
+			}, "the newest row's time moved"},
 			{"column dropped", func(t *testing.T, dir string) {
 				execSQL(t, f.db, "ALTER TABLE orders DROP COLUMN note")
 			}, "its columns changed (gone or changed: note"},
@@ -201,7 +215,7 @@ func TestSavedPlanStale(t *testing.T) {
 				mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
 			}
 		}
-	})
+	}, "mysql")
 }
 
 // ordersSum is a checksum of the columns no case drops (a query of its
