@@ -95,9 +95,15 @@ func TestPlanJSONSchemaLive(t *testing.T) {
 		plan(0)
 
 		writeFile(t, dir, "anomalies.hcl", nullRate("x", "0.5"))
-		if a := actions(plan(2, "-json")); a["anomaly.null_rate.x"] != "delete,create" || a["anomaly.numeric_shift.y"] != "delete" {
+		r = plan(2, "-json")
+		if a := actions(r); a["anomaly.null_rate.x"] != "delete,create" || a["anomaly.numeric_shift.y"] != "delete" {
 			t.Fatalf("replace and destroy: %v", a)
 		}
+		// The replace says why, from the settings the state kept.
+		wantAll(t, r, norm(r.stdout), `"reasons": [ "settings changed" ]`, `{ "name": "volume", "before": "0.3", "after": "0.5" }`)
+		md = plan(2, "-format", "markdown").stdout
+		wantAll(t, r, md, "| volume | **0.3 → 0.5** |", "Because: settings changed.", "| `-/+` | `anomaly.null_rate.x` | replace |")
+		wantAll(t, r, plan(2).stdout, "# because: settings changed", "volume    = 0.3 → 0.5 # forces replacement")
 		if r := cli(t, dir, "plan", "-format", "yaml"); r.code != 1 || !strings.Contains(r.stderr, "unknown -format") {
 			t.Errorf("unknown format:\n%s", r)
 		}

@@ -51,7 +51,8 @@ func reviewPlan(t *testing.T) *planner.Plan {
 	st := state.New()
 	st.Put(&state.Anomaly{Address: "anomaly.volume_drop.outage", Kind: "volume_drop", ParamsHash: "0123456789abcdef", Source: "source.postgres.shop", Target: "orders",
 		Window: &state.Window{Start: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)}, Rows: 300,
-		Journal: state.Journal{ID: "j-outage", Schema: "anomgen", Op: "delete", TableSchema: "public", Table: "orders", Key: []string{"id"}}, AppliedAt: at(48)})
+		Journal: state.Journal{ID: "j-outage", Schema: "anomgen", Op: "delete", TableSchema: "public", Table: "orders", Key: []string{"id"}}, AppliedAt: at(48),
+		Settings: []state.Setting{{Name: "volume", Value: "0.3"}, {Name: "seed", Value: "1554956787"}}})
 	st.Put(&state.Anomaly{Address: "anomaly.volume_drop.night_outage", Kind: "volume_drop", ParamsHash: hash["anomaly.volume_drop.night_outage"], Source: "source.postgres.shop", Target: "orders",
 		Window: &state.Window{Start: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)}, Rows: 450,
 		Journal: state.Journal{ID: "j-night", Schema: "anomgen", Op: "delete", TableSchema: "public", Table: "orders", Key: []string{"id"}}, AppliedAt: at(3), ExpiresAt: &due})
@@ -85,8 +86,11 @@ func reviewPlan(t *testing.T) *planner.Plan {
 	replace := by["anomaly.volume_drop.outage"]
 	replace.Rows, replace.WindowRows = 600, 1000
 	replace.Metric = &planner.Metric{Name: "rows", Before: 1000, After: 400}
-	replace.Reasons = []string{"settings changed"}
-	replace.Changed = []planner.AttrChange{{Name: "volume", Before: "0.3", After: "0.6"}}
+	// The planner says why (the state keeps the applied settings).
+	if len(replace.Reasons) != 1 || replace.Reasons[0] != "settings changed" || len(replace.Changed) != 1 ||
+		replace.Changed[0] != (planner.AttrChange{Name: "volume", Before: "0.3", After: "0.6"}) {
+		t.Fatalf("replace reasons %q and changed settings %v", replace.Reasons, replace.Changed)
+	}
 	replace.SQL = []planner.Statement{{SQL: `DELETE FROM "public"."orders" WHERE "created_at" >= $1 AND "created_at" < $2 AND anomgen_hash("id", 1554956787) < 2576980378`, Args: []string{"2026-11-20T00:00:00Z", "2026-11-20T06:00:00Z"}}}
 	replace.ReverseSQL = []planner.Statement{{SQL: `INSERT INTO "public"."orders" SELECT * FROM "anomgen"."j_outage"`}}
 	return p
