@@ -193,3 +193,30 @@ func TestPlanMarkdownBounded(t *testing.T) {
 		t.Errorf("a short plan is summarised:\n%s", m)
 	}
 }
+
+func TestPlanFormatFlag(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		json   bool
+		want   string
+	}{{"text", false, "text"}, {"", false, "text"}, {"json", false, "json"}, {"text", true, "json"}, {"json", true, "json"},
+		{"markdown", false, "markdown"}, {"MD", false, "markdown"}, {"markdown", true, ""}, {"yaml", false, ""}} {
+		got, err := planFormat(c.format, c.json)
+		if got != c.want || (err != nil) != (c.want == "") {
+			t.Errorf("-format %q -json=%v: %q, %v; want %q", c.format, c.json, got, err, c.want)
+		}
+	}
+	// A plan without changes, with drift only: no table, the drift first.
+	p := reviewPlan(t)
+	var drift []*planner.Change
+	for _, c := range p.Changes {
+		if c.Drift != "" {
+			drift = append(drift, c)
+		}
+	}
+	p.Changes = drift
+	m := planMarkdown(p, markdownLimit)
+	if !strings.HasPrefix(m, "### anomgen plan: no changes\n\n**Drift**") || strings.Contains(m, "| address |") || !strings.HasSuffix(m, "No changes. The applied anomalies match the scenario files.\n") {
+		t.Errorf("Markdown of a plan without changes:\n%s", m)
+	}
+}
