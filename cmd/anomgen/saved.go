@@ -139,6 +139,9 @@ func (a *app) loadSavedPlan(ctx context.Context, s *session, path string) (*plan
 	}
 	var addrs []string
 	for _, ch := range p.Changes {
+		if ch.Action != planner.NoOp && s.eng.Conn(ch.Source) == nil {
+			return nil, fmt.Errorf("the saved plan %s changes %s on %s, which the scenario files no longer declare; nothing was changed. Plan again with `anomgen plan -out %s` and review it", path, ch.Address, ch.Source, path)
+		}
 		if ch.Mutation != nil && (ch.Action == planner.Create || ch.Action == planner.Replace) {
 			addrs = append(addrs, ch.Address)
 		}

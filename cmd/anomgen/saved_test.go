@@ -245,8 +245,13 @@ func TestSavedPlanFlags(t *testing.T) {
 		}
 		wantAll(t, r, norm(r.stderr), args[0]+" cannot be used with a saved plan")
 	}
+	// The scenario files no longer declare the plan's source.
+	moved := strings.ReplaceAll(strings.ReplaceAll(f.source+"\n"+f.target(), `"sqlite" "shop"`, `"sqlite" "other"`), "source.sqlite.shop", "source.sqlite.other")
+	writeFile(t, dir, "main.hcl", moved)
+	r := cli(t, dir, "apply", file, "-auto-approve")
+	wantAll(t, r, norm(r.stderr), "changes anomaly.null_rate.a_nulls on source.sqlite.shop, which the scenario files no longer declare")
 	writeFile(t, dir, "not.plan", `{"x": 1}`)
-	r := cli(t, dir, "apply", filepath.Join(dir, "not.plan"), "-auto-approve")
+	r = cli(t, dir, "apply", filepath.Join(dir, "not.plan"), "-auto-approve")
 	wantAll(t, r, norm(r.stderr), "is not a saved plan")
 	if f.journals(t) != 0 {
 		t.Error("a refused apply left a journal")
