@@ -311,3 +311,24 @@ func TestSavedPlanRefusesSecrets(t *testing.T) {
 		t.Errorf("the secret shows:\n%s", r)
 	}
 }
+
+// TestSavedDestroyPlan: plan -destroy -out saves the rollback of what is
+// applied, with its statements; apply FILE carries it out.
+func TestSavedDestroyPlan(t *testing.T) {
+	f := sqliteFixture(t)
+	orig := f.checksum(t)
+	dir := scenario(t, f, nullRate("a_nulls", "0.3"))
+	mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+	file := filepath.Join(dir, "destroy.plan")
+	r := mustOK(t, cli(t, dir, "plan", "-destroy", "-out", file, "-sql"))
+	wantAll(t, r, r.stdout, "-- apply:")
+	_, p := readPlanFile(t, file)
+	if len(p.Changes) != 1 || p.Changes[0].Action != planner.Destroy || len(p.Changes[0].SQL) == 0 || p.Serial == 0 {
+		t.Fatalf("saved destroy plan: serial %d, %+v", p.Serial, p.Changes)
+	}
+	r = mustOK(t, cli(t, dir, "apply", file, "-auto-approve"))
+	wantAll(t, r, r.stdout, "0 applied, 1 rolled back")
+	if f.checksum(t) != orig || f.journals(t) != 0 {
+		t.Error("the saved destroy plan did not restore orders")
+	}
+}
