@@ -332,3 +332,24 @@ func TestSavedDestroyPlan(t *testing.T) {
 		t.Error("the saved destroy plan did not restore orders")
 	}
 }
+
+// TestSavedSchemaPlan: a schema change's saved plan shows its DDL and the
+// rollback's, and is applied from the file (PostgreSQL and SQLite).
+func TestSavedSchemaPlan(t *testing.T) {
+	savedFixtures(t, true, func(t *testing.T, f *fixture) {
+		orig := providertest.Checksum(t, f.db, "SELECT id, amount, created_at, note FROM orders ORDER BY id")
+		dir := scenario(t, f, "anomaly \"schema_drop_column\" \"lost_email\" {\n  target = target.orders\n  column = \"email\"\n}\n")
+		file := filepath.Join(dir, "schema.plan")
+		r := mustOK(t, cli(t, dir, "plan", "-out", file, "-sql"))
+		wantAll(t, r, r.stdout, "-- apply:", "-- rollback:", "DROP COLUMN")
+		_, p := readPlanFile(t, file)
+		if len(p.Changes) != 1 || len(p.Changes[0].SQL) == 0 || len(p.Changes[0].ReverseSQL) == 0 {
+			t.Fatalf("saved schema plan: %+v", p.Changes)
+		}
+		mustOK(t, cli(t, dir, "apply", file, "-auto-approve"))
+		mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+		if providertest.Checksum(t, f.db, "SELECT id, amount, created_at, note FROM orders ORDER BY id") != orig || f.nullsInWindow(t, 0, ordersRows+1) != ordersRows/50 {
+			t.Error("rollback did not restore orders")
+		}
+	})
+}
