@@ -401,7 +401,7 @@ func TestHappyPath(t *testing.T) {
 		// changed volume: replace
 		writeFile(t, dir, "anomalies.hcl", nullRate("x", "0.6"))
 		r = mustOK(t, cli(t, dir, "plan"))
-		wantAll(t, r, r.stdout, "# anomaly.null_rate.x must be replaced", `-/+ anomaly "null_rate" "x" {`, "volume = 0.6",
+		wantAll(t, r, r.stdout, "# anomaly.null_rate.x must be replaced", `-/+ anomaly "null_rate" "x" {`, "volume = 0.3 → 0.6 # forces replacement", "because: settings changed",
 			fmt.Sprintf("(after restoring %d rows)", planned))
 		if got := lastLine(r.stdout); got != "Plan: 0 to create, 1 to replace, 0 to destroy." {
 			t.Errorf("last line %q\n%s", got, r)
