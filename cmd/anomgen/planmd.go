@@ -127,7 +127,7 @@ func (m *mdParts) render() string {
 		}
 		out.WriteString("\n")
 	}
-	list("**Drift**: changed outside anomgen (nothing below acts on it):\n\n", m.drift, m.nDrift, "drifted anomalies")
+	list("**Drift**: changed outside anomgen since apply:\n\n", m.drift, m.nDrift, "drifted anomalies")
 	list("**Nothing to change** (not applied):\n\n", m.nothing, m.nNothing, "changes that change nothing")
 	if len(m.rows) == 0 {
 		if len(m.nothing) > 0 {

@@ -38,7 +38,7 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 			continue
 		}
 		if !drift {
-			fmt.Fprintln(w, paint(bold, "Drift: changed outside anomgen (nothing below acts on it):"))
+			fmt.Fprintln(w, paint(bold, "Drift: changed outside anomgen since apply:"))
 			drift = true
 		}
 		fmt.Fprintf(w, "  %s %s: %s.\n", paint(yellow, "!"), c.Address, c.Drift)

@@ -179,6 +179,10 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 	if err := s.eng.Count(ctx, p); err != nil {
 		return nil, err
 	}
+	// What changed outside anomgen in the applied anomalies' rows.
+	if err := s.eng.Drift(ctx, p); err != nil {
+		return nil, err
+	}
 	// What a saved plan is checked against, and its statements (saved.go).
 	if err := s.eng.Identify(ctx, p, s.st, profiles); err != nil {
 		return nil, err

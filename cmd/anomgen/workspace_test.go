@@ -361,3 +361,23 @@ func TestRollbackAllCarriesOnPastConflicts(t *testing.T) {
 		}
 	})
 }
+
+// TestDriftRowsChangedByOthers: plan shows first what changed outside
+// anomgen since apply: rows of an applied anomaly that someone changed
+// (counted), and a column its journal restores that is gone, each with
+// what anomgen will do about it.
+func TestDriftRowsChangedByOthers(t *testing.T) {
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		dir := scenario(t, f, numericShift("shift"))
+		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+		execSQL(t, f.db, "UPDATE orders SET amount = 999.99 WHERE id IN (SELECT id FROM (SELECT id FROM orders WHERE id < 600 AND amount <> (id % 97) + 0.25 ORDER BY id LIMIT 3) x)")
+		r := mustOK(t, cli(t, dir, "plan", "-no-color"))
+		wantAll(t, r, norm(r.stdout), "Drift: changed outside anomgen since apply:", "anomaly.numeric_shift.shift: 3 of its", "were changed by someone else since it was applied", "rollback -force anomaly.numeric_shift.shift", "No changes.")
+		r = mustOK(t, cli(t, dir, "plan", "-json"))
+		wantAll(t, r, r.stdout, `"drift"`, "3 of its")
+		// A column the journal restores is gone: the rollback's plan says so.
+		execSQL(t, f.db, "ALTER TABLE orders DROP COLUMN amount")
+		r = cli(t, dir, "plan", "-destroy", "-no-color")
+		wantAll(t, r, norm(r.stdout), "a column the journal restores (amount) is gone", "journal purge anomaly.numeric_shift.shift")
+	})
+}
