@@ -20,7 +20,7 @@ import (
 func (e *Engine) Drift(ctx context.Context, p *planner.Plan) error {
 	for _, ch := range p.Changes {
 		a := ch.Prior
-		if a == nil || a.Status != "" || planner.Op(a.Journal.Op).Schema() || ch.Action == planner.Create {
+		if a == nil || a.Status != "" || planner.Op(a.Journal.Op).Schema() || ch.Action == planner.Create || ch.Drift != "" {
 			continue
 		}
 		c := e.conns[a.Source]

@@ -200,8 +200,29 @@ func SourcesFor(cfg *config.Config, st *state.State, only []string) []string {
 // Profiles inspects the target of every in-scope anomaly. A missing table
 // is a diagnostic on the target's table attribute.
 func (e *Engine) Profiles(ctx context.Context, only []string) (map[string]*planner.TableProfile, hcl.Diagnostics) {
+	return e.ProfilesFor(ctx, only, nil)
+}
+
+// ProfilesFor is Profiles, except that a target whose table is gone while
+// every anomaly on it (in scope) is applied according to st is left
+// without a profile instead of failing: the planner shows that as drift.
+func (e *Engine) ProfilesFor(ctx context.Context, only []string, st *state.State) (map[string]*planner.TableProfile, hcl.Diagnostics) {
 	out := map[string]*planner.TableProfile{}
 	var diags hcl.Diagnostics
+	allApplied := func(target string) bool {
+		if st == nil {
+			return false
+		}
+		for _, a := range e.cfg.Anomalies {
+			if a.Target.Name != target || (len(only) > 0 && !contains(only, a.Addr())) {
+				continue
+			}
+			if prior := st.Get(a.Addr()); prior == nil || (prior.Status != "" && prior.Status != state.StatusLost) {
+				return false
+			}
+		}
+		return true
+	}
 	for _, a := range e.cfg.Anomalies {
 		if len(only) > 0 && !contains(only, a.Addr()) {
 			continue
@@ -217,6 +238,8 @@ func (e *Engine) Profiles(ctx context.Context, only []string) (map[string]*plann
 		p, err := c.Inspector.Profile(ctx, t.Table, t.TimeColumn)
 		var nt *providers.NoTableError
 		switch {
+		case errors.As(err, &nt) && allApplied(t.Name):
+			out[t.Name] = nil // gone: drift (planner)
 		case errors.As(err, &nt):
 			detail := fmt.Sprintf("Source %s has no table %s.", t.Source.Addr(), nt.Table)
 			if len(nt.Similar) > 0 {

@@ -251,6 +251,14 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 		}
 		replace := contains(in.Replace, a.Addr())
 		prof := in.Profiles[a.Target.Name]
+		if why := gone(prior, prof); why != "" {
+			// The table or column an applied anomaly changed is gone:
+			// nothing to plan for it, and its rollback cannot restore.
+			ch := revert(NoOp, prior)
+			ch.Effect, ch.Drift = "", why+". Nothing is done about it now; its rollback cannot restore into it until it is back (`anomgen journal purge "+prior.Address+"` drops the before-images for good)"
+			p.Changes = append(p.Changes, ch)
+			continue
+		}
 		if prior != nil && prior.Status == "" && prof != nil && Op(prior.Journal.Op).Schema() {
 			// The live table carries the applied schema change; plan
 			// against the table it was applied to (schema_state.go).
@@ -323,6 +331,28 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 		}
 	}
 	return p, diags
+}
+
+// gone says what an applied anomaly changed that is no longer there: its
+// table (no profile) or, for a row-level column kind, its column; "" when
+// both are there or the anomaly is not applied.
+func gone(prior *state.Anomaly, prof *TableProfile) string {
+	if prior == nil || prior.Status != "" {
+		return ""
+	}
+	table := TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}
+	if prof == nil {
+		return fmt.Sprintf("table %s, which it changed, is gone", table)
+	}
+	if Op(prior.Journal.Op).Schema() {
+		return ""
+	}
+	for _, c := range []string{prior.Journal.Column, prior.Journal.With} {
+		if c != "" && prof.Column(c) == nil {
+			return fmt.Sprintf("column %s of %s, which it changed, is gone", c, table)
+		}
+	}
+	return ""
 }
 
 // lostDrift describes an anomaly whose journal is lost, with the ways out.

@@ -162,7 +162,7 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 	var profiles map[string]*planner.TableProfile
 	if !destroy {
 		var diags hcl.Diagnostics
-		profiles, diags = s.eng.Profiles(ctx, only)
+		profiles, diags = s.eng.ProfilesFor(ctx, only, s.st)
 		if err := a.diagnostics(s.cfg.Files, diags); err != nil {
 			return nil, err
 		}

@@ -379,5 +379,11 @@ func TestDriftRowsChangedByOthers(t *testing.T) {
 		execSQL(t, f.db, "ALTER TABLE orders DROP COLUMN amount")
 		r = cli(t, dir, "plan", "-destroy", "-no-color")
 		wantAll(t, r, norm(r.stdout), "a column the journal restores (amount) is gone", "journal purge anomaly.numeric_shift.shift")
+		r = mustOK(t, cli(t, dir, "plan", "-no-color"))
+		wantAll(t, r, norm(r.stdout), "column amount of", "which it changed, is gone", "No changes.")
+		// The whole table is gone.
+		execSQL(t, f.db, "DROP TABLE orders")
+		r = mustOK(t, cli(t, dir, "plan", "-no-color"))
+		wantAll(t, r, norm(r.stdout), "orders, which it changed, is gone", "journal purge anomaly.numeric_shift.shift", "No changes.")
 	})
 }
