@@ -35,6 +35,20 @@ func cliTerminal(t testing.TB, dir, stdin string, args ...string) result {
 	return result{args: full, code: code, stdout: out.String(), stderr: errb.String()}
 }
 
+// hide takes secret out of r's command line, which a failure prints (the
+// test server's password may be a real one).
+func hide(r result, secret string) result {
+	if secret == "" {
+		return r
+	}
+	args := make([]string, len(r.args))
+	for i, a := range r.args {
+		args[i] = strings.ReplaceAll(a, secret, "(password)")
+	}
+	r.args = args
+	return r
+}
+
 func randomName(prefix string) string {
 	var b [5]byte
 	_, _ = rand.Read(b[:])
@@ -173,7 +187,7 @@ func TestDemoSourcePostgres(t *testing.T) {
 	u, name, open := demoPostgres(t)
 	pw := password(u)
 	dir := t.TempDir()
-	r := mustOK(t, cli(t, dir, "demo", "-source", u.String(), "-days", "2"))
+	r := mustOK(t, hide(cli(t, dir, "demo", "-source", u.String(), "-days", "2"), pw))
 	wantAll(t, r, r.stdout, "Created database "+name, "Seeded the demo shop into database "+name, "public.orders with", `table       = "public.orders"`, `password     = env("SHOP_PASSWORD")`)
 	for _, out := range []string{r.stdout, r.stderr} {
 		if strings.Contains(out, pw) {
@@ -196,12 +210,12 @@ func TestDemoSourcePostgres(t *testing.T) {
 		t.Errorf("%d orders before their customer's signup", k)
 	}
 
-	r = mustOK(t, cli(t, dir, "demo", "-source", u.String(), "-days", "2"))
+	r = mustOK(t, hide(cli(t, dir, "demo", "-source", u.String(), "-days", "2"), pw))
 	wantAll(t, r, r.stdout, "already holds the demo shop", "kept as it is", "-reset")
 	if got := queryInt(t, db, `SELECT COUNT(*) FROM public.orders`); got != n {
 		t.Errorf("a re-run changed the orders: %d, was %d", got, n)
 	}
-	r = mustOK(t, cli(t, dir, "demo", "-source", u.String(), "-days", "1", "-reset"))
+	r = mustOK(t, hide(cli(t, dir, "demo", "-source", u.String(), "-days", "1", "-reset"), pw))
 	wantAll(t, r, r.stdout, "Dropped the demo's tables", "Seeded the demo shop")
 	if got := queryInt(t, db, `SELECT COUNT(*) FROM public.orders`); got >= n {
 		t.Errorf("-reset -days 1 left %d orders (2 days: %d)", got, n)
@@ -210,7 +224,7 @@ func TestDemoSourcePostgres(t *testing.T) {
 	// Tables of the same name that the demo did not make are never dropped.
 	execSQL(t, db, `DROP TABLE orders, customers`, `CREATE TABLE orders (id int PRIMARY KEY)`)
 	for _, args := range [][]string{{"demo", "-source", u.String()}, {"demo", "-source", u.String(), "-reset"}} {
-		r = cli(t, dir, args...)
+		r = hide(cli(t, dir, args...), pw)
 		if r.code == 0 || !strings.Contains(r.stderr, "not made by the demo") && !strings.Contains(r.stderr, "did not make") {
 			t.Errorf("the demo did not refuse a table it did not make:\n%s", r)
 		}
@@ -240,7 +254,7 @@ func TestDemoSourceMySQL(t *testing.T) {
 	cfg := admin.Clone()
 	cfg.DBName = name
 	dir := t.TempDir()
-	r := mustOK(t, cli(t, dir, "demo", "-source", cfg.FormatDSN(), "-days", "2"))
+	r := mustOK(t, hide(cli(t, dir, "demo", "-source", cfg.FormatDSN(), "-days", "2"), admin.Passwd))
 	wantAll(t, r, r.stdout, "Created database "+name, "Seeded the demo shop", `source "mysql" "shop"`, `table       = "orders"`)
 
 	host, port, _ := net.SplitHostPort(admin.Addr)
@@ -250,7 +264,7 @@ func TestDemoSourceMySQL(t *testing.T) {
 	} else {
 		u.User = url.User(admin.User)
 	}
-	r = mustOK(t, cli(t, dir, "demo", "-source", u.String()))
+	r = mustOK(t, hide(cli(t, dir, "demo", "-source", u.String()), admin.Passwd))
 	wantAll(t, r, r.stdout, "already holds the demo shop")
 
 	db, err := sql.Open("mysql", cfg.FormatDSN())
@@ -388,7 +402,7 @@ func TestQuickstartAsWritten(t *testing.T) {
 				if args[0] == "demo" {
 					args = append(args, "-days", "3")
 				}
-				r := cliTerminal(t, cwd, name+"\n", args...)
+				r := hide(cliTerminal(t, cwd, name+"\n", args...), password(u))
 				t.Logf("%s", r)
 				mustOK(t, r)
 				if strings.Contains(r.stdout+r.stderr, password(u)) {
@@ -502,10 +516,10 @@ func TestInitFrom(t *testing.T) {
 	u, name, open := demoPostgres(t)
 	pw := password(u)
 	dir := t.TempDir()
-	mustOK(t, cli(t, dir, "demo", "-source", u.String(), "-days", "1"))
+	mustOK(t, hide(cli(t, dir, "demo", "-source", u.String(), "-days", "1"), pw))
 	q := *u
 	q.RawQuery = "sslmode=disable&application_name=scaffold"
-	r = mustOK(t, cli(t, dir, "init", "-from", q.String(), "-out", "scaf"))
+	r = mustOK(t, hide(cli(t, dir, "init", "-from", q.String(), "-out", "scaf"), pw))
 	source := ident(name)
 	envVar := strings.ToUpper(source) + "_PASSWORD"
 	wantAll(t, r, r.stdout, "2 targets", "Set "+envVar)
