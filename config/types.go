@@ -148,6 +148,10 @@ type Anomaly struct {
 	Mechanism string
 	Condition *Filter
 	Bias      string
+	// Schedule, when set, makes the anomaly recurring (issue 13): each
+	// occurrence is planned and applied at its fire time by the daemon and
+	// reverted when its duration ends. nil keeps the one-time behaviour.
+	Schedule *Schedule
 	// Params holds kind-specific attributes not decoded above.
 	Params map[string]Param
 	// DeclRange is the block header; Ranges has each attribute's range.
@@ -219,4 +223,30 @@ func (c *Config) Anomaly(addr string) *Anomaly {
 		}
 	}
 	return nil
+}
+
+// Schedule is an anomaly's schedule block: when occurrences fire and how
+// long each lasts.
+type Schedule struct {
+	// Every is the fixed interval between fire times; Cron a cron
+	// expression (5 fields) instead. Exactly one is set once decoded
+	// (a kind's default frequency fills Every when both are absent).
+	Every time.Duration
+	Cron  string
+	// Duration is how long each occurrence stays before it is reverted.
+	Duration time.Duration
+	// Start and Until bound the fire times (zero: unbounded); MaxRuns, when
+	// above zero, stops after that many occurrences.
+	Start, Until time.Time
+	MaxRuns      int64
+	// Jitter delays each fire time by a deterministic amount in [0, Jitter).
+	Jitter time.Duration
+	// Timezone is the IANA zone cron expressions are read in (default UTC).
+	Timezone string
+	// CatchUp runs occurrences missed while the daemon was down (by
+	// default they are skipped and logged).
+	CatchUp bool
+	// DeclRange is the block header; Ranges has each attribute's range.
+	DeclRange hcl.Range
+	Ranges    map[string]hcl.Range
 }
