@@ -184,7 +184,7 @@ var anomalySchema = &hcl.BodySchema{
 		{Name: "target", Required: true}, {Name: "column"}, {Name: "volume"}, {Name: "amplitude"},
 		{Name: "seed"}, {Name: "duration"}, {Name: "max_rows"}, {Name: "mechanism"}, {Name: "bias"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "window"}, {Type: "segment"}, {Type: "condition"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "window"}, {Type: "segment"}, {Type: "condition"}, {Type: "schedule"}},
 }
 
 var windowSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -247,15 +247,16 @@ func (c *Config) decodeAnomaly(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnosti
 		diags = append(diags, d...)
 		an.Window = w
 	}
-	diags = append(diags, decodeSelection(ctx, content, an)...) // selection.go
+	diags = append(diags, decodeSelection(ctx, content, an)...)       // selection.go
+	diags = append(diags, decodeAnomalySchedule(ctx, content, an)...) // schedule.go
 	// Kind-specific attributes: whatever the common schema left. Unknown
 	// blocks are errors here; unknown attributes are checked by the planner
 	// against the kind's catalog entry.
 	if body, ok := remain.(*hclsyntax.Body); ok {
 		for _, blk := range body.Blocks {
-			if blk.Type != "window" && blk.Type != "segment" && blk.Type != "condition" {
+			if blk.Type != "window" && blk.Type != "segment" && blk.Type != "condition" && blk.Type != "schedule" {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Unexpected %q block", blk.Type),
-					Detail: "An anomaly block takes only window, segment and condition blocks.", Subject: blk.TypeRange.Ptr()})
+					Detail: "An anomaly block takes only window, segment, condition and schedule blocks.", Subject: blk.TypeRange.Ptr()})
 			}
 		}
 		for n, at := range body.Attributes {

@@ -134,3 +134,27 @@ func fmtDur(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// decodeAnomalySchedule decodes an's schedule block, if any, and checks
+// that its window is relative: each occurrence's window is measured back
+// from its fire time, so an absolute start cannot recur.
+func decodeAnomalySchedule(ctx *hcl.EvalContext, content *hcl.BodyContent, an *Anomaly) hcl.Diagnostics {
+	blocks := content.Blocks.OfType("schedule")
+	if len(blocks) == 0 {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	if len(blocks) > 1 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate schedule block",
+			Detail: "An anomaly takes at most one schedule block.", Subject: blocks[1].DefRange.Ptr()})
+	}
+	s, d := decodeSchedule(ctx, blocks[0])
+	diags = append(diags, d...)
+	an.Schedule = s
+	if an.Window != nil && an.Window.Start != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Absolute window on a scheduled anomaly",
+			Detail:  fmt.Sprintf("%s has a schedule, so each occurrence's window is measured back from its fire time: write window { last = \"1h\" } (or no window, for the kind's default), not a start.", an.Addr()),
+			Subject: an.Window.Range.Ptr()})
+	}
+	return diags
+}
