@@ -46,6 +46,10 @@ type Kind struct {
 	// DefaultDuration, when set, is how long the anomaly stays before plan
 	// proposes to expire (revert) it, unless the block sets duration.
 	DefaultDuration time.Duration
+	// DefaultEvery, when set, is how often a `schedule {}` block that sets
+	// neither every nor cron fires; zero takes the family's default
+	// (ScheduleDefaults, schedule_defaults.go).
+	DefaultEvery time.Duration
 	// UsesVolume and UsesAmplitude tell whether the settings mean anything
 	// to the kind.
 	UsesVolume    bool
@@ -301,6 +305,7 @@ func kindOf(a *config.Anomaly) (*Kind, hcl.Diagnostics) {
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument", Detail: detail, Subject: r.Ptr()})
 	}
-	diags = append(diags, checkArgs(a, k)...) // validate.go: what needs no table
+	diags = append(diags, checkArgs(a, k)...)       // validate.go: what needs no table
+	diags = append(diags, ResolveSchedule(a, k)...) // schedule_defaults.go
 	return k, diags
 }

@@ -21,6 +21,8 @@ type KindInfo struct {
 	Databases   []string          `json:"databases"`
 	Unsupported map[string]string `json:"unsupported,omitempty"`
 	Example     string            `json:"example"`
+	// Schedule holds the defaults of a schedule {} block (schedule_defaults.go).
+	Schedule ScheduleInfo `json:"schedule"`
 }
 
 // ParamInfo is one argument of a kind with its default.
@@ -62,6 +64,10 @@ func (k *Kind) Info() KindInfo {
 		dur = FormatDuration(k.DefaultDuration)
 	}
 	add(ParamInfo{Name: "duration", Type: "duration", Default: dur, Unit: "time", Doc: "after this long, plan proposes to expire (roll back) the anomaly"})
+	every, sdur := ScheduleDefaults(k)
+	in.Schedule = ScheduleInfo{Every: FormatDuration(every), Duration: FormatDuration(sdur)}
+	add(ParamInfo{Name: "schedule", Type: "block", Default: fmt.Sprintf("every = %q, duration = %q", in.Schedule.Every, in.Schedule.Duration),
+		Doc: "makes the anomaly recurring: every or cron, duration, start, until, max_runs, jitter, timezone, catch_up; see `anomgen schedule`"})
 	if !k.NoWindow {
 		add(ParamInfo{Name: "window", Type: "block", Default: "last = \"" + FormatDuration(k.DefaultWindow) + "\"", Doc: "start + duration, or last: the rows in scope (needs the target's time_column)"})
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/config"
+	"github.com/hashicorp/hcl/v2"
 )
 
 func ts(s string) time.Time {
@@ -113,5 +114,51 @@ func TestFiresBetween(t *testing.T) {
 	}
 	if got := FiresBetween(s, ts("2026-12-07T00:00:00Z"), ts("2026-12-06T00:00:00Z"), "x"); len(got) != 0 {
 		t.Errorf("reversed range gave %v", got)
+	}
+}
+
+func TestResolveSchedule(t *testing.T) {
+	stale, nulls := LookupKind("stale_data"), LookupKind("null_rate")
+	for _, c := range []struct {
+		name          string
+		k             *Kind
+		s             config.Schedule
+		every, dur    time.Duration
+		cron, errWant string
+	}{
+		{"empty pipeline block takes the kind's duration", stale, config.Schedule{}, 24 * time.Hour, 6 * time.Hour, "", ""},
+		{"empty quality block", nulls, config.Schedule{}, 12 * time.Hour, time.Hour, "", ""},
+		{"every set, duration defaulted and clamped", stale, config.Schedule{Every: 2 * time.Hour, Ranges: map[string]hcl.Range{"every": {}}}, 2 * time.Hour, 2 * time.Hour, "", ""},
+		{"cron keeps no every", nulls, config.Schedule{Cron: "0 3 * * *", Ranges: map[string]hcl.Range{"cron": {}}}, 0, time.Hour, "0 3 * * *", ""},
+		{"duration over the default interval", nulls, config.Schedule{Duration: 13 * time.Hour, Ranges: map[string]hcl.Range{"duration": {}}}, 12 * time.Hour, 13 * time.Hour, "", "Occurrences would overlap"},
+		{"a kind without defaults", &Kind{Name: "x"}, config.Schedule{}, 0, 0, "", "Schedule without a frequency"},
+	} {
+		s := c.s
+		if s.Ranges == nil {
+			s.Ranges = map[string]hcl.Range{}
+		}
+		a := &config.Anomaly{Kind: c.k.Name, Name: "n", Schedule: &s}
+		diags := ResolveSchedule(a, c.k)
+		if s.Every != c.every || s.Duration != c.dur || s.Cron != c.cron {
+			t.Errorf("%s: every %s duration %s cron %q, want %s %s %q", c.name, s.Every, s.Duration, s.Cron, c.every, c.dur, c.cron)
+		}
+		if got := diags.Error(); (c.errWant == "") != !diags.HasErrors() || !strings.Contains(got, c.errWant) {
+			t.Errorf("%s: diagnostics %q, want %q", c.name, got, c.errWant)
+		}
+	}
+	if err := ResolveSchedule(&config.Anomaly{}, nulls); err != nil {
+		t.Errorf("no schedule: %v", err)
+	}
+}
+
+func TestDescribeShowsScheduleDefaults(t *testing.T) {
+	in := LookupKind("level_shift").Info()
+	if in.Schedule.Every != "7d" || in.Schedule.Duration != "1d" {
+		t.Fatalf("level_shift schedule defaults %+v", in.Schedule)
+	}
+	var b strings.Builder
+	WriteDescription(&b, LookupKind("stale_data"))
+	if !strings.Contains(b.String(), `schedule   block         every = "1d", duration = "6h"`) {
+		t.Fatalf("describe stale_data does not show its schedule defaults:\n%s", b.String())
 	}
 }
