@@ -59,7 +59,7 @@ func envFunc(getenv func(string) string, lookup func(string) (string, bool)) fun
 
 var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host"}, {Name: "port"}, {Name: "database"}, {Name: "username"}, {Name: "password"},
-	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "journal_schema"},
+	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "daemon"}, {Name: "journal_schema"},
 	{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}, {Name: "connect_timeout"}, {Name: "options"},
 }}
 
@@ -93,6 +93,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.secret("dsn", &s.DSN, &diags)
 	a.str("path", &s.Path, &diags)
 	a.bool("allow_writes", &s.AllowWrites, &diags)
+	a.bool("daemon", &s.Daemon, &diags)
 	a.str("journal_schema", &s.JournalSchema, &diags)
 	a.str("ca_file", &s.CAFile, &diags)
 	a.str("cert_file", &s.CertFile, &diags)

@@ -82,6 +82,9 @@ type Source struct {
 	Path string
 	// AllowWrites must be true before apply or rollback touch this source.
 	AllowWrites bool
+	// Daemon opts the source in to `anomgen daemon` (issue 13): the daemon
+	// changes only sources with both allow_writes and daemon set.
+	Daemon bool
 	// JournalSchema holds journals in the target database (default anomgen).
 	JournalSchema string
 	DeclRange     hcl.Range

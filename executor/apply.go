@@ -558,7 +558,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	entry := &state.Anomaly{
 		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
 		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
-		AppliedAt: time.Now().UTC(), Settings: stateSettings(ch.Settings),
+		AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings),
 	}
 	marshal := func() string {
 		b, _ := json.Marshal(entry)

@@ -55,6 +55,9 @@ type Engine struct {
 	conns map[string]*providers.Conn
 	// Events receives progress; nil drops it.
 	Events func(Event)
+	// Now, when set, is the clock journals record their applied and expiry
+	// times with (the daemon passes the fire time); nil: time.Now.
+	Now func() time.Time
 	// Force makes rollbacks overwrite rows changed since injection.
 	Force bool
 	// DryRun runs each new row-level mutation inside a transaction that is
@@ -270,4 +273,12 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// now is the engine's clock (Engine.Now, or time.Now).
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }

@@ -30,6 +30,8 @@ type auditRecord struct {
 	Rows     int64     `json:"rows"`
 	Outcome  string    `json:"outcome"` // done, failed
 	Error    string    `json:"error,omitempty"`
+	// Note says why the daemon did nothing (a skipped occurrence).
+	Note string `json:"note,omitempty"`
 }
 
 // auditor collects executor events of one run and appends them to the

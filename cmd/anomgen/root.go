@@ -124,7 +124,8 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	root.AddCommand(a.anomaliesCmd(), a.withValidateJSON(a.validateCmd()), a.checkCmd(), a.planCmd(), a.applyCmd(), a.rollbackCmd(), a.stateCmd(), a.demoCmd(), a.forceUnlockCmd(), a.journalCmd(), a.versionCmd())
 	root.AddCommand(a.profileCmd(), a.inspectCmd(), a.initCmd())
 	root.AddCommand(a.fmtCmd())
-	root.AddCommand(a.showCmd()) // saved.go
+	root.AddCommand(a.showCmd())   // saved.go
+	root.AddCommand(a.daemonCmd()) // daemon.go
 	return root
 }
 

@@ -36,6 +36,9 @@ type session struct {
 	refreshed bool
 	// replace lists the -replace addresses.
 	replace []string
+	// now, when set, is the time plans are made at (the daemon's fire
+	// time); zero: planClock.
+	now time.Time
 }
 
 func (s *session) close() {
@@ -172,7 +175,7 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 			return nil, err
 		}
 	}
-	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: planClock(), Only: only, Destroy: destroy, Replace: s.replace})
+	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: s.planNow(), Only: only, Destroy: destroy, Replace: s.replace})
 	if err := a.diagnostics(s.cfg.Files, diags); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,489 @@
+package main
+
+// anomgen daemon (issue 13, first part): one process serves one or more
+// workspaces and, for every anomaly with a schedule block, applies each
+// occurrence at its fire time (planned exactly as `plan` would, with the
+// fire time as the plan's now) and reverts it when its duration ends. The
+// planner's expiry does the reverting: an occurrence is applied with
+// ExpiresAt = fire time + duration and plans as Expire once due.
+//
+// gocron (github.com/go-co-op/gocron/v2) only decides when to wake up;
+// what is due is always computed from the schedule, the state and the
+// clock (runDue), so a restart, a late wake-up or -once all end up doing
+// the same thing.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/state"
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+	"github.com/spf13/cobra"
+)
+
+// daemonOptions are the settings of one daemon run.
+type daemonOptions struct {
+	once bool
+	// maxRows bounds the rows one occurrence may change.
+	maxRows int64
+	// stopTimeout bounds how long a stop waits for running work before
+	// its context is cancelled (its transaction then rolls back).
+	stopTimeout time.Duration
+	// clock is the daemon's clock (tests inject a fake one).
+	clock clockwork.Clock
+	// configure, when set, adjusts each freshly loaded config (tests).
+	configure func(*config.Config)
+	// catchUpLimit bounds the missed occurrences looked at per anomaly.
+	catchUpLimit int
+}
+
+// daemonHook, when set, adjusts a daemon run's options (tests inject a
+// fake clock and schedules through it).
+var daemonHook func(*daemonOptions)
+
+func (a *app) daemonCmd() *cobra.Command {
+	o := daemonOptions{clock: clockwork.NewRealClock()}
+	cmd := &cobra.Command{
+		Use:   "daemon [DIR...]",
+		Short: "Apply scheduled anomalies at their fire times and revert them when their duration ends",
+		Long: `Serve one or more workspaces (folders of scenario files with their state;
+default: the working folder). Every anomaly with a schedule block is applied
+at each fire time, planned exactly as plan would with the fire time as now,
+and reverted when its duration ends. Only sources with allow_writes = true
+and daemon = true are touched; the daemon never prompts. On start, overdue
+reverts run first and missed occurrences are skipped and logged (run with
+catch_up = true). SIGTERM or SIGINT: no new work, the running transaction
+finishes or rolls back, exit 0. -once runs what is due now and exits.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{a.dir}
+			}
+			o := o
+			if daemonHook != nil {
+				daemonHook(&o)
+			}
+			return a.runDaemon(cmd.Context(), args, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.once, "once", false, "run what is due now (applies and overdue reverts) and exit")
+	cmd.Flags().Int64Var(&o.maxRows, "max-rows", planner.DefaultMaxRowsPerApply, "the most rows one occurrence may change")
+	cmd.Flags().DurationVar(&o.stopTimeout, "stop-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long running work may go on before it is cancelled (rolled back)")
+	return cmd
+}
+
+// wsRunner runs the schedule of one workspace.
+type wsRunner struct {
+	a   *app // an app whose dir is the workspace
+	o   daemonOptions
+	mu  sync.Mutex // one run at a time per workspace
+	dir string
+}
+
+func (a *app) workspaceApp(dir string) *app {
+	sub := *a
+	if !filepath.IsAbs(dir) && a.chdir != "" && dir != a.dir {
+		dir = filepath.Join(a.dir, dir)
+	}
+	sub.dir = dir
+	return &sub
+}
+
+// runDaemon serves dirs until ctx ends (or once).
+func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) error {
+	if o.clock == nil {
+		o.clock = clockwork.NewRealClock()
+	}
+	// Jobs of several workspaces print from gocron's goroutines: one lock
+	// for both streams keeps their lines whole.
+	mu := &sync.Mutex{}
+	locked := *a
+	locked.out, locked.err = &lockedWriter{mu: mu, w: a.out}, &lockedWriter{mu: mu, w: a.err}
+	a = &locked
+	if o.catchUpLimit == 0 {
+		o.catchUpLimit = 1000
+	}
+	if o.stopTimeout == 0 {
+		o.stopTimeout = 30 * time.Second
+	}
+	// Work outlives the stop signal for at most stopTimeout: a running
+	// transaction finishes (or is cancelled and rolls back).
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var runners []*wsRunner
+	for _, d := range dirs {
+		r := &wsRunner{a: a.workspaceApp(d), o: o, dir: d}
+		cfg, err := r.a.loadConfig()
+		if err != nil {
+			return err
+		}
+		if o.configure != nil {
+			o.configure(cfg)
+		}
+		if err := daemonGuards(cfg); err != nil {
+			return fmt.Errorf("%s: %w", d, err)
+		}
+		runners = append(runners, r)
+	}
+	// Reconcile first: overdue reverts, then the occurrence due now (and
+	// missed ones with catch_up).
+	var failed error
+	for _, r := range runners {
+		if err := r.runDue(work, o.clock.Now()); err != nil {
+			fmt.Fprintf(a.err, "%s %s: %v\n", a.paint(red, "Error:"), r.dir, err)
+			failed = err
+		}
+	}
+	if o.once {
+		if failed != nil {
+			return exitError{1}
+		}
+		return nil
+	}
+	s, err := gocron.NewScheduler(gocron.WithClock(o.clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(o.stopTimeout))
+	if err != nil {
+		return err
+	}
+	for _, r := range runners {
+		if err := r.schedule(work, s); err != nil {
+			_ = s.Shutdown()
+			return err
+		}
+	}
+	s.Start()
+	fmt.Fprintf(a.out, "anomgen daemon: serving %s; stop with SIGTERM or SIGINT.\n", strings.Join(dirs, ", "))
+	<-ctx.Done()
+	fmt.Fprintln(a.out, "anomgen daemon: stopping: no new work; waiting for running work to finish.")
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Shutdown() }()
+	select {
+	case err = <-stopped:
+	case <-time.After(o.stopTimeout):
+		err = errors.New("running work did not finish in time")
+	}
+	cancelWork()
+	// Each workspace's run holds its mutex: wait (bounded) for them.
+	done := make(chan struct{})
+	go func() {
+		for _, r := range runners {
+			r.mu.Lock()
+			r.mu.Unlock() //nolint:staticcheck // a barrier
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	if err != nil {
+		fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), err)
+	}
+	fmt.Fprintln(a.out, "anomgen daemon: stopped.")
+	return nil
+}
+
+// daemonGuards refuses scheduled anomalies on sources that did not opt in.
+func daemonGuards(cfg *config.Config) error {
+	for _, an := range cfg.Anomalies {
+		if an.Schedule == nil || an.Target == nil || an.Target.Source == nil {
+			continue
+		}
+		src := an.Target.Source
+		var missing []string
+		if !src.AllowWrites {
+			missing = append(missing, "allow_writes = true")
+		}
+		if !src.Daemon {
+			missing = append(missing, "daemon = true")
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%s is scheduled on %s, which does not opt in to the daemon: add %s to the source block (only for databases the daemon may change unattended, never production)", an.Addr(), src.Addr(), strings.Join(missing, " and "))
+		}
+		if an.Schedule.Every <= 0 && an.Schedule.Cron != "" {
+			return fmt.Errorf("%s: schedules with cron are not run by the daemon yet; use every", an.Addr())
+		}
+		if an.Schedule.Every <= 0 {
+			return fmt.Errorf("%s: its schedule has no every", an.Addr())
+		}
+	}
+	return nil
+}
+
+// occurrenceDuration is how long each occurrence of an lasts.
+func occurrenceDuration(an *config.Anomaly) time.Duration {
+	switch {
+	case an.Schedule.Duration > 0:
+		return an.Schedule.Duration
+	case an.Duration > 0:
+		return an.Duration
+	}
+	return an.Schedule.Every
+}
+
+// prevFire is the latest fire time at or before t (ok false: none).
+// Fire times of every are Start + k*Every, or k*Every since the Unix
+// epoch without start, so that they are the same after a restart.
+// TODO(issue 13): planner.NextFires once it lands (cron, jitter).
+func prevFire(s *config.Schedule, t time.Time) (time.Time, bool) {
+	anchor := time.Unix(0, 0).UTC()
+	if !s.Start.IsZero() {
+		anchor = s.Start
+	}
+	if t.Before(anchor) || s.Every <= 0 {
+		return time.Time{}, false
+	}
+	k := int64(t.Sub(anchor) / s.Every)
+	if !s.Until.IsZero() && anchor.Add(time.Duration(k)*s.Every).After(s.Until) {
+		k = int64(s.Until.Sub(anchor) / s.Every)
+	}
+	if s.MaxRuns > 0 && !s.Start.IsZero() && k >= s.MaxRuns {
+		k = s.MaxRuns - 1
+	}
+	return anchor.Add(time.Duration(k) * s.Every).UTC(), true
+}
+
+// nextFire is the first fire time after t (ok false: none).
+func nextFire(s *config.Schedule, t time.Time) (time.Time, bool) {
+	f, ok := prevFire(s, t)
+	var next time.Time
+	if !ok {
+		anchor := time.Unix(0, 0).UTC()
+		if !s.Start.IsZero() {
+			anchor = s.Start
+		}
+		next = anchor
+	} else {
+		next = f.Add(s.Every)
+	}
+	if !next.After(t) {
+		next = next.Add(s.Every)
+	}
+	if !s.Until.IsZero() && next.After(s.Until) {
+		return time.Time{}, false
+	}
+	if s.MaxRuns > 0 && !s.Start.IsZero() && int64(next.Sub(s.Start)/s.Every) >= s.MaxRuns {
+		return time.Time{}, false
+	}
+	return next, true
+}
+
+// schedule adds one gocron job per scheduled anomaly; each wakes runDue.
+func (r *wsRunner) schedule(ctx context.Context, s gocron.Scheduler) error {
+	cfg, err := r.a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if r.o.configure != nil {
+		r.o.configure(cfg)
+	}
+	for _, an := range cfg.Anomalies {
+		if an.Schedule == nil {
+			continue
+		}
+		next, ok := nextFire(an.Schedule, r.o.clock.Now())
+		if !ok {
+			continue
+		}
+		opts := []gocron.JobOption{gocron.WithName(r.dir + " " + an.Addr()), gocron.WithStartAt(gocron.WithStartDateTime(next)),
+			gocron.WithSingletonMode(gocron.LimitModeWait)}
+		if _, err := s.NewJob(gocron.DurationJob(an.Schedule.Every), gocron.NewTask(func() { r.tick(ctx, s) }), opts...); err != nil {
+			return fmt.Errorf("%s: scheduling %s: %w", r.dir, an.Addr(), err)
+		}
+	}
+	// Reverts of occurrences applied before this start.
+	r.scheduleExpiry(ctx, s)
+	return nil
+}
+
+// tick runs what is due and schedules the next revert.
+func (r *wsRunner) tick(ctx context.Context, s gocron.Scheduler) {
+	if err := r.runDue(ctx, r.o.clock.Now()); err != nil {
+		fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
+	}
+	r.scheduleExpiry(ctx, s)
+}
+
+// scheduleExpiry adds a one-time job at the earliest future revert.
+func (r *wsRunner) scheduleExpiry(ctx context.Context, s gocron.Scheduler) {
+	st, err := state.Load(r.a.statePath())
+	if err != nil {
+		return
+	}
+	now := r.o.clock.Now()
+	var next time.Time
+	for _, an := range st.Anomalies {
+		if an.Status == "" && an.ExpiresAt != nil && an.ExpiresAt.After(now) && (next.IsZero() || an.ExpiresAt.Before(next)) {
+			next = *an.ExpiresAt
+		}
+	}
+	if next.IsZero() {
+		return
+	}
+	_, _ = s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next)), gocron.NewTask(func() { r.tick(ctx, s) }),
+		gocron.WithName(r.dir+" revert"))
+}
+
+// runDue does what is due at now in the workspace: overdue reverts first,
+// then the current occurrence of each scheduled anomaly not yet run (and,
+// with catch_up, missed ones; without, they are skipped and logged).
+func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now = now.UTC()
+	s, err := r.a.open(ctx, openOptions{lockOp: "daemon", lockTimeout: time.Minute})
+	if err != nil {
+		return connectError(err)
+	}
+	defer s.close()
+	if r.o.configure != nil {
+		r.o.configure(s.cfg)
+	}
+	if err := daemonGuards(s.cfg); err != nil {
+		return err
+	}
+	var sched []*config.Anomaly
+	var addrs []string
+	for _, an := range s.cfg.Anomalies {
+		if an.Schedule != nil {
+			an.Duration = occurrenceDuration(an)
+			sched = append(sched, an)
+			addrs = append(addrs, an.Addr())
+		}
+	}
+	if len(sched) == 0 {
+		return nil
+	}
+	save := func(st *state.State) error { return state.Save(s.statePath, st) }
+	au := r.a.watch(s, "daemon")
+	defer func() {
+		if err := au.flush(); err != nil {
+			fmt.Fprintf(r.a.err, "%s %v\n", r.a.paint(yellow, "Warning:"), err)
+		}
+	}()
+	// run plans at planNow, keeps the changes of the given action and
+	// applies them with the engine's clock at clockAt.
+	run := func(only []string, planNow time.Time, action planner.Action) error {
+		s.now = planNow
+		p, err := r.a.makePlan(ctx, s, only, false)
+		if err != nil {
+			return err
+		}
+		var keep []*planner.Change
+		for _, ch := range p.Changes {
+			if ch.Action == action {
+				keep = append(keep, ch)
+			}
+		}
+		p.Changes = keep
+		if p.Empty() {
+			return nil
+		}
+		if action == planner.Create {
+			if problems := p.CheckLimits(r.o.maxRows); len(problems) > 0 {
+				return fmt.Errorf("refusing to apply:\n  - %s", strings.Join(problems, "\n  - "))
+			}
+		}
+		s.eng.Now = func() time.Time { return planNow }
+		_, err = s.eng.Apply(ctx, p, s.st, save)
+		return err
+	}
+	expire := func() error { return run(addrs, now, planner.Expire) }
+	if err := expire(); err != nil {
+		return fmt.Errorf("reverting overdue occurrences: %w", err)
+	}
+	var errs []error
+	for _, an := range sched {
+		addr := an.Addr()
+		dur := an.Duration
+		last, ok := prevFire(an.Schedule, now)
+		if !ok {
+			continue
+		}
+		prior := s.st.Get(addr)
+		// The fire times not yet run: after the last applied occurrence,
+		// or only the current one on a first start.
+		var fires []time.Time
+		if prior == nil {
+			fires = []time.Time{last}
+		} else {
+			for f, n := last, 0; f.After(prior.AppliedAt) && n < r.o.catchUpLimit; f, n = f.Add(-an.Schedule.Every), n+1 {
+				if !an.Schedule.Start.IsZero() && f.Before(an.Schedule.Start) {
+					break
+				}
+				fires = append(fires, f)
+			}
+			sort.Slice(fires, func(i, j int) bool { return fires[i].Before(fires[j]) })
+		}
+		for _, f := range fires {
+			current := f.Add(dur).After(now)
+			if !current && !an.Schedule.CatchUp {
+				au.note(addr, "skip", "skipped", fmt.Sprintf("occurrence of %s missed while the daemon was not running (catch_up = true runs such occurrences)", f.Format(time.RFC3339)))
+				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s, missed while the daemon was not running\n", addr, f.Format(time.RFC3339))
+				continue
+			}
+			if p := s.st.Get(addr); p != nil && p.Status == "" {
+				au.note(addr, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", f.Format(time.RFC3339)))
+				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s: the previous one is still applied\n", addr, f.Format(time.RFC3339))
+				continue
+			} else if p != nil && p.Status == state.StatusExpired {
+				// It ran its course: this occurrence is a new one.
+				s.st.Remove(addr)
+			}
+			fmt.Fprintf(r.a.out, "%s: occurrence of %s\n", addr, f.Format(time.RFC3339))
+			if err := run([]string{addr}, f, planner.Create); err != nil {
+				errs = append(errs, fmt.Errorf("%s: occurrence of %s: %w", addr, f.Format(time.RFC3339), err))
+				break
+			}
+			if !current {
+				if err := expire(); err != nil {
+					errs = append(errs, err)
+					break
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// note records a daemon decision that changed nothing (a skipped
+// occurrence) in the audit log.
+func (au *auditor) note(addr, action, outcome, msg string) {
+	au.mu.Lock()
+	defer au.mu.Unlock()
+	host, _ := os.Hostname()
+	rec := auditRecord{Time: time.Now().UTC(), User: "daemon", Host: host, Command: au.command, Address: addr, Action: action, Outcome: outcome, Note: msg}
+	if a := au.s.cfg.Anomaly(addr); a != nil && a.Target != nil {
+		rec.Source, rec.Table = a.Target.Source.Addr(), a.Target.Table
+	}
+	au.recs = append(au.recs, rec)
+}
+
+// planNow is the time the session's plans are made at.
+func (s *session) planNow() time.Time {
+	if !s.now.IsZero() {
+		return s.now
+	}
+	return planClock()
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/state"
+	"github.com/jonboulle/clockwork"
+)
+
+// The daemon's tests give the scheduled anomaly its schedule block through
+// daemonHook (configure) and drive the daemon with a fake clock.
+
+const daemonAddr = "anomaly.null_rate.hourly"
+
+// daemonStart is the first fire time of the test schedule: every 6h from
+// 04:00, each occurrence lasting 2h, its window the 2h before it.
+var daemonStart = time.Date(2026, 1, 1, 4, 0, 0, 0, time.UTC)
+
+func daemonScenario(t *testing.T, f *fixture, optIn bool) string {
+	src := f.source
+	if optIn {
+		src = strings.Replace(src, "allow_writes = true\n", "allow_writes = true\n  daemon       = true\n", 1)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "main.hcl", src+"\n"+f.target())
+	writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"hourly\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n  seed   = 7\n  window {\n    last = \"2h\"\n  }\n}\n")
+	return dir
+}
+
+// useDaemonClock makes daemon runs use clock and the test schedule.
+func useDaemonClock(t *testing.T, clock clockwork.Clock, catchUp bool) {
+	daemonHook = func(o *daemonOptions) {
+		o.clock = clock
+		o.stopTimeout = 5 * time.Second
+		o.configure = func(cfg *config.Config) {
+			if a := cfg.Anomaly(daemonAddr); a != nil {
+				a.Schedule = &config.Schedule{Every: 6 * time.Hour, Duration: 2 * time.Hour, Start: daemonStart, CatchUp: catchUp}
+			}
+		}
+	}
+	t.Cleanup(func() { daemonHook = nil })
+}
+
+func daemonState(t *testing.T, dir string) *state.Anomaly {
+	t.Helper()
+	st, err := state.Load(statePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Get(daemonAddr)
+}
+
+func auditLines(t *testing.T, dir string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, ".anomgen", "audit.log"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func daemonFixtures(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteFixture(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, postgresFixture(t)) })
+}
+
+// TestDaemonOnceEveryDuration steps the clock through two occurrences with
+// -once: each fires at its instant (its window ends at the fire time),
+// stays until its duration ends and is reverted then; the table's checksum
+// is the original after each revert.
+func TestDaemonOnceEveryDuration(t *testing.T) {
+	daemonFixtures(t, func(t *testing.T, f *fixture) {
+		dir := daemonScenario(t, f, true)
+		orig := f.checksum(t)
+		clock := clockwork.NewFakeClockAt(daemonStart.Add(-time.Hour))
+		useDaemonClock(t, clock, false)
+		once := func(at time.Time) result {
+			t.Helper()
+			clock.Advance(at.Sub(clock.Now()))
+			return mustOK(t, cli(t, dir, "daemon", "-once"))
+		}
+		once(daemonStart.Add(-time.Minute))
+		if a := daemonState(t, dir); a != nil || f.checksum(t) != orig {
+			t.Fatalf("applied before the first fire time: %+v", a)
+		}
+		nulls := f.nullsInWindow(t, 120, 240)
+		once(daemonStart)
+		a := daemonState(t, dir)
+		if a == nil || a.Status != "" || !a.AppliedAt.Equal(daemonStart) || a.ExpiresAt == nil || !a.ExpiresAt.Equal(daemonStart.Add(2*time.Hour)) {
+			t.Fatalf("after the first fire: %+v", a)
+		}
+		// The window is the 2h before the fire time: orders 120..239.
+		if got := f.nullsInWindow(t, 120, 240); got <= nulls {
+			t.Fatalf("nulls in the occurrence's window: %d, before %d", got, nulls)
+		}
+		if got := f.nullsInWindow(t, 240, 2001); got != f.nullsInWindow(t, 240, 2001) || f.checksum(t) == orig {
+			t.Fatal("nothing changed")
+		}
+		once(daemonStart.Add(2*time.Hour - time.Second))
+		if a := daemonState(t, dir); a.Status != "" {
+			t.Fatalf("reverted before its duration ended: %+v", a)
+		}
+		once(daemonStart.Add(2 * time.Hour))
+		if a := daemonState(t, dir); a.Status != state.StatusExpired || f.checksum(t) != orig {
+			t.Fatalf("not reverted when its duration ended: %+v (checksum original: %v)", a, f.checksum(t) == orig)
+		}
+		// The second occurrence: 10:00, window 08:00-10:00 (orders 480..599).
+		second := daemonStart.Add(6 * time.Hour)
+		once(second.Add(-time.Second))
+		if f.checksum(t) != orig {
+			t.Fatal("changed before the second fire time")
+		}
+		nulls = f.nullsInWindow(t, 480, 600)
+		once(second)
+		if a := daemonState(t, dir); a == nil || a.Status != "" || !a.AppliedAt.Equal(second) {
+			t.Fatalf("after the second fire: %+v", a)
+		}
+		if got := f.nullsInWindow(t, 480, 600); got <= nulls {
+			t.Fatalf("second occurrence's window: %d nulls, before %d", got, nulls)
+		}
+		once(second.Add(2 * time.Hour))
+		if a := daemonState(t, dir); a.Status != state.StatusExpired || f.checksum(t) != orig {
+			t.Fatalf("second occurrence not reverted: %+v", a)
+		}
+		// Every occurrence is in the audit log: two applies, two reverts.
+		log := strings.Join(auditLines(t, dir), "\n")
+		if n := strings.Count(log, `"action":"create"`); n != 2 {
+			t.Errorf("%d creates in the audit log:\n%s", n, log)
+		}
+		if n := strings.Count(log, `"action":"expire"`); n != 2 {
+			t.Errorf("%d expires in the audit log:\n%s", n, log)
+		}
+	})
+}
+
+// TestDaemonOnceRestart: a daemon down across a revert and a whole
+// occurrence reverts the overdue one first, skips and logs the missed one
+// and applies the current one.
+func TestDaemonOnceRestart(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock, false)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	if f.checksum(t) == orig {
+		t.Fatal("the first occurrence changed nothing")
+	}
+	// Down from 04:00 to 13:00: the 04:00 occurrence is overdue (06:00),
+	// the 10:00 one was missed entirely (it ended at 12:00).
+	clock.Advance(9 * time.Hour)
+	r := mustOK(t, cli(t, dir, "daemon", "-once"))
+	wantAll(t, r, r.stdout, "Expiring", "skipped the occurrence of 2026-01-01T10:00:00Z")
+	if a := daemonState(t, dir); a.Status != state.StatusExpired || f.checksum(t) != orig {
+		t.Fatalf("after the restart: %+v", a)
+	}
+	log := strings.Join(auditLines(t, dir), "\n")
+	if !strings.Contains(log, `"outcome":"skipped"`) || !strings.Contains(log, "2026-01-01T10:00:00Z") {
+		t.Errorf("the skipped occurrence is not in the audit log:\n%s", log)
+	}
+	// 16:30: the 16:00 occurrence is current and runs.
+	clock.Advance(3*time.Hour + 30*time.Minute)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	if a := daemonState(t, dir); a.Status != "" || !a.AppliedAt.Equal(daemonStart.Add(12*time.Hour)) {
+		t.Fatalf("the current occurrence did not run: %+v", a)
+	}
+}
+
+// TestDaemonCatchUp runs the missed occurrence (applied and reverted at
+// once) when catch_up is set.
+func TestDaemonCatchUp(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock, true)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	clock.Advance(9 * time.Hour)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	log := strings.Join(auditLines(t, dir), "\n")
+	if n := strings.Count(log, `"action":"create"`); n != 2 {
+		t.Errorf("%d creates (want the first and the caught-up one):\n%s", n, log)
+	}
+	if n := strings.Count(log, `"action":"expire"`); n != 2 {
+		t.Errorf("%d expires:\n%s", n, log)
+	}
+	if f.checksum(t) != orig {
+		t.Error("the table is not the original after the caught-up occurrence")
+	}
+}
+
+// TestDaemonRefusesWithoutOptIn: a source without daemon = true is
+// refused before anything is touched.
+func TestDaemonRefusesWithoutOptIn(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, false)
+	orig := f.checksum(t)
+	useDaemonClock(t, clockwork.NewFakeClockAt(daemonStart), false)
+	r := cli(t, dir, "daemon", "-once")
+	if r.code == 0 {
+		t.Fatalf("ran on a source without daemon = true:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "does not opt in to the daemon", "daemon = true")
+	if f.checksum(t) != orig || exists(statePath(dir)) {
+		t.Fatal("something was changed")
+	}
+}
+
+// TestDaemonScheduler runs the daemon itself (gocron with a fake clock):
+// the occurrence fires at 04:00 and is reverted at 06:00; a stop (the
+// context, as SIGTERM does) ends it with exit 0.
+func TestDaemonScheduler(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart.Add(-time.Minute))
+	useDaemonClock(t, clock, false)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	go func() {
+		var out, errb strings.Builder
+		code := run(ctx, []string{"-chdir", dir, "daemon"}, strings.NewReader(""), &out, &errb)
+		done <- result{code: code, stdout: out.String(), stderr: errb.String()}
+	}()
+	// waitUntil advances the clock in small steps until cond holds.
+	waitUntil := func(what string, to time.Time, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: timed out at fake %s", what, clock.Now())
+			}
+			if clock.Now().Before(to) {
+				clock.Advance(time.Second)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitUntil("first occurrence", daemonStart, func() bool { a := daemonState(t, dir); return a != nil && a.Status == "" })
+	if a := daemonState(t, dir); !a.AppliedAt.Equal(daemonStart) {
+		t.Errorf("applied for %s, want %s", a.AppliedAt, daemonStart)
+	}
+	if f.checksum(t) == orig {
+		t.Fatal("nothing changed")
+	}
+	clock.Advance(2*time.Hour - time.Minute)
+	waitUntil("revert", daemonStart.Add(2*time.Hour), func() bool { return daemonState(t, dir).Status == state.StatusExpired })
+	if f.checksum(t) != orig {
+		t.Fatal("the table is not the original after the revert")
+	}
+	stop()
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Fatalf("exit %d:\n%s", r.code, r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+}
