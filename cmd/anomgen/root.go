@@ -126,6 +126,8 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	root.AddCommand(a.fmtCmd())
 	root.AddCommand(a.showCmd())   // saved.go
 	root.AddCommand(a.daemonCmd()) // daemon.go
+
+	root.AddCommand(a.scheduleCmd()) // schedule.go
 	return root
 }
 
