@@ -38,6 +38,9 @@ type scheduleView struct {
 	Occurrences []scheduleOccurrence `json:"occurrences"`
 	// OneTime are the anomalies without a schedule: apply acts on them once.
 	OneTime []string `json:"one_time"`
+	// Ended are scheduled anomalies with no occurrence left (until or
+	// max_runs reached).
+	Ended []string `json:"ended"`
 }
 
 func (a *app) scheduleCmd() *cobra.Command {
@@ -89,7 +92,7 @@ No database is opened.`,
 // cfg after now (cfg is validated: schedules carry the kinds' defaults).
 // Jitter is seeded with the anomaly's address, as the daemon seeds it.
 func buildSchedule(cfg *config.Config, now time.Time, n int) scheduleView {
-	v := scheduleView{Now: now.Format(time.RFC3339), Occurrences: []scheduleOccurrence{}, OneTime: []string{}}
+	v := scheduleView{Now: now.Format(time.RFC3339), Occurrences: []scheduleOccurrence{}, OneTime: []string{}, Ended: []string{}}
 	for _, an := range cfg.Anomalies {
 		s := an.Schedule
 		if s == nil {
@@ -112,7 +115,11 @@ func buildSchedule(cfg *config.Config, now time.Time, n int) scheduleView {
 		if an.Window != nil && an.Window.Last > 0 {
 			last = an.Window.Last
 		}
-		for _, f := range planner.NextFires(s, now, n, an.Addr()) {
+		next := planner.NextFires(s, now, n, an.Addr())
+		if len(next) == 0 {
+			v.Ended = append(v.Ended, an.Addr())
+		}
+		for _, f := range next {
 			o := scheduleOccurrence{Address: an.Addr(), Kind: an.Kind, Schedule: how, Fire: f.UTC().Format(time.RFC3339),
 				Revert: f.Add(s.Duration).UTC().Format(time.RFC3339), Timezone: tz, fire: f}
 			if tz != "" {
@@ -135,9 +142,12 @@ func buildSchedule(cfg *config.Config, now time.Time, n int) scheduleView {
 }
 
 func (a *app) writeSchedule(v scheduleView) {
-	if len(v.Occurrences) == 0 {
+	switch {
+	case len(v.Occurrences) == 0 && len(v.Ended) > 0:
+		fmt.Fprintln(a.out, "No upcoming occurrence.")
+	case len(v.Occurrences) == 0:
 		fmt.Fprintln(a.out, "No scheduled anomaly: add a schedule block (every or cron) to an anomaly to make it recurring.")
-	} else {
+	default:
 		tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "FIRES (UTC)\tLOCAL\tANOMALY\tREVERTS (UTC)\tWINDOW\tSCHEDULE")
 		short := func(s string) string { return strings.TrimSuffix(strings.Replace(s, "T", " ", 1), ":00Z") }
@@ -152,6 +162,9 @@ func (a *app) writeSchedule(v scheduleView) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short(o.Fire), local, o.Address, short(o.Revert), win, o.Schedule)
 		}
 		tw.Flush()
+	}
+	if len(v.Ended) > 0 {
+		fmt.Fprintf(a.out, "\nEnded (until or max_runs reached, nothing left to fire): %s\n", strings.Join(v.Ended, ", "))
 	}
 	if len(v.OneTime) > 0 {
 		fmt.Fprintf(a.out, "\nOne-time (no schedule; apply injects them once): %s\n", strings.Join(v.OneTime, ", "))

@@ -90,6 +90,22 @@ One-time (no schedule; apply injects them once): anomaly.duplicate_rows.once
 	}
 }
 
+func TestScheduleCommandEnded(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "main.hcl", strings.Replace(scheduleScenario, `duration = "2h"`, "duration = \"2h\"\n    start = \"2026-03-01T00:00:00Z\"\n    max_runs = 4", 1))
+	r := mustOK(t, cli(t, dir, "schedule", "-now", "2026-03-27T20:00:00Z"))
+	if !strings.Contains(r.stdout, "Ended (until or max_runs reached, nothing left to fire): anomaly.volume_drop.nightly") ||
+		strings.Contains(r.stdout, "every 6h") {
+		t.Fatalf("an exhausted schedule is not shown as ended:\n%s", r.stdout)
+	}
+	r = mustOK(t, cli(t, dir, "schedule", "-json", "-now", "2026-03-27T20:00:00Z"))
+	if !strings.Contains(r.stdout, `"ended": [
+    "anomaly.volume_drop.nightly"
+  ]`) {
+		t.Fatalf("ended missing in JSON:\n%s", r.stdout)
+	}
+}
+
 func TestScheduleCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "main.hcl", strings.Replace(scheduleScenario, `duration = "2h"`, `duration = "7h"`, 1))
