@@ -28,6 +28,7 @@ import (
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/state"
 	"github.com/go-co-op/gocron/v2"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/jonboulle/clockwork"
 	"github.com/spf13/cobra"
 )
@@ -130,8 +131,9 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 		if o.configure != nil {
 			o.configure(cfg)
 		}
-		if err := daemonGuards(cfg); err != nil {
-			return fmt.Errorf("%s: %w", d, err)
+		if diags := daemonGuards(cfg); diags.HasErrors() {
+			_ = r.a.diagnostics(cfg.Files, diags)
+			return fmt.Errorf("%s: the daemon refuses to run this workspace (see above)", d)
 		}
 		runners = append(runners, r)
 	}
@@ -192,8 +194,14 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 	return nil
 }
 
-// daemonGuards refuses scheduled anomalies on sources that did not opt in.
-func daemonGuards(cfg *config.Config) error {
+// daemonGuards refuses scheduled anomalies on sources that did not opt in,
+// pointing at the source block.
+func daemonGuards(cfg *config.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	refuse := func(r hcl.Range, summary, detail string) {
+		r2 := r
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r2})
+	}
 	for _, an := range cfg.Anomalies {
 		if an.Schedule == nil || an.Target == nil || an.Target.Source == nil {
 			continue
@@ -207,16 +215,17 @@ func daemonGuards(cfg *config.Config) error {
 			missing = append(missing, "daemon = true")
 		}
 		if len(missing) > 0 {
-			return fmt.Errorf("%s is scheduled on %s, which does not opt in to the daemon: add %s to the source block (only for databases the daemon may change unattended, never production)", an.Addr(), src.Addr(), strings.Join(missing, " and "))
+			refuse(src.DeclRange, src.Addr()+" does not opt in to the daemon",
+				fmt.Sprintf("%s is scheduled on %s, which does not opt in to the daemon: add %s to the source block (only for databases the daemon may change unattended, never production).", an.Addr(), src.Addr(), strings.Join(missing, " and ")))
+			continue
 		}
 		if an.Schedule.Every <= 0 && an.Schedule.Cron != "" {
-			return fmt.Errorf("%s: schedules with cron are not run by the daemon yet; use every", an.Addr())
-		}
-		if an.Schedule.Every <= 0 {
-			return fmt.Errorf("%s: its schedule has no every", an.Addr())
+			refuse(an.Schedule.DeclRange, "Cron schedules are not run by the daemon yet", an.Addr()+": the daemon runs schedules with every only, for now.")
+		} else if an.Schedule.Every <= 0 {
+			refuse(an.Schedule.DeclRange, "Schedule without every", an.Addr()+": its schedule has no every.")
 		}
 	}
-	return nil
+	return diags
 }
 
 // occurrenceDuration is how long each occurrence of an lasts.
@@ -348,8 +357,8 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	if r.o.configure != nil {
 		r.o.configure(s.cfg)
 	}
-	if err := daemonGuards(s.cfg); err != nil {
-		return err
+	if diags := daemonGuards(s.cfg); diags.HasErrors() {
+		return diags
 	}
 	var sched []*config.Anomaly
 	var addrs []string

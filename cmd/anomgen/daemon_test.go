@@ -205,7 +205,7 @@ func TestDaemonRefusesWithoutOptIn(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("ran on a source without daemon = true:\n%s", r)
 	}
-	wantAll(t, r, r.stderr, "does not opt in to the daemon", "daemon = true")
+	wantAll(t, r, r.stderr, "does not opt in to the daemon", "daemon = true", "on main.hcl line 1")
 	if f.checksum(t) != orig || exists(statePath(dir)) {
 		t.Fatal("something was changed")
 	}
