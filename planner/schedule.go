@@ -198,3 +198,35 @@ func repeatedWall(t time.Time, loc *time.Location) bool {
 	}
 	return false
 }
+
+// PrevFire returns the latest fire time t of s with t ≤ at (ok false: none
+// yet, or none within eight years before at): the occurrence that should be
+// running at at, or the last one a restarted daemon missed. Pure, like
+// NextFires; jitter is applied the same way.
+func PrevFire(s *config.Schedule, at time.Time, seed string) (time.Time, bool) {
+	if s == nil || (s.Every <= 0 && s.Cron == "") {
+		return time.Time{}, false
+	}
+	span := s.Every + s.Jitter
+	if span < time.Hour {
+		span = time.Hour
+	}
+	const maxSpan = 8 * 366 * 24 * time.Hour
+	for {
+		from := at.Add(-span)
+		var last time.Time
+		fires(s, from.Add(-s.Jitter), seed, func(t time.Time) bool {
+			if t.After(from) && !t.After(at) && t.After(last) {
+				last = t
+			}
+			return true
+		}, func(nominal time.Time) bool { return nominal.After(at) })
+		if !last.IsZero() {
+			return last, true
+		}
+		if span >= maxSpan || (!s.Start.IsZero() && at.Add(-span).Before(s.Start)) {
+			return time.Time{}, false
+		}
+		span *= 4
+	}
+}

@@ -162,3 +162,37 @@ func TestDescribeShowsScheduleDefaults(t *testing.T) {
 		t.Fatalf("describe stale_data does not show its schedule defaults:\n%s", b.String())
 	}
 }
+
+func TestPrevFire(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		s    config.Schedule
+		at   string
+		want string // "" for none
+	}{
+		{"every", config.Schedule{Every: 6 * time.Hour}, "2026-12-06T07:00:00Z", "2026-12-06T06:00:00Z"},
+		{"at a fire time", config.Schedule{Every: 6 * time.Hour}, "2026-12-06T06:00:00Z", "2026-12-06T06:00:00Z"},
+		{"before start", config.Schedule{Every: time.Hour, Start: ts("2026-12-06T00:00:00Z")}, "2026-12-05T23:00:00Z", ""},
+		{"after until", config.Schedule{Every: time.Hour, Until: ts("2026-12-01T10:30:00Z")}, "2026-12-06T00:00:00Z", "2026-12-01T10:00:00Z"},
+		{"max_runs spent", config.Schedule{Every: time.Hour, Start: ts("2026-12-01T00:00:00Z"), MaxRuns: 3}, "2026-12-06T00:00:00Z", "2026-12-01T02:00:00Z"},
+		{"cron in Berlin", config.Schedule{Cron: "0 3 * * 1-5", Timezone: "Europe/Berlin"}, "2026-03-29T12:00:00Z", "2026-03-27T02:00:00Z"},
+		{"yearly cron", config.Schedule{Cron: "0 0 1 1 *"}, "2026-12-06T00:00:00Z", "2026-01-01T00:00:00Z"},
+	} {
+		got, ok := PrevFire(&c.s, ts(c.at), "x")
+		g := ""
+		if ok {
+			g = got.Format(time.RFC3339)
+		}
+		if g != c.want {
+			t.Errorf("%s: PrevFire = %q, want %q", c.name, g, c.want)
+		}
+	}
+	// PrevFire and NextFires agree, jitter included.
+	s := &config.Schedule{Cron: "*/20 * * * *", Jitter: 5 * time.Minute}
+	next := NextFires(s, ts("2026-12-06T00:00:00Z"), 5, "seed")
+	for i := 1; i < len(next); i++ {
+		if p, ok := PrevFire(s, next[i].Add(-time.Nanosecond), "seed"); !ok || !p.Equal(next[i-1]) {
+			t.Errorf("PrevFire just before fire %d = %v, want %v", i, p, next[i-1])
+		}
+	}
+}
