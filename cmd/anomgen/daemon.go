@@ -19,7 +19,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -219,10 +218,8 @@ func daemonGuards(cfg *config.Config) hcl.Diagnostics {
 				fmt.Sprintf("%s is scheduled on %s, which does not opt in to the daemon: add %s to the source block (only for databases the daemon may change unattended, never production).", an.Addr(), src.Addr(), strings.Join(missing, " and ")))
 			continue
 		}
-		if an.Schedule.Every <= 0 && an.Schedule.Cron != "" {
-			refuse(an.Schedule.DeclRange, "Cron schedules are not run by the daemon yet", an.Addr()+": the daemon runs schedules with every only, for now.")
-		} else if an.Schedule.Every <= 0 {
-			refuse(an.Schedule.DeclRange, "Schedule without every", an.Addr()+": its schedule has no every.")
+		if an.Schedule.Every <= 0 && an.Schedule.Cron == "" {
+			refuse(an.Schedule.DeclRange, "Schedule without every or cron", an.Addr()+": its schedule has neither every nor cron.")
 		}
 	}
 	return diags
@@ -235,55 +232,10 @@ func occurrenceDuration(an *config.Anomaly) time.Duration {
 		return an.Schedule.Duration
 	case an.Duration > 0:
 		return an.Duration
+	case an.Schedule.Every > 0:
+		return an.Schedule.Every
 	}
-	return an.Schedule.Every
-}
-
-// prevFire is the latest fire time at or before t (ok false: none).
-// Fire times of every are Start + k*Every, or k*Every since the Unix
-// epoch without start, so that they are the same after a restart.
-// TODO(issue 13): planner.NextFires once it lands (cron, jitter).
-func prevFire(s *config.Schedule, t time.Time) (time.Time, bool) {
-	anchor := time.Unix(0, 0).UTC()
-	if !s.Start.IsZero() {
-		anchor = s.Start
-	}
-	if t.Before(anchor) || s.Every <= 0 {
-		return time.Time{}, false
-	}
-	k := int64(t.Sub(anchor) / s.Every)
-	if !s.Until.IsZero() && anchor.Add(time.Duration(k)*s.Every).After(s.Until) {
-		k = int64(s.Until.Sub(anchor) / s.Every)
-	}
-	if s.MaxRuns > 0 && !s.Start.IsZero() && k >= s.MaxRuns {
-		k = s.MaxRuns - 1
-	}
-	return anchor.Add(time.Duration(k) * s.Every).UTC(), true
-}
-
-// nextFire is the first fire time after t (ok false: none).
-func nextFire(s *config.Schedule, t time.Time) (time.Time, bool) {
-	f, ok := prevFire(s, t)
-	var next time.Time
-	if !ok {
-		anchor := time.Unix(0, 0).UTC()
-		if !s.Start.IsZero() {
-			anchor = s.Start
-		}
-		next = anchor
-	} else {
-		next = f.Add(s.Every)
-	}
-	if !next.After(t) {
-		next = next.Add(s.Every)
-	}
-	if !s.Until.IsZero() && next.After(s.Until) {
-		return time.Time{}, false
-	}
-	if s.MaxRuns > 0 && !s.Start.IsZero() && int64(next.Sub(s.Start)/s.Every) >= s.MaxRuns {
-		return time.Time{}, false
-	}
-	return next, true
+	return time.Hour
 }
 
 // schedule adds one gocron job per scheduled anomaly; each wakes runDue.
@@ -299,13 +251,23 @@ func (r *wsRunner) schedule(ctx context.Context, s gocron.Scheduler) error {
 		if an.Schedule == nil {
 			continue
 		}
-		next, ok := nextFire(an.Schedule, r.o.clock.Now())
-		if !ok {
+		next := planner.NextFires(an.Schedule, r.o.clock.Now(), 1, an.Addr())
+		if len(next) == 0 {
 			continue
 		}
-		opts := []gocron.JobOption{gocron.WithName(r.dir + " " + an.Addr()), gocron.WithStartAt(gocron.WithStartDateTime(next)),
-			gocron.WithSingletonMode(gocron.LimitModeWait)}
-		if _, err := s.NewJob(gocron.DurationJob(an.Schedule.Every), gocron.NewTask(func() { r.tick(ctx, s) }), opts...); err != nil {
+		// One job per scheduled anomaly: a one-time job at its next fire
+		// time (planner.NextFires: every or cron, timezone, jitter, until,
+		// max_runs), moved to the following one after each run.
+		sched, addr, name := an.Schedule, an.Addr(), r.dir+" "+an.Addr()
+		var job gocron.Job
+		var task func()
+		task = func() {
+			r.tick(ctx, s)
+			if n := planner.NextFires(sched, r.o.clock.Now(), 1, addr); len(n) > 0 {
+				_, _ = s.Update(job.ID(), gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(n[0])), gocron.NewTask(task), gocron.WithName(name))
+			}
+		}
+		if job, err = s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next[0])), gocron.NewTask(task), gocron.WithName(name)); err != nil {
 			return fmt.Errorf("%s: scheduling %s: %w", r.dir, an.Addr(), err)
 		}
 	}
@@ -414,24 +376,20 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	for _, an := range sched {
 		addr := an.Addr()
 		dur := an.Duration
-		last, ok := prevFire(an.Schedule, now)
-		if !ok {
-			continue
-		}
 		prior := s.st.Get(addr)
-		// The fire times not yet run: after the last applied occurrence,
-		// or only the current one on a first start.
+		// The fire times not yet run (planner.FiresBetween): after the
+		// last applied occurrence, or on a first start only the latest
+		// one whose duration still runs.
 		var fires []time.Time
 		if prior == nil {
-			fires = []time.Time{last}
-		} else {
-			for f, n := last, 0; f.After(prior.AppliedAt) && n < r.o.catchUpLimit; f, n = f.Add(-an.Schedule.Every), n+1 {
-				if !an.Schedule.Start.IsZero() && f.Before(an.Schedule.Start) {
-					break
-				}
-				fires = append(fires, f)
+			if fs := planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr); len(fs) > 0 {
+				fires = fs[len(fs)-1:]
 			}
-			sort.Slice(fires, func(i, j int) bool { return fires[i].Before(fires[j]) })
+		} else {
+			fires = planner.FiresBetween(an.Schedule, prior.AppliedAt, now, addr)
+			if len(fires) > r.o.catchUpLimit {
+				fires = fires[len(fires)-r.o.catchUpLimit:]
+			}
 		}
 		for _, f := range fires {
 			current := f.Add(dur).After(now)

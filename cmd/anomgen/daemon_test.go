@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/state"
 	"github.com/jonboulle/clockwork"
 )
 
-// The daemon's tests give the scheduled anomaly its schedule block through
-// daemonHook (configure) and drive the daemon with a fake clock.
+// The daemon's tests drive the daemon with a fake clock (daemonHook).
 
 const daemonAddr = "anomaly.null_rate.hourly"
 
@@ -23,26 +22,27 @@ const daemonAddr = "anomaly.null_rate.hourly"
 var daemonStart = time.Date(2026, 1, 1, 4, 0, 0, 0, time.UTC)
 
 func daemonScenario(t *testing.T, f *fixture, optIn bool) string {
+	return daemonScenarioCatchUp(t, f, optIn, false)
+}
+
+// daemonScenarioCatchUp writes the scheduled anomaly with its schedule
+// block: every 6h from 04:00, each occurrence lasting 2h.
+func daemonScenarioCatchUp(t *testing.T, f *fixture, optIn, catchUp bool) string {
 	src := f.source
 	if optIn {
 		src = strings.Replace(src, "allow_writes = true\n", "allow_writes = true\n  daemon       = true\n", 1)
 	}
 	dir := t.TempDir()
 	writeFile(t, dir, "main.hcl", src+"\n"+f.target())
-	writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"hourly\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n  seed   = 7\n  window {\n    last = \"2h\"\n  }\n}\n")
+	writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"hourly\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n  seed   = 7\n  window {\n    last = \"2h\"\n  }\n  schedule {\n    every    = \"6h\"\n    duration = \"2h\"\n    start    = \"2026-01-01T04:00:00Z\"\n    catch_up = "+fmt.Sprint(catchUp)+"\n  }\n}\n")
 	return dir
 }
 
-// useDaemonClock makes daemon runs use clock and the test schedule.
-func useDaemonClock(t *testing.T, clock clockwork.Clock, catchUp bool) {
+// useDaemonClock makes daemon runs use clock.
+func useDaemonClock(t *testing.T, clock clockwork.Clock) {
 	daemonHook = func(o *daemonOptions) {
 		o.clock = clock
 		o.stopTimeout = 5 * time.Second
-		o.configure = func(cfg *config.Config) {
-			if a := cfg.Anomaly(daemonAddr); a != nil {
-				a.Schedule = &config.Schedule{Every: 6 * time.Hour, Duration: 2 * time.Hour, Start: daemonStart, CatchUp: catchUp}
-			}
-		}
 	}
 	t.Cleanup(func() { daemonHook = nil })
 }
@@ -78,7 +78,7 @@ func TestDaemonOnceEveryDuration(t *testing.T) {
 		dir := daemonScenario(t, f, true)
 		orig := f.checksum(t)
 		clock := clockwork.NewFakeClockAt(daemonStart.Add(-time.Hour))
-		useDaemonClock(t, clock, false)
+		useDaemonClock(t, clock)
 		once := func(at time.Time) result {
 			t.Helper()
 			clock.Advance(at.Sub(clock.Now()))
@@ -146,7 +146,7 @@ func TestDaemonOnceRestart(t *testing.T) {
 	dir := daemonScenario(t, f, true)
 	orig := f.checksum(t)
 	clock := clockwork.NewFakeClockAt(daemonStart)
-	useDaemonClock(t, clock, false)
+	useDaemonClock(t, clock)
 	mustOK(t, cli(t, dir, "daemon", "-once"))
 	if f.checksum(t) == orig {
 		t.Fatal("the first occurrence changed nothing")
@@ -175,10 +175,10 @@ func TestDaemonOnceRestart(t *testing.T) {
 // once) when catch_up is set.
 func TestDaemonCatchUp(t *testing.T) {
 	f := sqliteFixture(t)
-	dir := daemonScenario(t, f, true)
+	dir := daemonScenarioCatchUp(t, f, true, true)
 	orig := f.checksum(t)
 	clock := clockwork.NewFakeClockAt(daemonStart)
-	useDaemonClock(t, clock, true)
+	useDaemonClock(t, clock)
 	mustOK(t, cli(t, dir, "daemon", "-once"))
 	clock.Advance(9 * time.Hour)
 	mustOK(t, cli(t, dir, "daemon", "-once"))
@@ -200,7 +200,7 @@ func TestDaemonRefusesWithoutOptIn(t *testing.T) {
 	f := sqliteFixture(t)
 	dir := daemonScenario(t, f, false)
 	orig := f.checksum(t)
-	useDaemonClock(t, clockwork.NewFakeClockAt(daemonStart), false)
+	useDaemonClock(t, clockwork.NewFakeClockAt(daemonStart))
 	r := cli(t, dir, "daemon", "-once")
 	if r.code == 0 {
 		t.Fatalf("ran on a source without daemon = true:\n%s", r)
@@ -219,7 +219,7 @@ func TestDaemonScheduler(t *testing.T) {
 	dir := daemonScenario(t, f, true)
 	orig := f.checksum(t)
 	clock := clockwork.NewFakeClockAt(daemonStart.Add(-time.Minute))
-	useDaemonClock(t, clock, false)
+	useDaemonClock(t, clock)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan result, 1)
 	go func() {
@@ -252,6 +252,18 @@ func TestDaemonScheduler(t *testing.T) {
 	waitUntil("revert", daemonStart.Add(2*time.Hour), func() bool { return daemonState(t, dir).Status == state.StatusExpired })
 	if f.checksum(t) != orig {
 		t.Fatal("the table is not the original after the revert")
+	}
+	// The job was moved to the next fire time: 10:00.
+	second := daemonStart.Add(6 * time.Hour)
+	clock.Advance(second.Add(-time.Minute).Sub(clock.Now()))
+	waitUntil("second occurrence", second, func() bool { a := daemonState(t, dir); return a.Status == "" })
+	if a := daemonState(t, dir); !a.AppliedAt.Equal(second) {
+		t.Errorf("second occurrence applied for %s, want %s", a.AppliedAt, second)
+	}
+	clock.Advance(second.Add(2*time.Hour - time.Minute).Sub(clock.Now()))
+	waitUntil("second revert", second.Add(2*time.Hour), func() bool { return daemonState(t, dir).Status == state.StatusExpired })
+	if f.checksum(t) != orig {
+		t.Fatal("the table is not the original after the second revert")
 	}
 	stop()
 	select {
