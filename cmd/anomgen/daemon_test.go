@@ -33,7 +33,7 @@ func daemonScenarioCatchUp(t *testing.T, f *fixture, optIn, catchUp bool) string
 		src = strings.Replace(src, "allow_writes = true\n", "allow_writes = true\n  daemon       = true\n", 1)
 	}
 	dir := t.TempDir()
-	writeFile(t, dir, "main.hcl", src+"\n"+f.target())
+	writeFile(t, dir, "main.hcl", "anomgen {\n  workspace = \"customer-a\"\n}\n\n"+src+"\n"+f.target())
 	writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"hourly\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n  seed   = 7\n  window {\n    last = \"2h\"\n  }\n  schedule {\n    every    = \"6h\"\n    duration = \"2h\"\n    start    = \"2026-01-01T04:00:00Z\"\n    catch_up = "+fmt.Sprint(catchUp)+"\n  }\n}\n")
 	return dir
 }
@@ -205,7 +205,7 @@ func TestDaemonRefusesWithoutOptIn(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("ran on a source without daemon = true:\n%s", r)
 	}
-	wantAll(t, r, r.stderr, "does not opt in to the daemon", "daemon = true", "on main.hcl line 1")
+	wantAll(t, r, r.stderr, "does not opt in to the daemon", "daemon = true", "on main.hcl line 5")
 	if f.checksum(t) != orig || exists(statePath(dir)) {
 		t.Fatal("something was changed")
 	}
@@ -273,5 +273,29 @@ func TestDaemonScheduler(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the daemon did not stop")
+	}
+}
+
+// TestDaemonOnceTwoWorkspaces: one process serves two workspace folders,
+// each with its own database, state and audit log.
+func TestDaemonOnceTwoWorkspaces(t *testing.T) {
+	f1, f2 := sqliteFixture(t), sqliteFixture(t)
+	d1, d2 := daemonScenario(t, f1, true), daemonScenario(t, f2, true)
+	o1, o2 := f1.checksum(t), f2.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock)
+	mustOK(t, cli(t, t.TempDir(), "daemon", "-once", d1, d2))
+	for _, d := range []string{d1, d2} {
+		if a := daemonState(t, d); a == nil || a.Status != "" {
+			t.Fatalf("%s: not applied: %+v", d, a)
+		}
+	}
+	if f1.checksum(t) == o1 || f2.checksum(t) == o2 {
+		t.Fatal("a workspace's table did not change")
+	}
+	clock.Advance(2 * time.Hour)
+	mustOK(t, cli(t, t.TempDir(), "daemon", "-once", d1, d2))
+	if f1.checksum(t) != o1 || f2.checksum(t) != o2 {
+		t.Fatal("a workspace's table is not the original after the revert")
 	}
 }
