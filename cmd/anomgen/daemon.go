@@ -88,6 +88,8 @@ type wsRunner struct {
 	o   daemonOptions
 	mu  sync.Mutex // one run at a time per workspace
 	dir string
+	// stopping is done once a stop was asked for.
+	stopping context.Context
 }
 
 func (a *app) workspaceApp(dir string) *app {
@@ -120,9 +122,22 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 	// transaction finishes (or is cancelled and rolls back).
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-time.After(o.stopTimeout):
+				cancelWork()
+			case <-finished:
+			}
+		case <-finished:
+		}
+	}()
 	var runners []*wsRunner
 	for _, d := range dirs {
-		r := &wsRunner{a: a.workspaceApp(d), o: o, dir: d}
+		r := &wsRunner{a: a.workspaceApp(d), o: o, dir: d, stopping: ctx}
 		cfg, err := r.a.loadConfig()
 		if err != nil {
 			return err
@@ -140,14 +155,20 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 	// missed ones with catch_up).
 	var failed error
 	for _, r := range runners {
+		if ctx.Err() != nil {
+			break // stopping: no new work
+		}
 		if err := r.runDue(work, o.clock.Now()); err != nil {
 			fmt.Fprintf(a.err, "%s %s: %v\n", a.paint(red, "Error:"), r.dir, err)
 			failed = err
 		}
 	}
-	if o.once {
-		if failed != nil {
+	if o.once || ctx.Err() != nil {
+		if failed != nil && ctx.Err() == nil {
 			return exitError{1}
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintln(a.out, "anomgen daemon: stopped.")
 		}
 		return nil
 	}
@@ -278,6 +299,9 @@ func (r *wsRunner) schedule(ctx context.Context, s gocron.Scheduler) error {
 
 // tick runs what is due and schedules the next revert.
 func (r *wsRunner) tick(ctx context.Context, s gocron.Scheduler) {
+	if r.stopping != nil && r.stopping.Err() != nil {
+		return // stopping: no new work
+	}
 	if err := r.runDue(ctx, r.o.clock.Now()); err != nil {
 		fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
 	}

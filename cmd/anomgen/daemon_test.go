@@ -299,3 +299,69 @@ func TestDaemonOnceTwoWorkspaces(t *testing.T) {
 		t.Fatal("a workspace's table is not the original after the revert")
 	}
 }
+
+// TestDaemonStopDuringApply (PostgreSQL): the occurrence's UPDATE waits on
+// rows another transaction holds when the stop comes (SIGTERM and SIGINT
+// cancel the command's context); after -stop-timeout its transaction is
+// cancelled and rolls back, the daemon exits 0, nothing is changed or
+// recorded, and a restart applies the occurrence.
+func TestDaemonStopDuringApply(t *testing.T) {
+	f := postgresFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	daemonHook = func(o *daemonOptions) {
+		o.clock = clock
+		o.stopTimeout = time.Second
+	}
+	t.Cleanup(func() { daemonHook = nil })
+	blocker, err := f.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback()
+	if _, err := blocker.Exec("SELECT id FROM orders WHERE id BETWEEN 100 AND 300 FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	go func() {
+		var out, errb strings.Builder
+		code := run(ctx, []string{"-chdir", dir, "daemon"}, strings.NewReader(""), &out, &errb)
+		done <- result{code: code, stdout: out.String(), stderr: errb.String()}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for queryInt(t, f.db, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0 {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("the occurrence never waited on the held rows:\n%s", <-done)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stopped := time.Now()
+	stop()
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Fatalf("exit %d:\n%s", r.code, r)
+		}
+		if el := time.Since(stopped); el > 10*time.Second {
+			t.Errorf("stopped after %s", el)
+		}
+		wantAll(t, r, r.stdout, "stopped")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+	if err := blocker.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if a := daemonState(t, dir); (a != nil && a.Status == "") || f.checksum(t) != orig || len(f.catalog(t)) != 0 {
+		t.Fatalf("the cancelled occurrence left something: state %+v, catalog %v, checksum original %v", a, f.catalog(t), f.checksum(t) == orig)
+	}
+	// The restart carries on: the occurrence still runs (until 06:00).
+	clock.Advance(time.Minute)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	if a := daemonState(t, dir); a == nil || a.Status != "" || !a.AppliedAt.Equal(daemonStart) {
+		t.Fatalf("the restart did not apply the occurrence: %+v", a)
+	}
+}
