@@ -464,6 +464,11 @@ func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Di
 	}
 	b.Now = now.UTC()
 	b.Duration = a.Duration
+	if a.Schedule != nil && a.Schedule.Duration > 0 {
+		// A scheduled anomaly's occurrence lasts the schedule's duration
+		// (the daemon plans each occurrence through here).
+		b.Duration = a.Schedule.Duration
+	}
 	if b.Duration == 0 {
 		b.Duration = k.DefaultDuration
 	}

@@ -350,7 +350,6 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	var addrs []string
 	for _, an := range s.cfg.Anomalies {
 		if an.Schedule != nil {
-			an.Duration = occurrenceDuration(an)
 			sched = append(sched, an)
 			addrs = append(addrs, an.Addr())
 		}
@@ -399,7 +398,7 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	var errs []error
 	for _, an := range sched {
 		addr := an.Addr()
-		dur := an.Duration
+		dur := occurrenceDuration(an)
 		prior := s.st.Get(addr)
 		// The fire times not yet run (planner.FiresBetween): after the
 		// last applied occurrence, or on a first start only the latest

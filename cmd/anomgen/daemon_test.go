@@ -151,10 +151,16 @@ func TestDaemonOnceRestart(t *testing.T) {
 	if f.checksum(t) == orig {
 		t.Fatal("the first occurrence changed nothing")
 	}
+	// plan sees the occurrence the daemon applied as applied, unchanged
+	// (the schedule's duration is the one it was applied with).
+	planClock = func() time.Time { return daemonStart.Add(time.Hour) }
+	defer func() { planClock = time.Now }()
+	r := mustOK(t, cli(t, dir, "plan"))
+	wantAll(t, r, r.stdout, "No changes")
 	// Down from 04:00 to 13:00: the 04:00 occurrence is overdue (06:00),
 	// the 10:00 one was missed entirely (it ended at 12:00).
 	clock.Advance(9 * time.Hour)
-	r := mustOK(t, cli(t, dir, "daemon", "-once"))
+	r = mustOK(t, cli(t, dir, "daemon", "-once"))
 	wantAll(t, r, r.stdout, "Expiring", "skipped the occurrence of 2026-01-01T10:00:00Z")
 	if a := daemonState(t, dir); a.Status != state.StatusExpired || f.checksum(t) != orig {
 		t.Fatalf("after the restart: %+v", a)
