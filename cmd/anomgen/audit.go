@@ -32,6 +32,9 @@ type auditRecord struct {
 	Error    string    `json:"error,omitempty"`
 	// Note says why the daemon did nothing (a skipped occurrence).
 	Note string `json:"note,omitempty"`
+	// Occurrence is the fire time of the daemon's occurrence the record
+	// is about (applied, reverted or skipped).
+	Occurrence *time.Time `json:"occurrence,omitempty"`
 }
 
 // auditor collects executor events of one run and appends them to the
@@ -42,6 +45,9 @@ type auditor struct {
 	command string
 	recs    []auditRecord
 	s       *session
+	// occurrence, when set, gives the fire time of an address's
+	// occurrence (the daemon).
+	occurrence func(addr string) time.Time
 }
 
 func (a *app) auditPath() string {
@@ -92,6 +98,11 @@ func (au *auditor) add(ev executor.Event) {
 	}
 	if c := au.s.eng.Conn(rec.Source); c != nil {
 		rec.DBHost, rec.Database = c.Host, c.Database
+	}
+	if au.occurrence != nil {
+		if t := au.occurrence(ev.Address); !t.IsZero() {
+			rec.Occurrence = &t
+		}
 	}
 	au.recs = append(au.recs, rec)
 }

@@ -42,8 +42,6 @@ type daemonOptions struct {
 	stopTimeout time.Duration
 	// clock is the daemon's clock (tests inject a fake one).
 	clock clockwork.Clock
-	// configure, when set, adjusts each freshly loaded config (tests).
-	configure func(*config.Config)
 	// catchUpLimit bounds the missed occurrences looked at per anomaly.
 	catchUpLimit int
 }
@@ -141,9 +139,6 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 		cfg, err := r.a.loadConfig()
 		if err != nil {
 			return err
-		}
-		if o.configure != nil {
-			o.configure(cfg)
 		}
 		if diags := daemonGuards(cfg); diags.HasErrors() {
 			_ = r.a.diagnostics(cfg.Files, diags)
@@ -265,9 +260,6 @@ func (r *wsRunner) schedule(ctx context.Context, s gocron.Scheduler) error {
 	if err != nil {
 		return err
 	}
-	if r.o.configure != nil {
-		r.o.configure(cfg)
-	}
 	for _, an := range cfg.Anomalies {
 		if an.Schedule == nil {
 			continue
@@ -340,9 +332,6 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		return connectError(err)
 	}
 	defer s.close()
-	if r.o.configure != nil {
-		r.o.configure(s.cfg)
-	}
 	if diags := daemonGuards(s.cfg); diags.HasErrors() {
 		return diags
 	}
@@ -359,6 +348,18 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	}
 	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 	au := r.a.watch(s, "daemon")
+	// The occurrence a record is about: the one being applied, or the
+	// applied one being reverted (applied at its fire time).
+	var firing time.Time
+	au.occurrence = func(addr string) time.Time {
+		if !firing.IsZero() {
+			return firing
+		}
+		if p := s.st.Get(addr); p != nil {
+			return p.AppliedAt
+		}
+		return time.Time{}
+	}
 	defer func() {
 		if err := au.flush(); err != nil {
 			fmt.Fprintf(r.a.err, "%s %v\n", r.a.paint(yellow, "Warning:"), err)
@@ -391,7 +392,7 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		_, err = s.eng.Apply(ctx, p, s.st, save)
 		return err
 	}
-	expire := func() error { return run(addrs, now, planner.Expire) }
+	expire := func() error { firing = time.Time{}; return run(addrs, now, planner.Expire) }
 	if err := expire(); err != nil {
 		return fmt.Errorf("reverting overdue occurrences: %w", err)
 	}
@@ -417,12 +418,12 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		for _, f := range fires {
 			current := f.Add(dur).After(now)
 			if !current && !an.Schedule.CatchUp {
-				au.note(addr, "skip", "skipped", fmt.Sprintf("occurrence of %s missed while the daemon was not running (catch_up = true runs such occurrences)", f.Format(time.RFC3339)))
+				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s missed while the daemon was not running (catch_up = true runs such occurrences)", f.Format(time.RFC3339)))
 				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s, missed while the daemon was not running\n", addr, f.Format(time.RFC3339))
 				continue
 			}
 			if p := s.st.Get(addr); p != nil && p.Status == "" {
-				au.note(addr, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", f.Format(time.RFC3339)))
+				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", f.Format(time.RFC3339)))
 				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s: the previous one is still applied\n", addr, f.Format(time.RFC3339))
 				continue
 			} else if p != nil && p.Status == state.StatusExpired {
@@ -430,7 +431,10 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 				s.st.Remove(addr)
 			}
 			fmt.Fprintf(r.a.out, "%s: occurrence of %s\n", addr, f.Format(time.RFC3339))
-			if err := run([]string{addr}, f, planner.Create); err != nil {
+			firing = f
+			err := run([]string{addr}, f, planner.Create)
+			firing = time.Time{}
+			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: occurrence of %s: %w", addr, f.Format(time.RFC3339), err))
 				break
 			}
@@ -447,11 +451,12 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 
 // note records a daemon decision that changed nothing (a skipped
 // occurrence) in the audit log.
-func (au *auditor) note(addr, action, outcome, msg string) {
+func (au *auditor) note(addr string, at time.Time, action, outcome, msg string) {
 	au.mu.Lock()
 	defer au.mu.Unlock()
 	host, _ := os.Hostname()
-	rec := auditRecord{Time: time.Now().UTC(), User: "daemon", Host: host, Command: au.command, Address: addr, Action: action, Outcome: outcome, Note: msg}
+	occ := at
+	rec := auditRecord{Time: time.Now().UTC(), User: "daemon", Host: host, Command: au.command, Address: addr, Action: action, Outcome: outcome, Note: msg, Occurrence: &occ}
 	if a := au.s.cfg.Anomaly(addr); a != nil && a.Target != nil {
 		rec.Source, rec.Table = a.Target.Source.Addr(), a.Target.Table
 	}

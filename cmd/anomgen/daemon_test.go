@@ -135,6 +135,12 @@ func TestDaemonOnceEveryDuration(t *testing.T) {
 		if n := strings.Count(log, `"action":"expire"`); n != 2 {
 			t.Errorf("%d expires in the audit log:\n%s", n, log)
 		}
+		// Each record names its occurrence: applied and reverted.
+		for _, occ := range []string{"2026-01-01T04:00:00Z", "2026-01-01T10:00:00Z"} {
+			if n := strings.Count(log, `"occurrence":"`+occ+`"`); n != 2 {
+				t.Errorf("%d records of the occurrence of %s:\n%s", n, occ, log)
+			}
+		}
 	})
 }
 
