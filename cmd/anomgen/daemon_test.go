@@ -377,3 +377,35 @@ func TestDaemonStopDuringApply(t *testing.T) {
 		t.Fatalf("the restart did not apply the occurrence: %+v", a)
 	}
 }
+
+// TestDaemonGuards: protect and the daemon's -max-rows refuse an
+// occurrence as they refuse an apply; nothing is changed.
+func TestDaemonGuards(t *testing.T) {
+	f := sqliteFixture(t)
+	useDaemonClock(t, clockwork.NewFakeClockAt(daemonStart))
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	r := cli(t, dir, "daemon", "-once", "-max-rows", "5")
+	if r.code == 0 {
+		t.Fatalf("-max-rows 5 did not refuse the occurrence:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "refusing to apply")
+	writeFile(t, dir, "main.hcl", strings.Replace(readFile(t, filepath.Join(dir, "main.hcl")), "time_column = \"created_at\"\n", "time_column = \"created_at\"\n  protect     = true\n", 1))
+	r = cli(t, dir, "daemon", "-once")
+	if r.code == 0 {
+		t.Fatalf("a protected target did not refuse the occurrence:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "protected")
+	if f.checksum(t) != orig || len(f.catalog(t)) != 0 {
+		t.Fatal("something was changed")
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
