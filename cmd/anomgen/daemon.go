@@ -88,6 +88,10 @@ type wsRunner struct {
 	dir string
 	// stopping is done once a stop was asked for.
 	stopping context.Context
+	// revert is the workspace's one job that wakes it at the next revert
+	// (moved, not added, by each run).
+	revertMu sync.Mutex
+	revert   gocron.Job
 }
 
 func (a *app) workspaceApp(dir string) *app {
@@ -316,8 +320,18 @@ func (r *wsRunner) scheduleExpiry(ctx context.Context, s gocron.Scheduler) {
 	if next.IsZero() {
 		return
 	}
-	_, _ = s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next)), gocron.NewTask(func() { r.tick(ctx, s) }),
-		gocron.WithName(r.dir+" revert"))
+	r.revertMu.Lock()
+	defer r.revertMu.Unlock()
+	def := gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next))
+	task := gocron.NewTask(func() { r.tick(ctx, s) })
+	if r.revert != nil {
+		if _, err := s.Update(r.revert.ID(), def, task, gocron.WithName(r.dir+" revert")); err == nil {
+			return
+		}
+	}
+	if j, err := s.NewJob(def, task, gocron.WithName(r.dir+" revert")); err == nil {
+		r.revert = j
+	}
 }
 
 // runDue does what is due at now in the workspace: overdue reverts first,
