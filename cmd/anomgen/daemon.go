@@ -158,7 +158,7 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 			break // stopping: no new work
 		}
 		if err := r.runDue(work, o.clock.Now()); err != nil {
-			fmt.Fprintf(a.err, "%s %s: %v\n", a.paint(red, "Error:"), r.dir, err)
+			r.report(err)
 			failed = err
 		}
 	}
@@ -299,7 +299,7 @@ func (r *wsRunner) tick(ctx context.Context, s gocron.Scheduler) {
 		return // stopping: no new work
 	}
 	if err := r.runDue(ctx, r.o.clock.Now()); err != nil {
-		fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
+		r.report(err)
 	}
 	r.scheduleExpiry(ctx, s)
 }
@@ -495,4 +495,15 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// report prints a run's error (one already shown as diagnostics is not
+// repeated) and logs it.
+func (r *wsRunner) report(err error) {
+	r.a.log.Error("daemon run failed", "workspace", r.dir, "error", err)
+	var shown exitError
+	if errors.As(err, &shown) {
+		return
+	}
+	fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
 }
