@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/anomgen/anomgen/state"
 	"github.com/jonboulle/clockwork"
 )
@@ -408,4 +409,58 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestPeriodicExample runs examples/periodic with -once against the demo
+// SQLite database: at a fire time both anomalies are applied (their
+// windows the hours before it), and when their durations end the orders
+// table is byte-identical to what the demo wrote.
+func TestPeriodicExample(t *testing.T) {
+	dir := t.TempDir()
+	mustOK(t, cli(t, dir, "demo", "-seed-only", "-days", "2"))
+	demo := filepath.Join(dir, "anomgen-demo")
+	for _, name := range []string{"main.hcl", "anomalies.hcl"} {
+		writeFile(t, demo, name, readFile(t, filepath.Join("..", "..", "examples", "periodic", name)))
+	}
+	db := openSQLite(t, filepath.Join(demo, "shop.db"))
+	sum := func() string { return providertest.Checksum(t, db, "SELECT * FROM orders ORDER BY 1") }
+	orig := sum()
+	// A minute after the latest midnight UTC, when both fire (the demo's
+	// orders end now, so their windows hold orders).
+	fire := time.Now().UTC().Truncate(24 * time.Hour)
+	clock := clockwork.NewFakeClockAt(fire.Add(time.Minute))
+	useDaemonClock(t, clock)
+	r := mustOK(t, cli(t, demo, "daemon", "-once"))
+	wantAll(t, r, r.stdout, "anomaly.null_rate.email_nulls: occurrence of", "anomaly.numeric_shift.amount_inflation: occurrence of")
+	st, err := state.Load(statePath(demo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range []string{"anomaly.null_rate.email_nulls", "anomaly.numeric_shift.amount_inflation"} {
+		if a := st.Get(addr); a == nil || a.Status != "" || !a.AppliedAt.Equal(fire) || a.Rows == 0 {
+			t.Fatalf("%s: %+v", addr, a)
+		}
+	}
+	if sum() == orig {
+		t.Fatal("nothing changed")
+	}
+	clock.Advance(2 * time.Hour)
+	mustOK(t, cli(t, demo, "daemon", "-once"))
+	if a := daemonStateOf(t, demo, "anomaly.null_rate.email_nulls"); a.Status != state.StatusExpired {
+		t.Fatalf("email_nulls not reverted after 2h: %+v", a)
+	}
+	clock.Advance(2 * time.Hour)
+	mustOK(t, cli(t, demo, "daemon", "-once"))
+	if sum() != orig {
+		t.Fatal("the orders are not the demo's after both durations ended")
+	}
+}
+
+func daemonStateOf(t *testing.T, dir, addr string) *state.Anomaly {
+	t.Helper()
+	st, err := state.Load(statePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Get(addr)
 }

@@ -1,0 +1,36 @@
+# Recurring anomalies for `anomgen daemon` (or `anomgen daemon -once` from
+# cron): each occurrence is planned at its fire time, its window the hours
+# before it, and reverted when its duration ends. `anomgen schedule` lists
+# the next occurrences without a database.
+
+# Every 6 hours (00:00, 06:00, 12:00, 18:00 UTC), for 2 hours, a third of
+# the orders of the 6 hours before lose their email.
+anomaly "null_rate" "email_nulls" {
+  target = target.orders
+  column = "email"
+  volume = 0.3
+  seed   = 7
+  window {
+    last = "6h"
+  }
+  schedule {
+    every    = "6h"
+    duration = "2h"
+  }
+}
+
+# Every day at 00:00 UTC, for 4 hours, the amounts of the day before rise
+# by about 25 %.
+anomaly "numeric_shift" "amount_inflation" {
+  target    = target.orders
+  column    = "amount"
+  amplitude = 0.25
+  seed      = 11
+  window {
+    last = "24h"
+  }
+  schedule {
+    every    = "24h"
+    duration = "4h"
+  }
+}
