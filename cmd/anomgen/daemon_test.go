@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -463,4 +465,64 @@ func daemonStateOf(t *testing.T, dir, addr string) *state.Anomaly {
 		t.Fatal(err)
 	}
 	return st.Get(addr)
+}
+
+// TestDaemonSIGTERM (the built binary, the real clock): the daemon applies
+// the occurrence running now (every 1h for 1h: there always is one), serves,
+// and on SIGTERM exits 0 within seconds; a restart with -once finds the
+// occurrence applied and does not apply it again.
+func TestDaemonSIGTERM(t *testing.T) {
+	bin := anomgenBinary(t)
+	dir := t.TempDir()
+	mustOK(t, cli(t, dir, "demo", "-seed-only", "-days", "1"))
+	demo := filepath.Join(dir, "anomgen-demo")
+	writeFile(t, demo, "main.hcl", readFile(t, filepath.Join("..", "..", "examples", "periodic", "main.hcl")))
+	writeFile(t, demo, "anomalies.hcl", "anomaly \"null_rate\" \"hourly\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n  window {\n    last = \"6h\"\n  }\n  schedule {\n    every    = \"1h\"\n    duration = \"1h\"\n  }\n}\n")
+	cmd := exec.Command(bin, "-chdir", demo, "daemon", "-stop-timeout", "5s")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := scanLines(stdout)
+	if err := out.waitFor("anomgen daemon: serving", 60*time.Second); err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("%v\n--- stdout ---\n%s--- stderr ---\n%s", err, out.text(), stderr.String())
+	}
+	a := daemonStateOf(t, demo, "anomaly.null_rate.hourly")
+	if a == nil || a.Status != "" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the running occurrence was not applied: %+v\n%s", a, out.text())
+	}
+	stopped := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n--- stdout ---\n%s--- stderr ---\n%s", err, out.text(), stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the daemon did not exit within 20 s of SIGTERM")
+	}
+	if el := time.Since(stopped); el > 10*time.Second {
+		t.Errorf("exit took %s", el)
+	}
+	if !strings.Contains(out.text(), "anomgen daemon: stopped.") {
+		t.Errorf("no stop message:\n%s", out.text())
+	}
+	// The restart carries on: the occurrence is still applied (or, past
+	// the hour, reverted and the next one applied), never doubled.
+	mustOK(t, cli(t, demo, "daemon", "-once"))
+	if b := daemonStateOf(t, demo, "anomaly.null_rate.hourly"); b == nil || b.Status != "" {
+		t.Fatalf("after the restart: %+v", b)
+	}
 }
