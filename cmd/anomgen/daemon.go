@@ -379,11 +379,12 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			fmt.Fprintf(r.a.err, "%s %v\n", r.a.paint(yellow, "Warning:"), err)
 		}
 	}()
-	// run plans at planNow, keeps the changes of the given action and
-	// applies them with the engine's clock at clockAt.
+	// run plans only at planNow (destroy: their rollback), keeps the
+	// changes of the given action and applies them with the engine's
+	// clock at planNow.
 	run := func(only []string, planNow time.Time, action planner.Action) error {
 		s.now = planNow
-		p, err := r.a.makePlan(ctx, s, only, false)
+		p, err := r.a.makePlan(ctx, s, only, action == planner.Destroy)
 		if err != nil {
 			return err
 		}
@@ -406,7 +407,30 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		_, err = s.eng.Apply(ctx, p, s.st, save)
 		return err
 	}
-	expire := func() error { firing = time.Time{}; return run(addrs, now, planner.Expire) }
+	// expire reverts the applied occurrences whose duration has ended:
+	// through the planner's expiry, or, for one whose block changed since
+	// (the planner then proposes a replace), through its rollback.
+	expire := func() error {
+		firing = time.Time{}
+		due := func() []string {
+			var out []string
+			for _, addr := range addrs {
+				if p := s.st.Get(addr); p != nil && p.Status == "" && p.ExpiresAt != nil && !now.Before(*p.ExpiresAt) {
+					out = append(out, addr)
+				}
+			}
+			return out
+		}
+		if d := due(); len(d) > 0 {
+			if err := run(d, now, planner.Expire); err != nil {
+				return err
+			}
+		}
+		if d := due(); len(d) > 0 {
+			return run(d, now, planner.Destroy)
+		}
+		return nil
+	}
 	if err := expire(); err != nil {
 		return fmt.Errorf("reverting overdue occurrences: %w", err)
 	}

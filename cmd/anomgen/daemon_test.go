@@ -526,3 +526,28 @@ func TestDaemonSIGTERM(t *testing.T) {
 		t.Fatalf("after the restart: %+v", b)
 	}
 }
+
+// TestDaemonRevertsWhateverTheBlock: an occurrence is reverted when its
+// duration ends even if its block changed meanwhile (plan would propose a
+// replace) and its target became protected (no new occurrence may run).
+func TestDaemonRevertsWhateverTheBlock(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	if f.checksum(t) == orig {
+		t.Fatal("nothing applied")
+	}
+	writeFile(t, dir, "anomalies.hcl", strings.Replace(readFile(t, filepath.Join(dir, "anomalies.hcl")), "volume = 0.5", "volume = 0.6", 1))
+	writeFile(t, dir, "main.hcl", strings.Replace(readFile(t, filepath.Join(dir, "main.hcl")), "time_column = \"created_at\"\n", "time_column = \"created_at\"\n  protect     = true\n", 1))
+	clock.Advance(2 * time.Hour)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	if f.checksum(t) != orig {
+		t.Fatal("the occurrence was not reverted")
+	}
+	if a := daemonState(t, dir); a != nil && a.Status == "" {
+		t.Fatalf("still applied: %+v", a)
+	}
+}
