@@ -210,8 +210,8 @@ func (d Dialect) RestoreInsert(table string, cols []string, identity bool, query
 }
 
 // LockedRead takes update locks on the journaled rows (held to the end of
-// the transaction); a locking read reads the newest committed version,
-// also under READ_COMMITTED_SNAPSHOT.
+// the transaction), so that a concurrent writer waits for the change. Not
+// run against a server here: golden SQL only.
 func (Dialect) LockedRead(table, where string) (from, suffix, pre string) {
 	return table + " AS t WITH (UPDLOCK, ROWLOCK)", "", ""
 }
