@@ -146,11 +146,7 @@ func newPlanView(p *planner.Plan) planView {
 		if c.Metric != nil {
 			cv.Metric = &metricView{Name: c.Metric.Name, Before: c.Metric.Before, After: c.Metric.After, Estimated: c.Metric.Estimated}
 		}
-		if c.Action == planner.Create || c.Action == planner.Replace {
-			// Cautions are among the limit warnings, as in the text.
-			cv.Warnings = append(c.LimitWarnings(), c.CountNotes()...)
-		}
-		cv.Warnings = nonNil(cv.Warnings)
+		cv.Warnings = nonNil(changeWarnings(c))
 		v.Changes = append(v.Changes, cv)
 	}
 	return v

@@ -41,11 +41,7 @@ func planMarkdown(p *planner.Plan, limit int) string {
 			drift = append(drift, fmt.Sprintf("- `%s` (%s): %s.\n", c.Address, strings.Join(planActions(c.Action), ", "), mdText(c.Drift)))
 		}
 		if c.Nothing != "" {
-			what := "nothing to change"
-			if c.Action == planner.Destroy {
-				what = "its new settings change nothing, so it is only rolled back"
-			}
-			nothing = append(nothing, fmt.Sprintf("- `%s`: %s: %s.\n", c.Address, what, mdText(c.Nothing)))
+			nothing = append(nothing, fmt.Sprintf("- `%s`: %s: %s.\n", c.Address, nothingWhat(c), mdText(c.Nothing)))
 		}
 		if c.Action != planner.NoOp {
 			rows = append(rows, mdRow(c))
@@ -168,13 +164,6 @@ func mdText(s string) string {
 	return strings.ReplaceAll(s, "|", `\|`)
 }
 
-func mdWindow(c *planner.Change) string {
-	if c.Window == nil {
-		return "whole table"
-	}
-	return planner.FormatWindow(c.Window)
-}
-
 func mdRows(c *planner.Change) string {
 	switch c.Action {
 	case planner.Create, planner.Replace:
@@ -195,7 +184,7 @@ func mdRow(c *planner.Change) string {
 		metric = c.Metric.String()
 	}
 	return fmt.Sprintf("| `%s` | `%s` | %s | %s | %s | %s | %s | %s |\n", c.Action.Symbol(), c.Address, string(c.Action), mdText(c.Table.String()),
-		mdText(c.Column), mdText(mdWindow(c)), mdText(mdRows(c)), mdText(metric))
+		mdText(c.Column), mdText(windowText(c)), mdText(mdRows(c)), mdText(metric))
 }
 
 func mdDetails(c *planner.Change) string {
@@ -209,7 +198,7 @@ func mdDetails(c *planner.Change) string {
 	if c.Column != "" {
 		fmt.Fprintf(&b, "| column | %s |\n", mdText(c.Column))
 	}
-	fmt.Fprintf(&b, "| window | %s |\n", mdText(mdWindow(c)))
+	fmt.Fprintf(&b, "| window | %s |\n", mdText(windowText(c)))
 	changed := map[string]planner.AttrChange{}
 	for _, ac := range c.Changed {
 		changed[ac.Name] = ac
@@ -236,11 +225,7 @@ func mdDetails(c *planner.Change) string {
 	if c.Metric != nil {
 		fmt.Fprintf(&b, "| metric | %s |\n", mdText(c.Metric.String()))
 	}
-	var warns []string
-	if c.Action == planner.Create || c.Action == planner.Replace {
-		warns = append(c.LimitWarnings(), c.CountNotes()...)
-	}
-	if len(warns) > 0 {
+	if warns := changeWarnings(c); len(warns) > 0 {
 		b.WriteString("\n")
 		for _, w := range warns {
 			fmt.Fprintf(&b, "- ⚠️ %s\n", mdText(w))

@@ -55,15 +55,11 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 			fmt.Fprintln(w, paint(bold, "Nothing to change here (not applied):"))
 			nothing = true
 		}
-		what := "nothing to change"
-		if c.Action == planner.Destroy {
-			what = "its new settings change nothing, so it is only rolled back"
-		}
 		at := ""
 		if c.At != "" {
 			at = " (" + c.At + ")"
 		}
-		fmt.Fprintf(w, "  %s %s%s: %s: %s.\n", paint(yellow, "!"), c.Address, at, what, c.Nothing)
+		fmt.Fprintf(w, "  %s %s%s: %s: %s.\n", paint(yellow, "!"), c.Address, at, nothingWhat(c), c.Nothing)
 	}
 	if nothing {
 		fmt.Fprintln(w)
@@ -110,14 +106,12 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 		if c.Column != "" {
 			kv("column", c.Column)
 		}
+		kv("window", windowText(c))
 		if c.Window != nil {
-			kv("window", planner.FormatWindow(c.Window))
 			if spark, marks, span := planner.WindowSpark(opt.Daily[c.Target], c.Window.Start, c.Window.End); spark != "" {
 				kv("daily", spark+"  rows per day, "+span)
 				fmt.Fprintf(w, "      %-9s   %s window\n", "", marks)
 			}
-		} else {
-			kv("window", "whole table")
 		}
 		for _, s := range c.Settings {
 			if ac, ok := changed[s.Name]; ok {
@@ -148,7 +142,7 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 			if c.Metric != nil {
 				kv("metric", c.Metric.String())
 			}
-			for _, warn := range append(c.LimitWarnings(), c.CountNotes()...) {
+			for _, warn := range changeWarnings(c) {
 				fmt.Fprintf(w, "      %s %s\n", paint(yellow, "!"), warn)
 			}
 		default:
@@ -158,6 +152,33 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, paint(bold, planSummary(p)))
+}
+
+// The per-change facts the text, JSON and Markdown views share.
+
+// nothingWhat says what becomes of a change that changes nothing.
+func nothingWhat(c *planner.Change) string {
+	if c.Action == planner.Destroy {
+		return "its new settings change nothing, so it is only rolled back"
+	}
+	return "nothing to change"
+}
+
+// windowText is a change's window, or "whole table".
+func windowText(c *planner.Change) string {
+	if c.Window == nil {
+		return "whole table"
+	}
+	return planner.FormatWindow(c.Window)
+}
+
+// changeWarnings are the limit warnings and count notes of a create or a
+// replace (cautions are among the limit warnings); nil otherwise.
+func changeWarnings(c *planner.Change) []string {
+	if c.Action != planner.Create && c.Action != planner.Replace {
+		return nil
+	}
+	return append(c.LimitWarnings(), c.CountNotes()...)
 }
 
 // revertRows is the rows line of a destroy or an expire.
