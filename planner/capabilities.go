@@ -21,9 +21,6 @@ type Capabilities struct {
 	// Reencode is true where SQL can re-read a text's bytes in another
 	// character set reliably (mojibake for encoding_corruption).
 	Reencode bool
-	// TransactionalDDL is true where CREATE, ALTER and DROP take part in
-	// transactions.
-	TransactionalDDL bool
 }
 
 // Requirement is a capability a kind needs, with the reason given where a

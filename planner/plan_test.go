@@ -209,10 +209,10 @@ func TestValidateUnsupportedDatabase(t *testing.T) {
 	k := LookupKind("volume_drop")
 	declared := map[string]Capabilities{}
 	for _, t := range config.SourceTypes {
-		declared[t] = Capabilities{Database: t, TransactionalDDL: t == "postgres"}
+		declared[t] = Capabilities{Database: t, EmptyStringIsNull: t == "postgres"}
 	}
 	withCapabilities(t, declared)
-	k.Requires = []Requirement{{Has: func(c Capabilities) bool { return !c.TransactionalDDL }, Why: func(Capabilities) string { return "PostgreSQL cannot do this (test)" }}}
+	k.Requires = []Requirement{{Has: func(c Capabilities) bool { return !c.EmptyStringIsNull }, Why: func(Capabilities) string { return "PostgreSQL cannot do this (test)" }}}
 	defer func() { k.Requires = nil }()
 	cfg, diags := config.LoadFiles("/s", map[string][]byte{"/s/main.hcl": []byte(head + `
 anomaly "volume_drop" "x" {
@@ -301,7 +301,7 @@ func withCapabilities(t *testing.T, declared map[string]Capabilities) {
 }
 
 func TestSuggestFollowsTheCatalog(t *testing.T) {
-	withCapabilities(t, map[string]Capabilities{"sqlite": {Database: "SQLite", RegexReplace: true, Reencode: true, TransactionalDDL: true}})
+	withCapabilities(t, map[string]Capabilities{"sqlite": {Database: "SQLite", RegexReplace: true, Reencode: true}})
 	s, err := Suggest(profile(), "sqlite", nil, true, "")
 	if err != nil {
 		t.Fatal(err)

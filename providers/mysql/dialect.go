@@ -113,6 +113,6 @@ func init() { planner.RegisterCapabilities("mysql", Dialect{}.Capabilities()) }
 
 // Capabilities declares what MySQL can do; the planner's kinds ask these
 // instead of naming databases.
-func (d Dialect) Capabilities() planner.Capabilities {
-	return planner.Capabilities{Database: "MySQL", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: true, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+func (Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "MySQL", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: true, Reencode: true}
 }

@@ -164,6 +164,6 @@ func init() { planner.RegisterCapabilities("oracle", Dialect{}.Capabilities()) }
 
 // Capabilities declares what Oracle can do; the planner's kinds ask these
 // instead of naming databases.
-func (d Dialect) Capabilities() planner.Capabilities {
-	return planner.Capabilities{Database: "Oracle", EmptyStringIsNull: true, RegexReplace: true, AlterColumnType: true, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+func (Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "Oracle", EmptyStringIsNull: true, RegexReplace: true, AlterColumnType: true, Reencode: true}
 }

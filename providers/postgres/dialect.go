@@ -112,6 +112,6 @@ func init() { planner.RegisterCapabilities("postgres", Dialect{}.Capabilities())
 
 // Capabilities declares what PostgreSQL can do; the planner's kinds ask these
 // instead of naming databases.
-func (d Dialect) Capabilities() planner.Capabilities {
-	return planner.Capabilities{Database: "PostgreSQL", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: true, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+func (Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "PostgreSQL", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: true, Reencode: true}
 }

@@ -123,6 +123,6 @@ func init() { planner.RegisterCapabilities("sqlite", Dialect{}.Capabilities()) }
 
 // Capabilities declares what SQLite can do; the planner's kinds ask these
 // instead of naming databases.
-func (d Dialect) Capabilities() planner.Capabilities {
-	return planner.Capabilities{Database: "SQLite", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: false, Reencode: true, TransactionalDDL: d.TransactionalDDL()}
+func (Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "SQLite", EmptyStringIsNull: false, RegexReplace: true, AlterColumnType: false, Reencode: true}
 }

@@ -220,6 +220,6 @@ func init() { planner.RegisterCapabilities("sqlserver", Dialect{}.Capabilities()
 
 // Capabilities declares what SQL Server can do; the planner's kinds ask these
 // instead of naming databases.
-func (d Dialect) Capabilities() planner.Capabilities {
-	return planner.Capabilities{Database: "SQL Server", EmptyStringIsNull: false, RegexReplace: false, AlterColumnType: true, Reencode: false, TransactionalDDL: d.TransactionalDDL()}
+func (Dialect) Capabilities() planner.Capabilities {
+	return planner.Capabilities{Database: "SQL Server", EmptyStringIsNull: false, RegexReplace: false, AlterColumnType: true, Reencode: false}
 }
