@@ -182,7 +182,6 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	defer s.close()
 	s.eng.Force = f.force
 	s.eng.ContinueOnError = f.continueOnError
-	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 	s.replace = f.replace
 	var p *planner.Plan
 	if f.planFile != "" {
@@ -197,7 +196,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	a.writeOthers(s, p)
 	if p.Empty() {
 		if s.refreshed {
-			return save(s.st) // records what the journal catalogs showed
+			return s.saveState(s.st) // records what the journal catalogs showed
 		}
 		return nil
 	}
@@ -226,7 +225,7 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	}
 	fmt.Fprintln(a.out)
 	audit := a.watch(s, op)
-	res, err := s.eng.Apply(ctx, p, s.st, save)
+	res, err := s.eng.Apply(ctx, p, s.st, s.saveState)
 	if aerr := audit.flush(); aerr != nil {
 		fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), aerr)
 	}

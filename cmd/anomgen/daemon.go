@@ -360,7 +360,6 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	if len(sched) == 0 {
 		return nil
 	}
-	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 	au := r.a.watch(s, "daemon")
 	// The occurrence a record is about: the one being applied, or the
 	// applied one being reverted (applied at its fire time).
@@ -404,7 +403,7 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			}
 		}
 		s.eng.Now = func() time.Time { return planNow }
-		_, err = s.eng.Apply(ctx, p, s.st, save)
+		_, err = s.eng.Apply(ctx, p, s.st, s.saveState)
 		return err
 	}
 	// expire reverts the applied occurrences whose duration has ended:

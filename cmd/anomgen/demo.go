@@ -15,7 +15,6 @@ import (
 	"github.com/anomgen/anomgen/examples/quickstart"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers"
-	"github.com/anomgen/anomgen/state"
 	"github.com/spf13/cobra"
 )
 
@@ -137,7 +136,6 @@ Next, by hand:
 		return edited(err)
 	}
 	defer s.close()
-	save := func(st *state.State) error { return state.Save(s.statePath, st) }
 
 	step(2, "Plan")
 	p, err := a.makePlan(ctx, s, nil, false)
@@ -158,7 +156,7 @@ Next, by hand:
 	}
 
 	step(3, "Apply (the demo database is its own, so no confirmation)")
-	if _, err := s.eng.Apply(ctx, p, s.st, save); err != nil {
+	if _, err := s.eng.Apply(ctx, p, s.st, s.saveState); err != nil {
 		return edited(err)
 	}
 	after, err := quickstart.Daily(ctx, db, from, to)
@@ -173,7 +171,7 @@ Next, by hand:
 	if err != nil {
 		return err
 	}
-	if _, err := s.eng.Apply(ctx, rb, s.st, save); err != nil {
+	if _, err := s.eng.Apply(ctx, rb, s.st, s.saveState); err != nil {
 		return err
 	}
 	sumAfter, err := quickstart.Checksum(ctx, db, "orders", "id")

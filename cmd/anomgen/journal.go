@@ -65,9 +65,8 @@ are, can no longer be rolled back, and the anomalies leave the state.`,
 					return errors.New("purge cancelled; nothing was changed")
 				}
 			}
-			save := func(st *state.State) error { return state.Save(s.statePath, st) }
 			for _, an := range chosen {
-				if err := s.eng.Purge(cmd.Context(), an, s.st, save); err != nil {
+				if err := s.eng.Purge(cmd.Context(), an, s.st, s.saveState); err != nil {
 					return err
 				}
 			}

@@ -215,9 +215,8 @@ purge its journal (anomgen journal purge) to keep its change for good.`,
 				return connectError(err)
 			}
 			defer s.close()
-			save := func(st *state.State) error { return state.Save(s.statePath, st) }
 			if s.refreshed {
-				if err := save(s.st); err != nil {
+				if err := s.saveState(s.st); err != nil {
 					return err
 				}
 			}
@@ -229,7 +228,7 @@ purge its journal (anomgen journal purge) to keep its change for good.`,
 				case an.Status != state.StatusLost:
 					return fmt.Errorf("%s has its journal (status %s): `anomgen rollback %s` restores it, `anomgen journal purge %s` keeps its change for good", addr, status(an), addr, addr)
 				}
-				if err := s.eng.Forget(cmd.Context(), an, s.st, save); err != nil {
+				if err := s.eng.Forget(cmd.Context(), an, s.st, s.saveState); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.out, "%s %s: %s rows of %s stay as they are.\n", a.paint(green, "Forgot"), addr, planner.Thousands(an.Rows), where(an))

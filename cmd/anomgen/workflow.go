@@ -50,6 +50,9 @@ func (s *session) close() {
 	}
 }
 
+// saveState writes st to the session's state file (the engine's save).
+func (s *session) saveState(st *state.State) error { return state.Save(s.statePath, st) }
+
 func (a *app) statePath() string { return filepath.Join(a.dir, ".anomgen", "state.json") }
 
 // loadConfig reads and validates the scenario files.
