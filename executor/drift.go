@@ -45,7 +45,7 @@ func (e *Engine) Drift(ctx context.Context, p *planner.Plan) error {
 			continue
 		case providers.IsUndefinedTable(err) && !strings.Contains(err.Error(), a.Journal.ID) && !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(c.Dialect.JournalTable(a.Journal.Schema, a.Journal.ID))):
 			note = fmt.Sprintf("table %s is gone: its rows cannot be restored until it is back; restore the table, or `anomgen journal purge %s` drops the before-images for good", table, a.Address)
-		case isUndefinedColumn(err):
+		case providers.IsUndefinedColumn(err):
 			note = fmt.Sprintf("a column the journal restores (%s) is gone from %s: its values cannot be restored until it is back; restore the column, or `anomgen journal purge %s` drops the before-images for good", journalColumns(a), table, a.Address)
 		default:
 			return fmt.Errorf("checking %s for changes since injection: %w", a.Address, e.explain(err, r.Conflicts.SQL, c, table, a.Journal.Schema))
@@ -56,12 +56,6 @@ func (e *Engine) Drift(ctx context.Context, p *planner.Plan) error {
 		ch.Drift += note
 	}
 	return nil
-}
-
-func isUndefinedColumn(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "SQLSTATE 42703") || strings.Contains(s, "no such column") || strings.Contains(s, "Unknown column") ||
-		strings.Contains(s, "Invalid column name") || strings.Contains(s, "ORA-00904")
 }
 
 func journalColumns(a *state.Anomaly) string {

@@ -248,6 +248,17 @@ func IsUndefinedTable(err error) bool {
 		strings.Contains(s, "doesn't exist") || strings.Contains(s, "Unknown table") || strings.Contains(s, "Invalid object name") || strings.Contains(s, "ORA-00942")
 }
 
+// IsUndefinedColumn reports whether err says a column does not exist, in
+// the words of any supported database.
+func IsUndefinedColumn(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 42703") || strings.Contains(s, "no such column") || strings.Contains(s, "Unknown column") ||
+		strings.Contains(s, "Invalid column name") || strings.Contains(s, "ORA-00904")
+}
+
 // Privilege is one privilege apply needs, and whether the connected user
 // holds it.
 type Privilege struct {
