@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -113,7 +112,7 @@ func decodeSchedule(ctx *hcl.EvalContext, b *hcl.Block) (*Schedule, hcl.Diagnost
 	}
 	if s.Every > 0 && s.Duration > s.Every {
 		bad("duration", "Occurrences would overlap",
-			fmt.Sprintf("duration = %q is longer than every = %q: an occurrence would still be applied when the next one fires. Make duration at most the interval.", fmtDur(s.Duration), fmtDur(s.Every)))
+			fmt.Sprintf("duration = %q is longer than every = %q: an occurrence would still be applied when the next one fires. Make duration at most the interval.", FormatDuration(s.Duration), FormatDuration(s.Every)))
 	}
 	if s.Jitter < 0 {
 		bad("jitter", "Invalid jitter", "jitter delays each fire time by up to this much: a duration of 0 or more.")
@@ -127,20 +126,6 @@ func decodeSchedule(ctx *hcl.EvalContext, b *hcl.Block) (*Schedule, hcl.Diagnost
 			"max_runs counts occurrences from start: give start = \"...\" (RFC 3339) so every replica and restart counts the same runs.")
 	}
 	return s, diags
-}
-
-func fmtDur(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	out := d.String()
-	if strings.HasSuffix(out, "m0s") {
-		out = strings.TrimSuffix(out, "0s")
-	}
-	if strings.HasSuffix(out, "h0m") {
-		out = strings.TrimSuffix(out, "0m")
-	}
-	return out
 }
 
 // decodeAnomalySchedule decodes an's schedule block, if any, and checks

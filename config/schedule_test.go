@@ -110,8 +110,8 @@ func checkDiag(t *testing.T, diags hcl.Diagnostics, want string, line, col int) 
 
 func TestScheduleFmtDur(t *testing.T) {
 	for d, want := range map[time.Duration]string{7 * time.Hour: "7h", 90 * time.Minute: "1h30m", 48 * time.Hour: "2d", 30 * time.Second: "30s", 5 * time.Minute: "5m"} {
-		if got := fmtDur(d); got != want {
-			t.Errorf("fmtDur(%s) = %q, want %q", d, got, want)
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
 		}
 	}
 }

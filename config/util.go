@@ -7,6 +7,21 @@ import (
 	"time"
 )
 
+// FormatDuration prints whole days as "7d" and other spans as Go does,
+// without trailing zero units ("2h", "1h30m"): ParseDuration reads it back.
+func FormatDuration(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d >= day && d%day == 0:
+		return fmt.Sprintf("%dd", d/day)
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return strings.TrimSuffix(d.String(), "0s")
+	}
+	return d.String()
+}
+
 // ParseDuration accepts Go durations ("90m", "1h30m") plus days and weeks
 // ("7d", "2w", "1d12h").
 func ParseDuration(s string) (time.Duration, error) {

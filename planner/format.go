@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/state"
 )
 
@@ -25,19 +26,9 @@ func fmtWindow(from, to time.Time) string {
 	return fmt.Sprintf("%s → %s (%s)", from.UTC().Format("2006-01-02 15:04:05"), fmtTime(to), FormatDuration(to.Sub(from)))
 }
 
-// FormatDuration prints whole days as "7d" and other spans as Go does.
-func FormatDuration(d time.Duration) string {
-	day := 24 * time.Hour
-	switch {
-	case d >= day && d%day == 0:
-		return fmt.Sprintf("%dd", d/day)
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d >= time.Minute && d%time.Minute == 0:
-		return strings.TrimSuffix(d.String(), "0s")
-	}
-	return d.String()
-}
+// FormatDuration prints whole days as "7d" and other spans as Go does
+// (config.FormatDuration, which config's messages use too).
+func FormatDuration(d time.Duration) string { return config.FormatDuration(d) }
 
 // Thousands formats n with comma separators.
 func Thousands(n int64) string {
