@@ -201,8 +201,8 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 		return nil
 	}
 	if !destroy {
-		if problems := p.CheckLimits(f.maxRows); len(problems) > 0 {
-			return fmt.Errorf("refusing to apply:\n  - %s", strings.Join(problems, "\n  - "))
+		if err := refuseOverLimits(p, f.maxRows); err != nil {
+			return err
 		}
 	}
 	if f.dryRun {

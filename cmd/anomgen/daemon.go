@@ -398,8 +398,8 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			return nil
 		}
 		if action == planner.Create {
-			if problems := p.CheckLimits(r.o.maxRows); len(problems) > 0 {
-				return fmt.Errorf("refusing to apply:\n  - %s", strings.Join(problems, "\n  - "))
+			if err := refuseOverLimits(p, r.o.maxRows); err != nil {
+				return err
 			}
 		}
 		s.eng.Now = func() time.Time { return planNow }

@@ -50,6 +50,15 @@ func (s *session) close() {
 	}
 }
 
+// refuseOverLimits is apply's (and the daemon's) refusal of a plan whose
+// changes exceed the row limits (planner.Plan.CheckLimits).
+func refuseOverLimits(p *planner.Plan, maxRows int64) error {
+	if problems := p.CheckLimits(maxRows); len(problems) > 0 {
+		return fmt.Errorf("refusing to apply:\n  - %s", strings.Join(problems, "\n  - "))
+	}
+	return nil
+}
+
 // saveState writes st to the session's state file (the engine's save).
 func (s *session) saveState(st *state.State) error { return state.Save(s.statePath, st) }
 
