@@ -49,7 +49,7 @@ func labelRefusal(b *build, c *Column, attr string, values []string) hcl.Diagnos
 	}
 	return b.errorAt(attr, fmt.Sprintf("Not a label of %s", c.Type),
 		fmt.Sprintf("Column %s of %s has the enum type %s, which accepts only the labels %s; %s %s not among them, and the database would refuse %s.",
-			c.Name, b.Profile.Table, c.Type, quotedLabels(c.Labels), strings.Join(bad, ", "), isAre(len(bad)), itThem(len(bad))))
+			c.Name, b.Profile.Table, c.Type, quoted(c.Labels), strings.Join(bad, ", "), isAre(len(bad)), itThem(len(bad))))
 }
 
 // invalidOnEnum is invalid_category's check of an enum column: it cannot
@@ -65,17 +65,9 @@ func invalidOnEnum(b *build, values []string) hcl.Diagnostics {
 		return b.errorAt("kind", "An enum cannot hold an invalid label",
 			fmt.Sprintf("Column %s of %s has the enum type %s, which accepts only the labels %s: the database refuses any other value, so invalid_category cannot write generated labels into it. "+
 				"Set values = [...] to labels of the type that the data does not normally hold (they stand for an unexpected category), or target a text column.",
-				c.Name, b.Profile.Table, c.Type, quotedLabels(c.Labels)))
+				c.Name, b.Profile.Table, c.Type, quoted(c.Labels)))
 	}
 	return labelRefusal(b, c, "values", values)
-}
-
-func quotedLabels(labels []string) string {
-	q := make([]string, len(labels))
-	for i, l := range labels {
-		q[i] = fmt.Sprintf("%q", l)
-	}
-	return strings.Join(q, ", ")
 }
 
 func isAre(n int) string {
