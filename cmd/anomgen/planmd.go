@@ -199,22 +199,12 @@ func mdDetails(c *planner.Change) string {
 		fmt.Fprintf(&b, "| column | %s |\n", mdText(c.Column))
 	}
 	fmt.Fprintf(&b, "| window | %s |\n", mdText(windowText(c)))
-	changed := map[string]planner.AttrChange{}
-	for _, ac := range c.Changed {
-		changed[ac.Name] = ac
-	}
-	for _, s := range c.Settings {
-		if ac, ok := changed[s.Name]; ok {
-			fmt.Fprintf(&b, "| %s | **%s** |\n", mdText(s.Name), mdText(attrChangeText(ac)))
-			delete(changed, s.Name)
+	for _, r := range settingRows(c) {
+		if r.Changed {
+			fmt.Fprintf(&b, "| %s | **%s** |\n", mdText(r.Name), mdText(r.Value))
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s |\n", mdText(s.Name), mdText(s.Value))
-	}
-	for _, ac := range c.Changed {
-		if _, ok := changed[ac.Name]; ok {
-			fmt.Fprintf(&b, "| %s | **%s** |\n", mdText(ac.Name), mdText(attrChangeText(ac)))
-		}
+		fmt.Fprintf(&b, "| %s | %s |\n", mdText(r.Name), mdText(r.Value))
 	}
 	if r := mdRows(c); r != "" {
 		if c.Effect != "" && (c.Action == planner.Create || c.Action == planner.Replace) {

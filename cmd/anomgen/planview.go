@@ -97,11 +97,6 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 		kind, name := splitAddr(c.Address)
 		fmt.Fprintf(w, "%s anomaly %q %q {\n", paint(color, fmt.Sprintf("%3s", sym)), kind, name)
 		kv := func(k, v string) { fmt.Fprintf(w, "      %-9s = %s\n", k, v) }
-		changed := map[string]planner.AttrChange{}
-		for _, ac := range c.Changed {
-			changed[ac.Name] = ac
-		}
-		shown := map[string]bool{}
 		kv("target", fmt.Sprintf("%s (%s, table %s)", c.Target, c.Source, c.Table))
 		if c.Column != "" {
 			kv("column", c.Column)
@@ -113,17 +108,14 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 				fmt.Fprintf(w, "      %-9s   %s window\n", "", marks)
 			}
 		}
-		for _, s := range c.Settings {
-			if ac, ok := changed[s.Name]; ok {
-				shown[s.Name] = true
-				kv(s.Name, attrChangeText(ac)+" # forces replacement")
-				continue
-			}
-			kv(s.Name, s.Value)
-		}
-		for _, ac := range c.Changed {
-			if !shown[ac.Name] {
-				fmt.Fprintf(w, "    %s %-9s = %s # forces replacement\n", paint(yellow, "~"), ac.Name, attrChangeText(ac))
+		for _, r := range settingRows(c) {
+			switch {
+			case r.Extra:
+				fmt.Fprintf(w, "    %s %-9s = %s # forces replacement\n", paint(yellow, "~"), r.Name, r.Value)
+			case r.Changed:
+				kv(r.Name, r.Value+" # forces replacement")
+			default:
+				kv(r.Name, r.Value)
 			}
 		}
 		switch c.Action {
@@ -179,6 +171,41 @@ func changeWarnings(c *planner.Change) []string {
 		return nil
 	}
 	return append(c.LimitWarnings(), c.CountNotes()...)
+}
+
+// settingRow is one setting of a change as the views list it.
+type settingRow struct {
+	Name, Value string
+	// Changed: Value is the change's "before → after" (attrChangeText).
+	// Extra: a changed setting that is not among the change's settings,
+	// listed after them.
+	Changed, Extra bool
+}
+
+// settingRows are a change's settings, the changed ones (which force a
+// replacement) shown as "before → after", then the changed settings it no
+// longer has.
+func settingRows(c *planner.Change) []settingRow {
+	changed := map[string]planner.AttrChange{}
+	for _, ac := range c.Changed {
+		changed[ac.Name] = ac
+	}
+	shown := map[string]bool{}
+	var out []settingRow
+	for _, s := range c.Settings {
+		if ac, ok := changed[s.Name]; ok {
+			shown[s.Name] = true
+			out = append(out, settingRow{Name: s.Name, Value: attrChangeText(ac), Changed: true})
+			continue
+		}
+		out = append(out, settingRow{Name: s.Name, Value: s.Value})
+	}
+	for _, ac := range c.Changed {
+		if !shown[ac.Name] {
+			out = append(out, settingRow{Name: ac.Name, Value: attrChangeText(ac), Changed: true, Extra: true})
+		}
+	}
+	return out
 }
 
 // revertRows is the rows line of a destroy or an expire.
