@@ -45,14 +45,8 @@ func decodeSchedule(ctx *hcl.EvalContext, b *hcl.Block) (*Schedule, hcl.Diagnost
 	for n, at := range content.Attributes {
 		s.Ranges[n] = at.Expr.Range()
 	}
-	rng := func(n string) *hcl.Range {
-		if r, ok := s.Ranges[n]; ok {
-			return r.Ptr()
-		}
-		return b.DefRange.Ptr()
-	}
 	bad := func(n, summary, detail string) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng(n)})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: s.Range(n)})
 	}
 	a := attrs{ctx: ctx, m: content.Attributes}
 	a.duration("every", &s.Every, &diags)

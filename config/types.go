@@ -253,3 +253,12 @@ type Schedule struct {
 	DeclRange hcl.Range
 	Ranges    map[string]hcl.Range
 }
+
+// Range returns the range of attribute name, or the block's range.
+func (s *Schedule) Range(name string) *hcl.Range {
+	if r, ok := s.Ranges[name]; ok {
+		return &r
+	}
+	r := s.DeclRange
+	return &r
+}

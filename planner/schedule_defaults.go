@@ -72,13 +72,9 @@ func ResolveSchedule(a *config.Anomaly, k *Kind) hcl.Diagnostics {
 		}
 	}
 	if s.Every > 0 && s.Duration > s.Every && (!setEvery || !setDur) {
-		r := s.DeclRange
-		if rr, ok := s.Ranges["duration"]; ok {
-			r = rr
-		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Occurrences would overlap",
 			Detail:  fmt.Sprintf("The schedule of %s fires every %s (kind %s's default) but each occurrence lasts %s: make duration at most the interval, or set every.", a.Addr(), FormatDuration(s.Every), k.Name, FormatDuration(s.Duration)),
-			Subject: r.Ptr()})
+			Subject: s.Range("duration")})
 	}
 	return diags
 }
