@@ -69,12 +69,12 @@ func onUpdateGuard(ch *Change) {
 		for _, c := range kept {
 			parts = append(parts, fmt.Sprintf("%s (ON UPDATE %s)", c.Name, strings.ToUpper(c.OnUpdate)))
 		}
-		verb, pron := "is", "it its"
+		pron := "it its"
 		if len(kept) > 1 {
-			verb, pron = "are", "them their"
+			pron = "them their"
 		}
 		ch.Settings = append(ch.Settings, Setting{"on update", fmt.Sprintf("%s %s kept unchanged: every UPDATE of the change and of its rollback assigns %s own value",
-			joinAnd(parts), verb, pron)})
+			joinAnd(parts), isAre(len(kept)), pron)})
 	}
 	lost := m.onUpdate(true)
 	if len(lost) == 0 {
@@ -88,10 +88,6 @@ func onUpdateGuard(ch *Change) {
 	if m.Op == OpDelete {
 		rows = "the rows its rollback inserts back"
 	}
-	verb := "is"
-	if len(lost) > 1 {
-		verb = "are"
-	}
 	ch.Cautions = append(ch.Cautions, fmt.Sprintf("%s %s written by the database in every row a statement writes, and no statement can set them back: %s get new values there, so rollback restores every other column but not these",
-		joinAnd(parts), verb, rows))
+		joinAnd(parts), isAre(len(lost)), rows))
 }
