@@ -58,7 +58,7 @@ func (a *app) stateCmd() *cobra.Command {
 			}
 			kv("source", an.Source)
 			kv("target", an.Target)
-			kv("table", planner.TableName{Schema: an.Journal.TableSchema, Name: an.Journal.Table}.String())
+			kv("table", journalTable(an))
 			if an.Column != "" {
 				kv("column", an.Column)
 			}
@@ -93,8 +93,14 @@ func status(an *state.Anomaly) string {
 	return an.Status
 }
 
+// journalTable is the table an applied anomaly changed, as its journal
+// records it.
+func journalTable(an *state.Anomaly) string {
+	return planner.TableName{Schema: an.Journal.TableSchema, Name: an.Journal.Table}.String()
+}
+
 func where(an *state.Anomaly) string {
-	w := planner.TableName{Schema: an.Journal.TableSchema, Name: an.Journal.Table}.String()
+	w := journalTable(an)
 	if an.Column != "" {
 		w += "." + an.Column
 	}
@@ -151,9 +157,9 @@ changes.`,
 			if chosen != "" && groups[chosen] == nil {
 				return fmt.Errorf("no anomalies of lineage %s are in the journal catalogs of this folder's sources; run `anomgen state recover` without -lineage to list what is there", chosen)
 			}
-			declared := map[string]string{}
+			declared := map[string]bool{}
 			for _, an := range s.cfg.Anomalies {
-				declared[an.Addr()] = an.Target.Name
+				declared[an.Addr()] = true
 			}
 			list := func(l string) {
 				os := groups[l]
@@ -165,7 +171,7 @@ changes.`,
 				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 				for _, o := range os {
 					here := "declared here"
-					if _, ok := declared[o.Address]; !ok {
+					if !declared[o.Address] {
 						here = "not in these scenario files (the next apply would roll it back)"
 					}
 					fmt.Fprintf(tw, "  %s\t%s\t%s rows\tapplied %s\t%s\n", o.Address, where(o.Anomaly), planner.Thousands(o.Rows), o.AppliedAt.UTC().Format(time.RFC3339), here)
@@ -188,7 +194,7 @@ changes.`,
 			if err != nil {
 				return err
 			}
-			if err := state.Save(s.statePath, s.st); err != nil {
+			if err := s.saveState(s.st); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "%s %s of lineage %s; this folder's state now has that lineage. `anomgen plan` shows them.\n", a.paint(green, "Recovered"), counted(len(adopted), "anomaly", "anomalies"), chosen)
