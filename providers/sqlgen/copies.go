@@ -24,7 +24,7 @@ type MicroShifter interface {
 
 // nudged renders the moved time column of copy round k over alias, or ""
 // when m moves nothing or col is another column.
-func nudged(d Dialect, rd RowDialect, m *planner.Mutation, col planner.Column, alias string, k int, a *args) (string, error) {
+func nudged(d Dialect, m *planner.Mutation, col planner.Column, alias string, k int, a *args) (string, error) {
 	n := m.Nudge
 	if n == nil || n.Column.Name != col.Name {
 		return "", nil
@@ -38,7 +38,7 @@ func nudged(d Dialect, rd RowDialect, m *planner.Mutation, col planner.Column, a
 		shift = (n.Offset + int64(k)) * 1_000_000
 	}
 	if shift%1_000_000 == 0 {
-		return rd.AddSeconds(expr, col, m.Where.TimeFormat, a.add(shift/1_000_000)), nil
+		return d.AddSeconds(expr, col, m.Where.TimeFormat, a.add(shift/1_000_000)), nil
 	}
 	return ms.AddMicros(expr, col, a.add(shift)), nil
 }
@@ -52,7 +52,6 @@ func CopyCollisions(d Dialect, m *planner.Mutation) (s Statement, ok bool, err e
 	if m.Op != planner.OpInsert || m.Nudge == nil || len(m.Unique) == 0 {
 		return Statement{}, false, nil
 	}
-	rd := d
 	t := d.Table(m.Table)
 	a := &args{d: d}
 	var parts []string
@@ -69,7 +68,7 @@ func CopyCollisions(d Dialect, m *planner.Mutation) (s Statement, ok bool, err e
 				if c == nil {
 					return Statement{}, false, fmt.Errorf("sqlgen: unique index %s names column %s, which %s lacks", u.Name, name, m.Table)
 				}
-				v, err := nudged(d, rd, m, *c, "t", k, a)
+				v, err := nudged(d, m, *c, "t", k, a)
 				if err != nil {
 					return Statement{}, false, err
 				}

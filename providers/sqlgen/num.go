@@ -126,8 +126,7 @@ func numSet(d Dialect, m *planner.Mutation, a *args) (string, bool, error) {
 		return set, true, err
 	case planner.Orphan:
 		if e.Suffix != "" {
-			rd := d
-			return rd.TextSuffix(col, "'"+strings.ReplaceAll(e.Suffix, "'", "''")+"'"), true, nil
+			return d.TextSuffix(col, "'"+strings.ReplaceAll(e.Suffix, "'", "''")+"'"), true, nil
 		}
 		// The maximum over the whole table, not the window: past every
 		// reference the table holds.

@@ -93,15 +93,13 @@ func timeWindow(d Dialect, s planner.Selection, alias string, a *args) string {
 func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 	switch e := m.Set.(type) {
 	case planner.AddSeconds:
-		rd := d
 		// The storage format is known for the target's time column only.
 		var f planner.TimeFormat
 		if tc := m.Where.TimeColumn; tc != nil && tc.Name == m.Column.Name {
 			f = m.Where.TimeFormat
 		}
-		return rd.AddSeconds("t."+d.Quote(m.Column.Name), *m.Column, f, a.add(e.Seconds)), nil
+		return d.AddSeconds("t."+d.Quote(m.Column.Name), *m.Column, f, a.add(e.Seconds)), nil
 	case planner.FirstInWindow:
-		rd := d
 		s := m.Where
 		if s.TimeColumn == nil {
 			return "", fmt.Errorf("sqlgen: FirstInWindow needs a time column")
@@ -112,7 +110,7 @@ func rowSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
 		// it updates).
 		order := []string{"f." + d.Quote(s.TimeColumn.Name)}
 		order = append(order, qualify(d, "f", m.Key)...)
-		first := rd.FirstRow("f."+d.Quote(m.Column.Name), d.Table(m.Table)+" f", window(d, s, "f", a), strings.Join(order, ", "))
+		first := d.FirstRow("f."+d.Quote(m.Column.Name), d.Table(m.Table)+" f", window(d, s, "f", a), strings.Join(order, ", "))
 		return "(" + first + ")", nil
 	}
 	if set, ok, err := numSet(d, m, a); ok { // num.go
@@ -179,7 +177,7 @@ func freshKeyKind(c planner.Column) string {
 //   - uuids are derived from MD5(seed ':' round ':' old key), formatted as
 //     a version 4 uuid of the column's type (RowDialect.DerivedUUID): 120
 //     bits of the digest, deterministic, and unique in practice.
-func freshKey(d Dialect, rd RowDialect, m *planner.Mutation, j, t string, k int, a *args) string {
+func freshKey(d Dialect, m *planner.Mutation, j, t string, k int, a *args) string {
 	key := *m.FreshKey
 	col := "t." + d.Quote(key.Name)
 	switch freshKeyKind(key) {
@@ -188,9 +186,9 @@ func freshKey(d Dialect, rd RowDialect, m *planner.Mutation, j, t string, k int,
 		return fmt.Sprintf("(SELECT COALESCE(MAX(x.m), 0) FROM (SELECT MAX(t2.%s) AS m FROM %s t2 UNION ALL SELECT MAX(j2.%s) FROM %s j2) x) + ROW_NUMBER() OVER (ORDER BY %s)",
 			q, t, q, j, col)
 	case "text":
-		return rd.TextSuffix(col, fmt.Sprintf("'~%d'", k))
+		return d.TextSuffix(col, fmt.Sprintf("'~%d'", k))
 	}
-	return rd.DerivedUUID(a.add(fmt.Sprintf("%d:%d", m.Where.Seed, k)), col, key)
+	return d.DerivedUUID(a.add(fmt.Sprintf("%d:%d", m.Where.Seed, k)), col, key)
 }
 
 // applyInsert renders OpInsert: a journal table with all the target's
@@ -199,7 +197,6 @@ func freshKey(d Dialect, rd RowDialect, m *planner.Mutation, j, t string, k int,
 // table (its affected-row count is the anomaly's), and where the database
 // needs it, the statement that moves the key generator past the new keys.
 func applyInsert(d Dialect, j, t string, m *planner.Mutation) ([]Statement, error) {
-	rd := d
 	if m.FreshKey == nil || len(m.Rounds) == 0 {
 		return nil, fmt.Errorf("sqlgen: an insert needs a fresh key column and at least one round")
 	}
@@ -221,8 +218,8 @@ func applyInsert(d Dialect, j, t string, m *planner.Mutation) ([]Statement, erro
 		sel := make([]string, len(cols))
 		for i, c := range cols {
 			if c.Name == m.FreshKey.Name {
-				sel[i] = freshKey(d, rd, m, j, t, k, a)
-			} else if v, err := nudged(d, rd, m, c, "t", k, a); err != nil { // copies.go
+				sel[i] = freshKey(d, m, j, t, k, a)
+			} else if v, err := nudged(d, m, c, "t", k, a); err != nil { // copies.go
 				return nil, err
 			} else if v != "" {
 				sel[i] = v
@@ -241,7 +238,7 @@ func applyInsert(d Dialect, j, t string, m *planner.Mutation) ([]Statement, erro
 	out = append(out, Statement{Role: RoleMutation, SQL: restoreInsert(d, t, names, true,
 		fmt.Sprintf("SELECT %s FROM %s j", strings.Join(jcols, ", "), j))})
 	if freshKeyKind(*m.FreshKey) == "integer" {
-		if s := rd.SyncKey(t, m.Table, *m.FreshKey); s != "" {
+		if s := d.SyncKey(t, m.Table, *m.FreshKey); s != "" {
 			out = append(out, Statement{Role: RoleSequence, SQL: s})
 		}
 	}
