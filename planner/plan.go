@@ -340,7 +340,7 @@ func gone(prior *state.Anomaly, prof *TableProfile) string {
 	if prior == nil || prior.Status != "" {
 		return ""
 	}
-	table := TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}
+	table := journalTable(prior)
 	if prof == nil {
 		return fmt.Sprintf("table %s, which it changed, is gone", table)
 	}
@@ -362,22 +362,27 @@ func lostDrift(prior *state.Anomaly) string {
 		what = "values of column " + prior.Column
 	}
 	return fmt.Sprintf("its journal is lost: %s. Its change (%s %s of %s, applied %s) stays in the table and cannot be rolled back; it will not be applied again. `anomgen state forget %s` drops the record; `anomgen apply -replace %s` applies it anew on top of the changed rows",
-		prior.Lost, Thousands(prior.Rows), what, TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, fmtTime(prior.AppliedAt), prior.Address, prior.Address)
+		prior.Lost, Thousands(prior.Rows), what, journalTable(prior), fmtTime(prior.AppliedAt), prior.Address, prior.Address)
 }
 
 func revert(action Action, prior *state.Anomaly) *Change {
-	if prior.Status == state.StatusLost {
-		// Nothing to restore from: shown as drift, never run.
-		return &Change{Action: NoOp, Address: prior.Address, Kind: prior.Kind, Source: prior.Source, Target: prior.Target,
-			Table: TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, Column: prior.Column,
-			Window: prior.Window, Prior: prior, Rows: prior.Rows, WindowRows: -1, Drift: lostDrift(prior)}
-	}
-	return &Change{
+	ch := &Change{
 		Action: action, Address: prior.Address, Kind: prior.Kind, Source: prior.Source, Target: prior.Target,
-		Table: TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}, Column: prior.Column,
+		Table: journalTable(prior), Column: prior.Column,
 		Window: prior.Window, Prior: prior, Rows: prior.Rows, WindowRows: -1,
 		Effect: "restore from journal " + prior.Journal.ID,
 	}
+	if prior.Status == state.StatusLost {
+		// Nothing to restore from: shown as drift, never run.
+		ch.Action, ch.Effect, ch.Drift = NoOp, "", lostDrift(prior)
+	}
+	return ch
+}
+
+// journalTable is the table an applied anomaly changed, as its journal
+// records it.
+func journalTable(prior *state.Anomaly) TableName {
+	return TableName{Schema: prior.Journal.TableSchema, Name: prior.Journal.Table}
 }
 
 func plan(a *config.Anomaly, prof *TableProfile, now time.Time) (*Change, hcl.Diagnostics) {
