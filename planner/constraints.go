@@ -106,11 +106,12 @@ func referencedBy(p *TableProfile, name string) bool {
 }
 
 // idLike reports whether a column looks like a reference or an identifier
-// without saying so in a constraint: an integer or text column named id or
-// ending in _id.
+// without saying so in a constraint: a key-like (integer or text) column
+// named id or ending in _id.
 func idLike(c Column) bool {
 	n := strings.ToLower(c.Name)
-	return (c.Class == ClassInteger || c.Class == ClassText) && (n == "id" || strings.HasSuffix(n, "_id"))
+	key, _ := keyLike(c)
+	return key && (n == "id" || strings.HasSuffix(n, "_id"))
 }
 
 // KeyRole says what makes column c of p a key column, in words ("" for an
