@@ -99,10 +99,7 @@ func copyGuard(a *config.Anomaly, prof *TableProfile, ch *Change) hcl.Diagnostic
 	if len(prof.PrimaryKey) > 0 && !containsFold(prof.PrimaryKey, fresh) {
 		indexes = append([]UniqueIndex{{Name: "primary key", Columns: prof.PrimaryKey}}, indexes...)
 	}
-	var tc *Column
-	if m.Where.TimeColumn != nil {
-		tc = m.Where.TimeColumn
-	}
+	tc := m.Where.TimeColumn
 	var diags hcl.Diagnostics
 	var kept []string
 	for _, u := range indexes {
@@ -223,21 +220,23 @@ func tableSuggested(k *Kind, p *TableProfile, key []string) bool {
 			indexes = append(indexes, UniqueIndex{Columns: p.PrimaryKey})
 		}
 		for _, u := range indexes {
-			if containsFold(u.Columns, key[0]) {
-				continue
-			}
-			moved := false // a time column a copy could move by a step
-			for _, n := range u.Columns {
-				if c := p.Column(n); c != nil && c.Class == ClassTime {
-					if _, ok := TimeStep(*c, p.TimeFormat); ok {
-						moved = true
-					}
-				}
-			}
-			if !moved {
+			if !containsFold(u.Columns, key[0]) && !steppedTime(p, u.Columns) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// steppedTime reports whether cols of p include a time column a copy could
+// be moved by a step along (TimeStep).
+func steppedTime(p *TableProfile, cols []string) bool {
+	for _, n := range cols {
+		if c := p.Column(n); c != nil && c.Class == ClassTime {
+			if _, ok := TimeStep(*c, p.TimeFormat); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
