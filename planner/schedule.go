@@ -110,16 +110,11 @@ func nominalIter(s *config.Schedule, from time.Time) (func() time.Time, int64) {
 		}
 		// The first k with anchor + k·every > from (and k ≥ 0 with a start).
 		var k int64
-		if from.Before(anchor) {
-			k = 0
-			if s.Start.IsZero() {
-				k = -int64(anchor.Sub(from) / s.Every)
-			}
-		} else {
+		switch {
+		case !from.Before(anchor):
 			k = int64(from.Sub(anchor)/s.Every) + 1
-		}
-		if !s.Start.IsZero() && k < 0 {
-			k = 0
+		case s.Start.IsZero():
+			k = -int64(anchor.Sub(from) / s.Every)
 		}
 		first := k
 		if s.Start.IsZero() {
