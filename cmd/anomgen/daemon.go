@@ -437,22 +437,7 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	for _, an := range sched {
 		addr := an.Addr()
 		dur := occurrenceDuration(an)
-		prior := s.st.Get(addr)
-		// The fire times not yet run (planner.FiresBetween): after the
-		// last applied occurrence, or on a first start only the latest
-		// one whose duration still runs.
-		var fires []time.Time
-		if prior == nil {
-			if fs := planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr); len(fs) > 0 {
-				fires = fs[len(fs)-1:]
-			}
-		} else {
-			fires = planner.FiresBetween(an.Schedule, prior.AppliedAt, now, addr)
-			if len(fires) > r.o.catchUpLimit {
-				fires = fires[len(fires)-r.o.catchUpLimit:]
-			}
-		}
-		for _, f := range fires {
+		for _, f := range pendingFires(an, s.st.Get(addr), now, dur, r.o.catchUpLimit) {
 			current := f.Add(dur).After(now)
 			if !current && !an.Schedule.CatchUp {
 				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s missed while the daemon was not running (catch_up = true runs such occurrences)", f.Format(time.RFC3339)))
@@ -484,6 +469,25 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// pendingFires are the fire times of an not yet run (planner.FiresBetween):
+// after the last applied occurrence prior (the latest catchUpLimit of
+// them), or on a first start (no prior) only the latest one whose
+// duration dur still runs.
+func pendingFires(an *config.Anomaly, prior *state.Anomaly, now time.Time, dur time.Duration, catchUpLimit int) []time.Time {
+	addr := an.Addr()
+	if prior == nil {
+		if fs := planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr); len(fs) > 0 {
+			return fs[len(fs)-1:]
+		}
+		return nil
+	}
+	fires := planner.FiresBetween(an.Schedule, prior.AppliedAt, now, addr)
+	if len(fires) > catchUpLimit {
+		fires = fires[len(fires)-catchUpLimit:]
+	}
+	return fires
 }
 
 // note records a daemon decision that changed nothing (a skipped
