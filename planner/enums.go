@@ -32,18 +32,24 @@ func (c Column) HasLabel(v string) bool {
 	return false
 }
 
-// labelRefusal refuses values of enum column c that are not among its
-// labels, pointing at argument attr of the anomaly; nil for other columns.
-func labelRefusal(b *build, c *Column, attr string, values []string) hcl.Diagnostics {
-	if c.Class != ClassEnum {
-		return nil
-	}
+// notLabels lists, quoted, the values enum column c does not accept.
+func (c Column) notLabels(values []string) []string {
 	var bad []string
 	for _, v := range values {
 		if !c.HasLabel(v) {
 			bad = append(bad, fmt.Sprintf("%q", v))
 		}
 	}
+	return bad
+}
+
+// labelRefusal refuses values of enum column c that are not among its
+// labels, pointing at argument attr of the anomaly; nil for other columns.
+func labelRefusal(b *build, c *Column, attr string, values []string) hcl.Diagnostics {
+	if c.Class != ClassEnum {
+		return nil
+	}
+	bad := c.notLabels(values)
 	if len(bad) == 0 {
 		return nil
 	}

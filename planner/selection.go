@@ -55,13 +55,7 @@ func resolveFilter(prof *TableProfile, f config.Filter, what string) (Filter, hc
 			Subject: f.ColumnRange.Ptr()}}
 	}
 	if c.Class == ClassEnum { // enums.go
-		var bad []string
-		for _, v := range f.Values {
-			if !c.HasLabel(v) {
-				bad = append(bad, fmt.Sprintf("%q", v))
-			}
-		}
-		if len(bad) > 0 {
+		if bad := c.notLabels(f.Values); len(bad) > 0 {
 			return Filter{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: fmt.Sprintf("Not a label of %s", c.Type),
 				Detail:  fmt.Sprintf("Column %s of %s has the enum type %s, which holds only the labels %s; the %s names %s, which no row can hold.", c.Name, prof.Table, c.Type, quoted(c.Labels), what, strings.Join(bad, ", ")),
 				Subject: f.ValuesRange.Ptr()}}
