@@ -32,8 +32,7 @@ func CheckKey(ctx context.Context, c *Conn, p *planner.TableProfile, key []strin
 		kc.Columns = append(kc.Columns, col.Name)
 	}
 	p.KeyCheck = kc
-	sd := c.Dialect
-	q := sqlgen.KeyCheck(c.Dialect, sd, p.Table, kc.Columns, planner.KeyExamples)
+	q := sqlgen.KeyCheck(c.Dialect, p.Table, kc.Columns, planner.KeyExamples)
 	var rows, nulls, dupKeys, dupRows any
 	if err := c.DB.QueryRowContext(ctx, q.Nulls).Scan(&rows, &nulls); err != nil {
 		kc.Error = err.Error()

@@ -28,7 +28,6 @@ type Profiler interface {
 // columns and the shapes of text values, rendered by d (which must
 // implement sqlgen.StatsDialect).
 func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, table, timeColumn string, o planner.StatsOptions) (*planner.TableStats, error) {
-	sd := d
 	o = o.WithDefaults()
 	p, err := in.Profile(ctx, table, timeColumn)
 	if err != nil {
@@ -45,7 +44,7 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 		st.Note = fmt.Sprintf("estimates from a %s%% sample: counts are scaled up, distinct counts and shapes are those of the sample", sqlgen.Percent(o.SamplePercent))
 	}
 
-	q := sqlgen.ProfileStats(d, sd, p, timeColumn, o)
+	q := sqlgen.ProfileStats(d, p, timeColumn, o)
 	vals := make([]any, len(q.Fields))
 	ptrs := make([]any, len(vals))
 	for i := range vals {
@@ -129,7 +128,7 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 		if t, ok := parseTime(c.Max); ok {
 			st.MaxTime = &t
 		}
-		days, err := dailyCounts(ctx, db, d, sd, p, timeColumn, o, scale)
+		days, err := dailyCounts(ctx, db, d, p, timeColumn, o, scale)
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +139,7 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 		c := &st.Columns[i]
 		pc := p.Column(c.Name)
 		if c.Distinct > 0 && c.Distinct <= o.LowCardinality && c.Name != timeColumn && !isKey(p, c.Name) {
-			rows, err := db.QueryContext(ctx, sqlgen.ProfileTop(d, sd, p, c.Name, o.TopValues, o))
+			rows, err := db.QueryContext(ctx, sqlgen.ProfileTop(d, p, c.Name, o.TopValues, o))
 			if err != nil {
 				return nil, fmt.Errorf("top values of %s: %w", c.Name, err)
 			}
@@ -163,7 +162,7 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 			}
 		}
 		if c.Class == planner.ClassText && c.NonNull > 0 {
-			rows, err := db.QueryContext(ctx, sqlgen.ProfileValues(d, sd, p, c.Name, o.ShapeSample, o))
+			rows, err := db.QueryContext(ctx, sqlgen.ProfileValues(d, p, c.Name, o.ShapeSample, o))
 			if err != nil {
 				return nil, fmt.Errorf("reading values of %s: %w", c.Name, err)
 			}
@@ -329,13 +328,12 @@ func TimeColumns(ctx context.Context, c *Conn, p *planner.TableProfile) ([]strin
 			out = append(out, col.Name)
 		}
 	}
-	sd := c.Dialect
 	for _, col := range p.Columns {
 		if col.Class != planner.ClassText {
 			continue
 		}
 		var v any
-		err := c.DB.QueryRowContext(ctx, sqlgen.ProfileValues(c.Dialect, sd, p, col.Name, 1, planner.StatsOptions{})).Scan(&v)
+		err := c.DB.QueryRowContext(ctx, sqlgen.ProfileValues(c.Dialect, p, col.Name, 1, planner.StatsOptions{})).Scan(&v)
 		if err == sql.ErrNoRows {
 			continue
 		}
@@ -388,12 +386,11 @@ func ScanTables(rows *sql.Rows, err error) ([]planner.TableInfo, error) {
 // DailyCounts counts the rows of each day of a table's time column, every
 // day from the first to the last (0 for days without rows).
 func DailyCounts(ctx context.Context, c *Conn, p *planner.TableProfile, timeColumn string) ([]planner.DayCount, error) {
-	sd := c.Dialect
-	return dailyCounts(ctx, c.DB, c.Dialect, sd, p, timeColumn, planner.StatsOptions{}, 1)
+	return dailyCounts(ctx, c.DB, c.Dialect, p, timeColumn, planner.StatsOptions{}, 1)
 }
 
-func dailyCounts(ctx context.Context, db DB, d sqlgen.Dialect, sd sqlgen.StatsDialect, p *planner.TableProfile, timeColumn string, o planner.StatsOptions, scale float64) ([]planner.DayCount, error) {
-	rows, err := db.QueryContext(ctx, sqlgen.ProfileDaily(d, sd, p, timeColumn, o))
+func dailyCounts(ctx context.Context, db DB, d sqlgen.Dialect, p *planner.TableProfile, timeColumn string, o planner.StatsOptions, scale float64) ([]planner.DayCount, error) {
+	rows, err := db.QueryContext(ctx, sqlgen.ProfileDaily(d, p, timeColumn, o))
 	if err != nil {
 		return nil, fmt.Errorf("counting rows per day: %w", err)
 	}

@@ -15,11 +15,10 @@ import (
 // for d, for a one-column and a two-column key of the golden table, in
 // testdata/key_check.golden.
 func GoldenKeyCheck(t *testing.T, d sqlgen.Dialect) {
-	sd := d
 	p := GoldenProfile()
 	var b strings.Builder
 	for _, key := range [][]string{{"email"}, {"status", "channel"}} {
-		q := sqlgen.KeyCheck(d, sd, p.Table, key, planner.KeyExamples)
+		q := sqlgen.KeyCheck(d, p.Table, key, planner.KeyExamples)
 		label := strings.Join(key, ", ")
 		fmt.Fprintf(&b, "-- key %s: rows and rows with a NULL in the key\n%s;\n\n", label, q.Nulls)
 		fmt.Fprintf(&b, "-- key %s: duplicated key values and their rows\n%s;\n\n", label, q.Duplicates)

@@ -23,9 +23,9 @@ type KeyQueries struct {
 }
 
 // KeyCheck renders the queries that check key (column names) of table.
-func KeyCheck(d Dialect, sd StatsDialect, table planner.TableName, key []string, n int) KeyQueries {
+func KeyCheck(d Dialect, table planner.TableName, key []string, n int) KeyQueries {
 	t := d.Table(table)
-	cnt := count(sd)
+	cnt := count(d)
 	cols := quoteAll(d, key)
 	var null, notNull []string
 	for _, c := range cols {
@@ -40,7 +40,7 @@ func KeyCheck(d Dialect, sd StatsDialect, table planner.TableName, key []string,
 	return KeyQueries{
 		Nulls:      fmt.Sprintf("SELECT %s(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s", cnt, strings.Join(null, " OR "), t),
 		Duplicates: fmt.Sprintf("SELECT %s(*), COALESCE(SUM(n), 0) FROM (SELECT %s(*) AS n %s) d", cnt, cnt, group),
-		Examples: sd.Limit(fmt.Sprintf("SELECT %s, %s(*) %s ORDER BY %d DESC, %s",
+		Examples: d.Limit(fmt.Sprintf("SELECT %s, %s(*) %s ORDER BY %d DESC, %s",
 			strings.Join(cols, ", "), cnt, group, len(cols)+1, strings.Join(order, ", ")), n),
 	}
 }

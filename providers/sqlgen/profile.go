@@ -80,18 +80,18 @@ func Comparable(sd StatsDialect, c planner.Column) bool {
 
 // statsFrom renders FROM table with the sample clause, and the sample's
 // WHERE condition where the dialect has no TABLESAMPLE.
-func statsFrom(d Dialect, sd StatsDialect, p *planner.TableProfile, o planner.StatsOptions) (from string, conds []string) {
+func statsFrom(d Dialect, p *planner.TableProfile, o planner.StatsOptions) (from string, conds []string) {
 	from = d.Table(p.Table)
 	if !o.Sampled() {
 		return from, nil
 	}
-	if s := sd.TableSample(o.SamplePercent); s != "" {
+	if s := d.TableSample(o.SamplePercent); s != "" {
 		return from + " " + s, nil
 	}
 	keys := p.PrimaryKey
 	if len(keys) == 0 {
 		for _, c := range p.Columns {
-			if Comparable(sd, c) {
+			if Comparable(d, c) {
 				keys = append(keys, c.Name)
 			}
 		}
@@ -111,20 +111,20 @@ func whereClause(conds []string) string {
 // its non-NULL count, distinct count, and min, max, mean and standard
 // deviation (numbers), min and max (times, and timeColumn whatever its
 // type) or length range (text).
-func ProfileStats(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColumn string, o planner.StatsOptions) StatsQuery {
-	from, conds := statsFrom(d, sd, p, o)
+func ProfileStats(d Dialect, p *planner.TableProfile, timeColumn string, o planner.StatsOptions) StatsQuery {
+	from, conds := statsFrom(d, p, o)
 	q := StatsQuery{}
 	var sel []string
 	add := func(col, measure, expr string) {
 		sel = append(sel, expr)
 		q.Fields = append(q.Fields, StatsField{Column: col, Measure: measure})
 	}
-	cnt := count(sd)
+	cnt := count(d)
 	add("", "rows", cnt+"(*)")
 	for _, c := range p.Columns {
 		col := d.Quote(c.Name)
 		add(c.Name, "non_null", cnt+"("+col+")")
-		if Comparable(sd, c) {
+		if Comparable(d, c) {
 			add(c.Name, "distinct", cnt+"(DISTINCT "+col+")")
 		}
 		switch {
@@ -135,11 +135,11 @@ func ProfileStats(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColum
 				add(c.Name, "non_finite", cnt+"(CASE WHEN "+nf+" THEN 1 END)")
 				col = "CASE WHEN NOT " + nf + " THEN " + col + " END"
 			}
-			f := sd.Float(col)
+			f := d.Float(col)
 			add(c.Name, "min", "MIN("+col+")")
 			add(c.Name, "max", "MAX("+col+")")
 			add(c.Name, "mean", "AVG("+f+")")
-			if s := sd.Stddev(f); s != "" {
+			if s := d.Stddev(f); s != "" {
 				add(c.Name, "stddev", s)
 			} else {
 				add(c.Name, "mean_sq", "AVG("+f+" * "+f+")")
@@ -148,9 +148,9 @@ func ProfileStats(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColum
 			add(c.Name, "min", "MIN("+col+")")
 			add(c.Name, "max", "MAX("+col+")")
 		}
-		if c.Class == planner.ClassText && Comparable(sd, c) {
-			add(c.Name, "min_len", "MIN("+sd.Length(col)+")")
-			add(c.Name, "max_len", "MAX("+sd.Length(col)+")")
+		if c.Class == planner.ClassText && Comparable(d, c) {
+			add(c.Name, "min_len", "MIN("+d.Length(col)+")")
+			add(c.Name, "max_len", "MAX("+d.Length(col)+")")
 		}
 	}
 	q.SQL = "SELECT " + strings.Join(sel, ", ") + " FROM " + from + whereClause(conds)
@@ -158,29 +158,29 @@ func ProfileStats(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColum
 }
 
 // ProfileDaily renders the count of rows per day of the time column.
-func ProfileDaily(d Dialect, sd StatsDialect, p *planner.TableProfile, timeColumn string, o planner.StatsOptions) string {
-	from, conds := statsFrom(d, sd, p, o)
-	day := sd.Day(d.Quote(timeColumn), p.TimeFormat)
+func ProfileDaily(d Dialect, p *planner.TableProfile, timeColumn string, o planner.StatsOptions) string {
+	from, conds := statsFrom(d, p, o)
+	day := d.Day(d.Quote(timeColumn), p.TimeFormat)
 	conds = append(conds, d.Quote(timeColumn)+" IS NOT NULL")
-	return fmt.Sprintf("SELECT %s, %s(*) FROM %s%s GROUP BY %s ORDER BY 1", day, count(sd), from, whereClause(conds), day)
+	return fmt.Sprintf("SELECT %s, %s(*) FROM %s%s GROUP BY %s ORDER BY 1", day, count(d), from, whereClause(conds), day)
 }
 
 // ProfileTop renders the commonest n non-NULL values of column with their
 // counts, most frequent first.
-func ProfileTop(d Dialect, sd StatsDialect, p *planner.TableProfile, column string, n int, o planner.StatsOptions) string {
-	from, conds := statsFrom(d, sd, p, o)
+func ProfileTop(d Dialect, p *planner.TableProfile, column string, n int, o planner.StatsOptions) string {
+	from, conds := statsFrom(d, p, o)
 	col := d.Quote(column)
 	conds = append(conds, col+" IS NOT NULL")
-	return sd.Limit(fmt.Sprintf("SELECT %s, %s(*) FROM %s%s GROUP BY %s ORDER BY 2 DESC, 1", col, count(sd), from, whereClause(conds), col), n)
+	return d.Limit(fmt.Sprintf("SELECT %s, %s(*) FROM %s%s GROUP BY %s ORDER BY 2 DESC, 1", col, count(d), from, whereClause(conds), col), n)
 }
 
 // ProfileValues renders a read of up to n non-NULL values of column (for
 // their shapes).
-func ProfileValues(d Dialect, sd StatsDialect, p *planner.TableProfile, column string, n int, o planner.StatsOptions) string {
-	from, conds := statsFrom(d, sd, p, o)
+func ProfileValues(d Dialect, p *planner.TableProfile, column string, n int, o planner.StatsOptions) string {
+	from, conds := statsFrom(d, p, o)
 	col := d.Quote(column)
 	conds = append(conds, col+" IS NOT NULL")
-	return sd.Limit(fmt.Sprintf("SELECT %s FROM %s%s", col, from, whereClause(conds)), n)
+	return d.Limit(fmt.Sprintf("SELECT %s FROM %s%s", col, from, whereClause(conds)), n)
 }
 
 // Percent renders a sample percentage as SQL number text.

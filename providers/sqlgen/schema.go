@@ -124,7 +124,6 @@ type SchemaChange struct {
 // ApplySchema renders the schema change m with journal id in the journal
 // schema. It returns an error when the dialect cannot make the change.
 func ApplySchema(d Dialect, schema, id string, m *planner.Mutation) (*SchemaChange, error) {
-	sd := d
 	j := d.JournalTable(schema, id)
 	t := d.Table(m.Table)
 	keys := strings.Join(qualify(d, "t", m.Key), ", ")
@@ -156,22 +155,22 @@ func ApplySchema(d Dialect, schema, id string, m *planner.Mutation) (*SchemaChan
 		out.Journal = Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j, keys, t+" t")}
 		c := ColumnSpec{Name: m.Def.Name, Type: m.Def.Type, Nullable: true}
 		if m.Def.DefaultValue != nil {
-			c.Default = sd.StringLiteral(*m.Def.DefaultValue)
+			c.Default = d.StringLiteral(*m.Def.DefaultValue)
 		}
-		add, err := sd.AddColumn(m.Table, c)
+		add, err := d.AddColumn(m.Table, c)
 		if err != nil {
 			return nil, err
 		}
 		ddl(add)
 	case planner.OpRenameColumn:
 		out.Journal = Statement{Role: RoleJournal, DDL: true, SQL: createTableAs(d, j, keys, t+" t")}
-		ddl(sd.RenameColumn(m.Table, m.Column.Name, m.NewName))
+		ddl(d.RenameColumn(m.Table, m.Column.Name, m.NewName))
 	case planner.OpDropColumn:
 		if err := droppable(m.Column); err != nil {
 			return nil, err
 		}
 		journalValues()
-		ddl(sd.DropColumn(m.Table, m.Column.Name))
+		ddl(d.DropColumn(m.Table, m.Column.Name))
 	case planner.OpChangeType:
 		if err := droppable(m.Column); err != nil {
 			return nil, err
@@ -180,7 +179,7 @@ func ApplySchema(d Dialect, schema, id string, m *planner.Mutation) (*SchemaChan
 		from := spec(*m.Column)
 		to := from
 		to.Type = m.Def.Type
-		steps, err := retype(d, sd, m.Table, j, names(m.Key), from, to, fmt.Sprintf("CAST(j.%s AS %s)", d.Quote(BeforeCol), m.Def.Type), RoleMutation)
+		steps, err := retype(d, m.Table, j, names(m.Key), from, to, fmt.Sprintf("CAST(j.%s AS %s)", d.Quote(BeforeCol), m.Def.Type), RoleMutation)
 		if err != nil {
 			return nil, err
 		}
@@ -232,13 +231,13 @@ func SameType(a, b string) bool {
 // written into every journaled row afterwards: the converted value on
 // apply where the database changes types only of empty columns, the exact
 // value on rollback.
-func retype(d Dialect, sd SchemaDialect, table planner.TableName, journal string, keys []string, from, to ColumnSpec, refill string, role Role) ([]Statement, error) {
+func retype(d Dialect, table planner.TableName, journal string, keys []string, from, to ColumnSpec, refill string, role Role) ([]Statement, error) {
 	t := d.Table(table)
 	on := keyJoin(d, keys, "t", "j")
 	col := d.Quote(from.Name)
 	var out []Statement
 	alter := func(a, b ColumnSpec) error {
-		sqls, err := sd.AlterColumn(table, a, b)
+		sqls, err := d.AlterColumn(table, a, b)
 		for _, s := range sqls {
 			out = append(out, Statement{SQL: s, Role: role, DDL: true})
 		}
@@ -247,7 +246,7 @@ func retype(d Dialect, sd SchemaDialect, table planner.TableName, journal string
 	set := func(value string) {
 		out = append(out, Statement{SQL: d.UpdateJoin(t, journal, col, value, on, ""), Role: role})
 	}
-	if !sd.EmptyTypeChange() || SameType(from.Type, to.Type) {
+	if !d.EmptyTypeChange() || SameType(from.Type, to.Type) {
 		if role != RoleRestore {
 			if err := alter(from, to); err != nil {
 				return nil, err
@@ -314,7 +313,6 @@ type SchemaRestore struct {
 // forced rollback, or one of a change whose catalog status is changing),
 // a column that is back already is refilled rather than a conflict.
 func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile, redo bool) (*SchemaRestore, error) {
-	sd := d
 	table := planner.TableName{Schema: j.TableSchema, Name: j.Table}
 	tname := table.String()
 	jt := d.JournalTable(j.Schema, j.ID)
@@ -336,12 +334,12 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 			r.Notes = append(r.Notes, fmt.Sprintf("column %s is no longer in %s: nothing to drop", j.Column, tname))
 			break
 		}
-		ddl(sd.DropColumn(table, j.Column))
+		ddl(d.DropColumn(table, j.Column))
 	case planner.OpRenameColumn:
 		old, renamed := findColumn(cur, j.Column), findColumn(cur, j.NewName)
 		switch {
 		case renamed != nil && old == nil:
-			ddl(sd.RenameColumn(table, j.NewName, j.Column))
+			ddl(d.RenameColumn(table, j.NewName, j.Column))
 		case old != nil && renamed == nil:
 			r.Notes = append(r.Notes, fmt.Sprintf("column %s of %s has its old name already: nothing to rename", j.Column, tname))
 		case old == nil:
@@ -361,7 +359,7 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 			}
 			// Back already (a rollback that stopped half-way): refill and
 			// restore its definition.
-			steps, err := retype(d, sd, table, jt, j.Key, spec(*c), def, refill, RoleRestore)
+			steps, err := retype(d, table, jt, j.Key, spec(*c), def, refill, RoleRestore)
 			if err != nil {
 				return nil, err
 			}
@@ -373,7 +371,7 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 		if def.After != "" && findColumn(cur, def.After) == nil {
 			def.Place = false
 			r.Notes = append(r.Notes, fmt.Sprintf("column %s followed %s, which is gone: it comes back as the last column", def.Name, def.After))
-		} else if !sd.PlacesColumns() && !lastColumn(cur, def.After) {
+		} else if !d.PlacesColumns() && !lastColumn(cur, def.After) {
 			r.Notes = append(r.Notes, columnComesBackLast(d, def.Name, def.After, tname))
 		}
 		// Added nullable, refilled, then given its NOT NULL back; where
@@ -381,11 +379,11 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 		// its whole definition.
 		added := def
 		added.Nullable = true
-		finish, err := sd.AlterColumn(table, added, def)
+		finish, err := d.AlterColumn(table, added, def)
 		if err != nil {
 			added, finish = def, nil
 		}
-		add, err := sd.AddColumn(table, added)
+		add, err := d.AddColumn(table, added)
 		if err != nil {
 			return nil, fmt.Errorf("column %s of %s could not be put back after a drop (%w), so anomgen does not drop it", def.Name, tname, err)
 		}
@@ -401,7 +399,7 @@ func RenderSchemaRollback(d Dialect, j state.Journal, cur *planner.TableProfile,
 			r.Conflict = fmt.Sprintf("%s has no column %s any more (dropped or renamed since): its values stay in journal %s", tname, j.Column, j.ID)
 			break
 		}
-		steps, err := retype(d, sd, table, jt, j.Key, spec(*c), defSpec(j.Def), refill, RoleRestore)
+		steps, err := retype(d, table, jt, j.Key, spec(*c), defSpec(j.Def), refill, RoleRestore)
 		if err != nil {
 			return nil, err
 		}
