@@ -24,14 +24,13 @@ func (c *Change) SettleCounts() {
 		return
 	}
 	c.Nothing = c.nothingReason()
+	c.Metric = nil
 	if c.Action == Replace && c.Prior != nil {
 		c.Action, c.Rows, c.WindowRows = Destroy, c.Prior.Rows, -1
 		c.Effect = "restore from journal " + c.Prior.Journal.ID
-		c.Metric = nil
 		return
 	}
 	c.Action = NoOp
-	c.Metric = nil
 }
 
 // nothingReason says why the change would change no row.
