@@ -216,22 +216,18 @@ func (c *Config) decodeAnomaly(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnosti
 	a.str("column", &an.Column, &diags)
 	a.optFloat("volume", &an.Volume, &diags)
 	a.optFloat("amplitude", &an.Amplitude, &diags)
-	if at, ok := content.Attributes["seed"]; ok {
-		var s int
-		a.int("seed", &s, &diags)
-		s64 := int64(s)
-		an.Seed = &s64
-		_ = at
+	if _, ok := content.Attributes["seed"]; ok {
+		var s int64
+		a.int64("seed", &s, &diags)
+		an.Seed = &s
 	}
 	a.duration("duration", &an.Duration, &diags)
 	if _, ok := content.Attributes["max_rows"]; ok {
-		var n int
-		a.int("max_rows", &n, &diags)
-		if n <= 0 {
+		a.int64("max_rows", &an.MaxRows, &diags)
+		if an.MaxRows <= 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid max_rows",
 				Detail: "max_rows is the most rows this anomaly may change: a positive whole number.", Subject: an.Range("max_rows")})
 		}
-		an.MaxRows = int64(n)
 	}
 	if an.Volume != nil && (*an.Volume <= 0 || *an.Volume > 1) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid volume",
@@ -426,6 +422,12 @@ func (a attrs) bool(name string, dst *bool, diags *hcl.Diagnostics) {
 }
 
 func (a attrs) int(name string, dst *int, diags *hcl.Diagnostics) {
+	i := int64(*dst)
+	a.int64(name, &i, diags)
+	*dst = int(i)
+}
+
+func (a attrs) int64(name string, dst *int64, diags *hcl.Diagnostics) {
 	if v, ok := a.value(name, cty.Number, diags); ok {
 		bf := v.AsBigFloat()
 		if !bf.IsInt() {
@@ -433,8 +435,7 @@ func (a attrs) int(name string, dst *int, diags *hcl.Diagnostics) {
 				Detail: name + " must be a whole number.", Subject: a.m[name].Expr.Range().Ptr()})
 			return
 		}
-		i, _ := bf.Int64()
-		*dst = int(i)
+		*dst, _ = bf.Int64()
 	}
 }
 

@@ -55,13 +55,9 @@ func decodeSchedule(ctx *hcl.EvalContext, b *hcl.Block) (*Schedule, hcl.Diagnost
 	a.duration("jitter", &s.Jitter, &diags)
 	a.str("timezone", &s.Timezone, &diags)
 	a.bool("catch_up", &s.CatchUp, &diags)
-	if _, ok := content.Attributes["max_runs"]; ok {
-		var n int
-		a.int("max_runs", &n, &diags)
-		s.MaxRuns = int64(n)
-		if n < 0 {
-			bad("max_runs", "Invalid max_runs", fmt.Sprintf("max_runs is how many occurrences fire at most, counted from start: a whole number of 0 (no limit) or more; got %d.", n))
-		}
+	a.int64("max_runs", &s.MaxRuns, &diags)
+	if s.MaxRuns < 0 {
+		bad("max_runs", "Invalid max_runs", fmt.Sprintf("max_runs is how many occurrences fire at most, counted from start: a whole number of 0 (no limit) or more; got %d.", s.MaxRuns))
 	}
 	for _, n := range []string{"start", "until"} {
 		var str string
