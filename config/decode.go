@@ -61,6 +61,7 @@ var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host"}, {Name: "port"}, {Name: "database"}, {Name: "username"}, {Name: "password"},
 	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "daemon"}, {Name: "journal_schema"},
 	{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}, {Name: "connect_timeout"}, {Name: "options"},
+	{Name: "batch_rows"}, {Name: "batch_time"},
 }}
 
 var defaultPorts = map[string]int{"postgres": 5432, "mysql": 3306, "sqlserver": 1433, "oracle": 1521}
@@ -78,7 +79,8 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 		}
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown source type", Detail: detail, Subject: b.LabelRanges[0].Ptr()}}
 	}
-	s := &Source{Type: typ, Name: name, DeclRange: b.DefRange, Port: defaultPorts[typ], JournalSchema: "anomgen"}
+	s := &Source{Type: typ, Name: name, DeclRange: b.DefRange, Port: defaultPorts[typ], JournalSchema: "anomgen",
+		BatchRows: DefaultBatchRows, BatchTime: DefaultBatchTime}
 	if prev := c.Source(s.Addr()); prev != nil {
 		return hcl.Diagnostics{duplicate("source", s.Addr(), b.DefRange, prev.DeclRange)}
 	}
@@ -100,6 +102,18 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.str("key_file", &s.KeyFile, &diags)
 	a.duration("connect_timeout", &s.ConnectTimeout, &diags)
 	a.options("options", &s.Options, &s.SecretOptions, &diags)
+	a.int64("batch_rows", &s.BatchRows, &diags)
+	a.duration("batch_time", &s.BatchTime, &diags)
+	if s.BatchRows < 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for batch_rows",
+			Detail:  fmt.Sprintf("batch_rows = %d: use a positive number of rows per batch, or 0 to apply each change in one transaction.", s.BatchRows),
+			Subject: content.Attributes["batch_rows"].Expr.Range().Ptr()})
+	}
+	if s.BatchTime < 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for batch_time",
+			Detail:  fmt.Sprintf("batch_time = %q: use a positive duration such as \"200ms\", or 0 for no time bound.", s.BatchTime),
+			Subject: content.Attributes["batch_time"].Expr.Range().Ptr()})
+	}
 	if (s.CertFile == "") != (s.KeyFile == "") {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incomplete client certificate",
 			Detail: "cert_file and key_file go together: give both for a client certificate, or neither.", Subject: b.DefRange.Ptr()})

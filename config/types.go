@@ -87,8 +87,21 @@ type Source struct {
 	Daemon bool
 	// JournalSchema holds journals in the target database (default anomgen).
 	JournalSchema string
+	// BatchRows bounds the rows of the window one batch of a row-level
+	// change covers (each batch is its own transaction with its own
+	// journal part); 0 applies each change in one transaction.
+	BatchRows int64
+	// BatchTime bounds how long one batch should take: a slower batch
+	// makes the next ones smaller (0: no time bound).
+	BatchTime time.Duration
 	DeclRange     hcl.Range
 }
+
+// Defaults of a source's batch_rows and batch_time.
+const (
+	DefaultBatchRows int64 = 10000
+	DefaultBatchTime       = 200 * time.Millisecond
+)
 
 // Addr is source.<type>.<name>.
 func (s *Source) Addr() string { return "source." + s.Type + "." + s.Name }
