@@ -477,7 +477,7 @@ type AWSSecrets struct {
 
 var anomgenSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "workspace"}},
-	Blocks:     []hcl.BlockHeaderSchema{{Type: "secrets", LabelNames: []string{"provider"}}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "secrets", LabelNames: []string{"provider"}}, {Type: "backend", LabelNames: []string{"type"}}},
 }
 
 // workspaceName is what a workspace name may hold: it is recorded in the
@@ -541,6 +541,14 @@ func (c *Config) decodeAnomgen(ctx *hcl.EvalContext, b *hcl.Block, prev *hcl.Ran
 			}
 		}
 		c.AWSSecrets = aw
+	}
+	for _, bb := range content.Blocks.OfType("backend") {
+		diags = append(diags, c.decodeBackend(ctx, bb)...)
+	}
+	if c.Backend != nil && c.Workspace == "" && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Backend without a workspace name",
+			Detail:  `A backend keeps the state of many folders in one database, keyed by the workspace name: add workspace = "..." (e.g. "acme-staging") to this anomgen block.`,
+			Subject: c.Backend.DeclRange.Ptr()})
 	}
 	return diags
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// that `anomgen state recover` can tell its journals from other
 	// folders' on a shared database. Empty when not declared.
 	Workspace string
+	// Backend is the anomgen { backend "postgres" { ... } } block (nil:
+	// the state is .anomgen/state.json).
+	Backend *Backend
 
 	// secrets holds what secret() and sensitive variables stand for while
 	// the files are decoded.
@@ -87,6 +90,10 @@ type Source struct {
 	Daemon bool
 	// JournalSchema holds journals in the target database (default anomgen).
 	JournalSchema string
+	// MaxConnections bounds the source's connection pool and how many
+	// changes run on it at once (default DefaultMaxConnections; an
+	// embedded sqlite source writes through one connection whatever it is).
+	MaxConnections int
 	// BatchRows bounds the rows of the window one batch of a row-level
 	// change covers (each batch is its own transaction with its own
 	// journal part); 0 applies each change in one transaction.
@@ -96,6 +103,9 @@ type Source struct {
 	BatchTime time.Duration
 	DeclRange     hcl.Range
 }
+
+// DefaultMaxConnections is a source's max_connections when it says none.
+const DefaultMaxConnections = 4
 
 // Defaults of a source's batch_rows and batch_time.
 const (

@@ -81,6 +81,12 @@ type Anomaly struct {
 	// Lost says why an anomaly's journal is gone while its change stays
 	// (Status StatusLost): e.g. the journal schema was dropped.
 	Lost string `json:"lost,omitempty"`
+	// Occurrence identifies the daemon occurrence that applied it
+	// (workspace/address/fire time in RFC 3339), written in the journal
+	// catalog entry in the same transaction as the mutation, so that a
+	// second delivery of the same occurrence finds it and does nothing.
+	// Empty for anomalies applied by plan/apply.
+	Occurrence string `json:"occurrence,omitempty"`
 	// Settings are the effective settings it was applied with, as plan
 	// shows them, so a replace can say which changed (volume: 0.3 → 0.5).
 	Settings []Setting `json:"settings,omitempty"`
