@@ -105,6 +105,11 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// The daemon's log is its record of what it did (one info line
+			// per occurrence): info unless -log-level says otherwise.
+			if cmd.Name() == "daemon" && !cmd.Flags().Changed("log-level") {
+				a.logLevel = "info"
+			}
 			if err := a.setup(cmd.Flags().Changed("log-level") || cmd.Flags().Changed("log-format")); err != nil {
 				return err
 			}
@@ -117,7 +122,7 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	pf.StringArrayVar(&a.vars, "var", nil, "set a variable: -var name=value (repeatable)")
 	pf.StringArrayVar(&a.varFiles, "var-file", nil, "read variables from an HCL `FILE` of name = value lines (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "do not colour the output")
-	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error; given, the log goes to standard error (or -log-file)")
+	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug (every statement), info, warn, error (the daemon: default info); given, the log goes to standard error (or -log-file)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json; given, the log goes to standard error (or -log-file)")
 	pf.StringVar(&a.logFile, "log-file", "", "write the log to `FILE` (without it and without -log-level or -log-format there is no log: warnings and errors are printed once, as text)")
 	pf.StringVar(&a.auditLog, "audit-log", "", "append the audit trail of apply and rollback to `FILE` (default .anomgen/audit.log)")
@@ -126,8 +131,10 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	root.AddCommand(a.fmtCmd())
 	root.AddCommand(a.showCmd())   // saved.go
 	root.AddCommand(a.daemonCmd()) // daemon.go
+	root.AddCommand(a.fleetCmd())  // fleet.go
 
 	root.AddCommand(a.scheduleCmd()) // schedule.go
+	root.AddCommand(a.scoreCmd())    // score.go
 	return root
 }
 
