@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+func (r *results) writeJSON(w io.Writer) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(r)
+}
+
+func secs(v float64) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2fs", v)
+}
+
+func (r *results) writeTable(w io.Writer) {
+	fmt.Fprintf(w, "\nanomgen fleet benchmark, %s: %d customers × %d tables × %d rows (%d days), %d anomalies, parallelism %d, %d CPUs, anomgen as %s\n",
+		r.Date, r.Customers, r.Tables, r.Rows, r.Days, r.Anomalies, r.Parallelism, r.CPUs, r.Mode)
+	fmt.Fprintf(w, "seeding took %.1fs\n\n", r.SeedSeconds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tanomgen\thand-written\tratio\trows\thand rows\tanomgen peak RSS\t")
+	for _, s := range r.Steps {
+		ratio := "—"
+		if s.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f×", s.Ratio)
+		}
+		hr := "—"
+		if s.HandRows > 0 {
+			hr = fmt.Sprint(s.HandRows)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%.1f MB\t\n", s.Step, secs(s.Anomgen), secs(s.Hand), ratio, s.Rows, hr, float64(s.RSSKB)/1024)
+	}
+	var ag, hw float64
+	for _, s := range r.Steps {
+		ag += s.Anomgen
+		hw += s.Hand
+	}
+	fmt.Fprintf(tw, "total\t%s\t%s\t\t\t\t\t\n", secs(ag), secs(hw))
+	tw.Flush()
+	fmt.Fprintf(w, "\nchecksums equal to the seeded data: %d of %d tables after anomgen rollback, %d of %d after the hand-written restore\n",
+		r.ChecksumsAfterRollback, r.TablesChecked, r.ChecksumsAfterRestore, r.TablesChecked)
+	if r.Big != nil {
+		r.Big.writeTable(w)
+	}
+}
