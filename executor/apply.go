@@ -276,6 +276,25 @@ func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (m
 	return out, true, rows.Err()
 }
 
+// FindOccurrence returns the journal catalog entry, on the open sources,
+// of the daemon occurrence occ (state.Anomaly.Occurrence), or nil: the
+// catalog entry commits with the mutation, so a found entry means the
+// occurrence was applied (and is not yet reverted).
+func (e *Engine) FindOccurrence(ctx context.Context, occ string) (*state.Anomaly, error) {
+	for addr, c := range e.conns {
+		entries, _, err := e.catalog(ctx, addr, c)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range entries {
+			if a.Occurrence == occ {
+				return a, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
 // Count fills in Rows and WindowRows of every create and replace change with
 // exact counts from the database.
 func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
@@ -558,7 +577,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	entry := &state.Anomaly{
 		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
 		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
-		AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings),
+		AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings), Occurrence: e.Occurrences[ch.Address],
 	}
 	marshal := func() string {
 		b, _ := json.Marshal(entry)

@@ -77,6 +77,10 @@ type Engine struct {
 	// is handed to the driver, so that the caller can keep them out of
 	// everything it writes.
 	Revealed func(values []string)
+	// Occurrences, when set, maps an address to the daemon occurrence
+	// (state.Anomaly.Occurrence) its change applies: written in the
+	// journal catalog entry with the mutation.
+	Occurrences map[string]string
 	// others are other workspaces' anomalies found by Refresh.
 	others []Other
 }

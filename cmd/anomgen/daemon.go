@@ -150,6 +150,11 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 		}
 		runners = append(runners, r)
 	}
+	// With a postgres backend, the replicas share a River work queue
+	// (daemon_river.go).
+	if handled, err := a.runReplicated(ctx, work, runners, o); handled {
+		return err
+	}
 	// Reconcile first: overdue reverts, then the occurrence due now (and
 	// missed ones with catch_up).
 	var failed error

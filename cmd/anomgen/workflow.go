@@ -30,8 +30,11 @@ type session struct {
 	cfg       *config.Config
 	st        *state.State
 	statePath string
-	lock      *state.Lock
-	eng       *executor.Engine
+	// backend holds the state: the local file at statePath, or the
+	// anomgen { backend "postgres" } database (backend.go).
+	backend state.Backend
+	lock    state.Unlocker
+	eng     *executor.Engine
 	// refreshed is true when the journal catalogs changed the state.
 	refreshed bool
 	// replace lists the -replace addresses.
@@ -48,6 +51,9 @@ func (s *session) close() {
 	if s.lock != nil {
 		_ = s.lock.Release()
 	}
+	if s.backend != nil {
+		s.backend.Close()
+	}
 }
 
 // refuseOverLimits is apply's (and the daemon's) refusal of a plan whose
@@ -59,8 +65,15 @@ func refuseOverLimits(p *planner.Plan, maxRows int64) error {
 	return nil
 }
 
-// saveState writes st to the session's state file (the engine's save).
-func (s *session) saveState(st *state.State) error { return state.Save(s.statePath, st) }
+// saveState writes st to the session's state backend (the engine's save).
+func (s *session) saveState(st *state.State) error {
+	if s.backend == nil {
+		return state.Save(s.statePath, st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return s.backend.Save(ctx, st)
+}
 
 func (a *app) statePath() string { return filepath.Join(a.dir, ".anomgen", "state.json") }
 
@@ -137,13 +150,17 @@ func (a *app) open(ctx context.Context, o openOptions) (*session, error) {
 		return nil, err
 	}
 	s := &session{cfg: cfg, statePath: a.statePath()}
+	if s.backend, err = a.stateBackend(ctx, cfg); err != nil {
+		return nil, err
+	}
 	if o.lockOp != "" {
-		s.lock, err = state.Acquire(ctx, s.statePath+".lock", o.lockTimeout, state.NewLockInfo(o.lockOp))
+		s.lock, err = s.backend.Lock(ctx, o.lockTimeout, state.NewLockInfo(o.lockOp))
 		if err != nil {
+			s.close()
 			return nil, err
 		}
 	}
-	if s.st, err = state.Load(s.statePath); err != nil {
+	if s.st, err = s.backend.Load(ctx); err != nil {
 		s.close()
 		return nil, err
 	}
