@@ -313,3 +313,6 @@ func (p *Postgres) AppendAudit(ctx context.Context, records [][]byte) error {
 	}
 	return nil
 }
+
+// Secrets are the strings no message may show: the dsn and its password.
+func (p *Postgres) Secrets() []string { return append([]string(nil), p.secrets...) }

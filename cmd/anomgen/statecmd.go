@@ -20,7 +20,7 @@ func (a *app) stateCmd() *cobra.Command {
 		Short: "List applied anomalies: status, table and column, rows, journal",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := state.Load(a.statePath())
+			st, err := a.readState(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func (a *app) stateCmd() *cobra.Command {
 		Short: "Show one applied anomaly",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := state.Load(a.statePath())
+			st, err := a.readState(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,524 @@
+package main
+
+// The daemon with a postgres backend (issue 13, replicas): any number of
+// `anomgen daemon` processes serve the same workspaces, and each
+// occurrence is applied exactly once and reverted exactly once.
+//
+//   - Every replica runs gocron, which only decides when to enqueue: at an
+//     occurrence's fire time it inserts a River job "apply (workspace,
+//     address, fire time)", at fire time + duration a job "revert (...)".
+//     The jobs are unique by their arguments (River UniqueOpts ByArgs), so
+//     the inserts of the other replicas are absorbed.
+//   - Any replica's River client may run a job. A replica killed while
+//     running one leaves it "running"; River's rescuer hands it to another
+//     replica after rescue_after.
+//   - Delivery is thus at least once, and a job is idempotent: it runs
+//     under the backend's state lock, and the journal catalog entry of an
+//     occurrence carries its id (state.Anomaly.Occurrence), committed in
+//     the transaction of the mutation. A second delivery of an apply finds
+//     it (or a later occurrence) and does nothing; a second delivery of a
+//     revert finds nothing applied and does nothing.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/state"
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// occArgs identifies one occurrence: the unique key of its jobs.
+type occArgs struct {
+	Workspace string    `json:"workspace"`
+	Address   string    `json:"address"`
+	Fire      time.Time `json:"fire"`
+}
+
+// occurrenceID is the occurrence id recorded in the journal catalog.
+func occurrenceID(workspace, addr string, fire time.Time) string {
+	return workspace + "/" + addr + "/" + fire.UTC().Format(time.RFC3339Nano)
+}
+
+type applyArgs struct{ occArgs }
+
+func (applyArgs) Kind() string { return "anomgen_apply" }
+
+type revertArgs struct{ occArgs }
+
+func (revertArgs) Kind() string { return "anomgen_revert" }
+
+// replica serves one workspace with a postgres backend.
+type replica struct {
+	r      *wsRunner
+	cfg    *config.Config
+	name   string // the workspace name
+	queue  string
+	pg     *state.Postgres
+	client *river.Client[pgx.Tx]
+}
+
+type applyWorker struct {
+	river.WorkerDefaults[applyArgs]
+	rp *replica
+}
+
+func (w *applyWorker) Work(ctx context.Context, job *river.Job[applyArgs]) error {
+	return w.rp.apply(ctx, job.Args.Address, job.Args.Fire.UTC(), job.Attempt)
+}
+
+type revertWorker struct {
+	river.WorkerDefaults[revertArgs]
+	rp *replica
+}
+
+func (w *revertWorker) Work(ctx context.Context, job *river.Job[revertArgs]) error {
+	return w.rp.revert(ctx, job.Args.Address, job.Args.Fire.UTC())
+}
+
+// runReplicated serves the workspaces with River when they declare a
+// backend; handled is false when none does (the local daemon runs).
+func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o daemonOptions) (handled bool, err error) {
+	var reps []*replica
+	for _, r := range runners {
+		cfg, err := r.a.loadConfig()
+		if err != nil {
+			return true, err
+		}
+		reps = append(reps, &replica{r: r, cfg: cfg, name: cfg.Workspace})
+	}
+	with := 0
+	for _, rp := range reps {
+		if rp.cfg.Backend != nil {
+			with++
+		}
+	}
+	if with == 0 {
+		return false, nil
+	}
+	if with != len(reps) {
+		var without []string
+		for _, rp := range reps {
+			if rp.cfg.Backend == nil {
+				without = append(without, rp.r.dir)
+			}
+		}
+		return true, fmt.Errorf("some of the workspaces declare a backend and %s do not: serve workspaces with a postgres backend and workspaces with a local state in separate daemon processes", strings.Join(without, ", "))
+	}
+	if o.once {
+		return true, errors.New("-once runs the local daemon only: with a postgres backend, occurrences are River jobs that the replicas run; start the daemon without -once")
+	}
+	defer func() {
+		for _, rp := range reps {
+			if rp.pg != nil {
+				rp.pg.Close()
+			}
+		}
+	}()
+	for _, rp := range reps {
+		if err := rp.start(work); err != nil {
+			return true, fmt.Errorf("%s: %w", rp.r.dir, err)
+		}
+	}
+	s, err := gocron.NewScheduler(gocron.WithClock(o.clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(o.stopTimeout))
+	if err != nil {
+		return true, err
+	}
+	for _, rp := range reps {
+		if err := rp.schedule(work, s); err != nil {
+			_ = s.Shutdown()
+			return true, err
+		}
+	}
+	s.Start()
+	var dirs []string
+	for _, rp := range reps {
+		dirs = append(dirs, rp.r.dir)
+	}
+	fmt.Fprintf(a.out, "anomgen daemon: serving %s as a replica (state and work queue in the postgres backend); stop with SIGTERM or SIGINT.\n", strings.Join(dirs, ", "))
+	<-ctx.Done()
+	fmt.Fprintln(a.out, "anomgen daemon: stopping: no new work; waiting for running work to finish.")
+	_ = s.Shutdown()
+	stopCtx, cancel := context.WithTimeout(context.Background(), o.stopTimeout)
+	defer cancel()
+	for _, rp := range reps {
+		if err := rp.client.Stop(stopCtx); err != nil {
+			fmt.Fprintf(a.err, "%s %s: running work did not finish in time; it was cancelled (rolled back)\n", a.paint(yellow, "Warning:"), rp.r.dir)
+			hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = rp.client.StopAndCancel(hard)
+			cancel()
+		}
+	}
+	fmt.Fprintln(a.out, "anomgen daemon: stopped.")
+	return true, nil
+}
+
+// queueName is the River queue of a workspace: replicas serving other
+// workspaces on the same backend never take its jobs.
+func queueName(workspace string) string {
+	h := fnv.New64a()
+	h.Write([]byte(workspace))
+	return fmt.Sprintf("anomgen_%016x", h.Sum64())
+}
+
+// start connects to the backend, migrates River's tables (one replica at
+// a time) and starts the River client.
+func (rp *replica) start(ctx context.Context) error {
+	b := rp.cfg.Backend
+	pg, err := rp.r.a.openPostgresBackend(ctx, rp.cfg)
+	if err != nil {
+		return err
+	}
+	rp.pg = pg
+	driver := riverpgxv5.New(pg.Pool())
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Schema: pg.Schema()})
+	if err != nil {
+		return err
+	}
+	if err := pg.WithSetupLock(ctx, func(tx pgx.Tx) error {
+		_, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
+		return err
+	}); err != nil {
+		return fmt.Errorf("migrating River's tables: %w", err)
+	}
+	rp.queue = queueName(rp.name)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &applyWorker{rp: rp})
+	river.AddWorker(workers, &revertWorker{rp: rp})
+	logger := slog.New(slog.NewTextHandler(rp.r.a.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rp.client, err = river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{rp.queue: {MaxWorkers: 2}},
+		Workers:              workers,
+		Schema:               pg.Schema(),
+		JobTimeout:           b.JobTimeout,
+		RescueStuckJobsAfter: b.RescueAfter,
+		MaxAttempts:          5,
+		FetchPollInterval:    250 * time.Millisecond,
+		Logger:               logger,
+	})
+	if err != nil {
+		return err
+	}
+	if err := rp.client.Start(ctx); err != nil {
+		return fmt.Errorf("starting River: %w", rp.r.a.scrub(err))
+	}
+	// What is due now: the running occurrences, the reverts that are
+	// overdue (also of occurrences whose block changed since).
+	now := rp.r.o.clock.Now()
+	for _, an := range rp.cfg.Anomalies {
+		if an.Schedule != nil {
+			rp.enqueueDue(ctx, an, now)
+		}
+	}
+	if st, err := pg.Load(ctx); err == nil {
+		for _, p := range st.Anomalies {
+			if p.Status == "" && p.ExpiresAt != nil && !now.Before(*p.ExpiresAt) {
+				rp.insert(ctx, revertArgs{occArgs{rp.name, p.Address, p.AppliedAt.UTC()}})
+			}
+		}
+	}
+	return nil
+}
+
+// insert enqueues a job, unique by its arguments.
+func (rp *replica) insert(ctx context.Context, args river.JobArgs) {
+	_, err := rp.client.Insert(ctx, args, &river.InsertOpts{Queue: rp.queue, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	if err != nil && ctx.Err() == nil {
+		rp.r.report(fmt.Errorf("enqueueing %s: %w", args.Kind(), rp.r.a.scrub(err)))
+	}
+}
+
+// enqueueDue enqueues, for an at now, the apply of its running occurrence
+// and the reverts of the occurrences that ended lately. Every replica does
+// so; River's uniqueness keeps one job of each.
+func (rp *replica) enqueueDue(ctx context.Context, an *config.Anomaly, now time.Time) {
+	addr, dur := an.Addr(), occurrenceDuration(an)
+	for _, f := range planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr) {
+		rp.insert(ctx, applyArgs{occArgs{rp.name, addr, f.UTC()}})
+	}
+	ended := planner.FiresBetween(an.Schedule, now.Add(-6*dur-time.Minute), now.Add(-dur), addr)
+	if len(ended) > 3 {
+		ended = ended[len(ended)-3:]
+	}
+	for _, f := range ended {
+		rp.insert(ctx, revertArgs{occArgs{rp.name, addr, f.UTC()}})
+	}
+}
+
+// nextEvent is the next fire or end time of an's occurrences after now.
+func nextEvent(an *config.Anomaly, now time.Time) time.Time {
+	addr, dur := an.Addr(), occurrenceDuration(an)
+	var cands []time.Time
+	for _, f := range planner.NextFires(an.Schedule, now, 1, addr) {
+		cands = append(cands, f, f.Add(dur))
+	}
+	for _, f := range planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr) {
+		cands = append(cands, f.Add(dur))
+	}
+	var next time.Time
+	for _, c := range cands {
+		if c.After(now) && (next.IsZero() || c.Before(next)) {
+			next = c
+		}
+	}
+	return next
+}
+
+// schedule adds one gocron job per scheduled anomaly, moved to the next
+// fire or end time after each run; it only enqueues.
+func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
+	for _, an := range rp.cfg.Anomalies {
+		if an.Schedule == nil {
+			continue
+		}
+		next := nextEvent(an, rp.r.o.clock.Now())
+		if next.IsZero() {
+			continue
+		}
+		an, name := an, rp.r.dir+" "+an.Addr()
+		var job gocron.Job
+		var task func()
+		task = func() {
+			now := rp.r.o.clock.Now()
+			rp.enqueueDue(ctx, an, now)
+			if n := nextEvent(an, now); !n.IsZero() {
+				_, _ = s.Update(job.ID(), gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(n)), gocron.NewTask(task), gocron.WithName(name))
+			}
+		}
+		var err error
+		if job, err = s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next)), gocron.NewTask(task), gocron.WithName(name)); err != nil {
+			return fmt.Errorf("%s: scheduling %s: %w", rp.r.dir, an.Addr(), err)
+		}
+	}
+	return nil
+}
+
+// job is one River job's session: the state locked in the backend,
+// sources open, audit records collected (to the audit log and the
+// backend's audit table).
+type job struct {
+	rp     *replica
+	s      *session
+	au     *auditor
+	ob     *observedRun // metrics and the status page (daemon_observe.go)
+	firing time.Time
+}
+
+func (rp *replica) open(ctx context.Context) (*job, error) {
+	r := rp.r
+	lockTimeout := config.DefaultLockTimeout
+	if rp.cfg.Backend != nil {
+		lockTimeout = rp.cfg.Backend.LockTimeout
+	}
+	s, err := r.a.open(ctx, openOptions{lockOp: "daemon", lockTimeout: lockTimeout})
+	if err != nil {
+		return nil, r.a.scrub(connectError(err))
+	}
+	if diags := daemonGuards(s.cfg); diags.HasErrors() {
+		s.close()
+		_ = r.a.diagnostics(s.cfg.Files, diags)
+		return nil, fmt.Errorf("%s: the daemon refuses to run this workspace (see above)", r.dir)
+	}
+	s.occurrences = true // scheduled anomalies plan as occurrences
+	j := &job{rp: rp, s: s}
+	j.au = r.a.watch(s, "daemon")
+	j.ob = r.o.observe.obs.watch(r.dir, s, j.au)
+	j.au.occurrence = func(addr string) time.Time {
+		if !j.firing.IsZero() {
+			return j.firing
+		}
+		if p := s.st.Get(addr); p != nil {
+			return p.AppliedAt
+		}
+		return time.Time{}
+	}
+	return j, nil
+}
+
+// close writes the audit records and releases the session.
+func (j *job) close() {
+	j.au.mu.Lock()
+	recs := append([]auditRecord(nil), j.au.recs...)
+	j.au.mu.Unlock()
+	a := j.rp.r.a
+	if err := j.au.flush(); err != nil {
+		fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), err)
+	}
+	if pg, ok := j.s.backend.(*state.Postgres); ok && len(recs) > 0 {
+		var rows [][]byte
+		for _, rec := range recs {
+			b, _ := json.Marshal(rec)
+			rows = append(rows, b)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := pg.AppendAudit(ctx, rows); err != nil {
+			fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), a.scrub(err))
+		}
+		cancel()
+	}
+	j.s.close()
+}
+
+// run plans only at planNow, keeps the changes of action and applies them
+// with the engine's clock at planNow (as the local daemon's runDue).
+func (j *job) run(ctx context.Context, only []string, planNow time.Time, action planner.Action) error {
+	s, a := j.s, j.rp.r.a
+	s.now = planNow
+	p, err := a.makePlan(ctx, s, only, action == planner.Destroy)
+	if err != nil {
+		return err
+	}
+	var keep []*planner.Change
+	for _, ch := range p.Changes {
+		if ch.Action == action {
+			keep = append(keep, ch)
+		}
+	}
+	p.Changes = keep
+	if p.Empty() {
+		return nil
+	}
+	if action == planner.Create {
+		if err := refuseOverLimits(p, j.rp.r.o.maxRows); err != nil {
+			return err
+		}
+	}
+	s.eng.Now = func() time.Time { return planNow }
+	_, err = s.eng.Apply(ctx, p, s.st, s.saveState)
+	return err
+}
+
+// expire reverts addr's applied occurrence at now (not before its expiry):
+// through the planner's expiry, or its rollback when its block changed.
+func (j *job) expire(ctx context.Context, addr string, now time.Time) error {
+	j.firing = time.Time{}
+	p := j.s.st.Get(addr)
+	if p == nil || p.Status != "" {
+		return nil
+	}
+	at := now
+	if p.ExpiresAt != nil && at.Before(*p.ExpiresAt) {
+		at = *p.ExpiresAt
+	}
+	if err := j.run(ctx, []string{addr}, at, planner.Expire); err != nil {
+		return err
+	}
+	if p := j.s.st.Get(addr); p != nil && p.Status == "" {
+		return j.run(ctx, []string{addr}, at, planner.Destroy)
+	}
+	return nil
+}
+
+// apply runs the apply job of addr's occurrence at fire.
+func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attempt int) error {
+	r := rp.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j, err := rp.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer j.close()
+	s, au, out := j.s, j.au, r.a.out
+	occ := occurrenceID(rp.name, addr, fire)
+	when := fire.Format(time.RFC3339)
+	an := s.cfg.Anomaly(addr)
+	if an == nil || an.Schedule == nil {
+		au.note(addr, fire, "skip", "skipped", fmt.Sprintf("occurrence of %s: the anomaly is no longer scheduled in the scenario files", when))
+		j.ob.skipped(addr, fire, "no longer scheduled")
+		fmt.Fprintf(out, "%s: skipped the occurrence of %s: no longer scheduled\n", addr, when)
+		return nil
+	}
+	// Idempotency: the catalog entry commits with the mutation.
+	found, err := s.eng.FindOccurrence(ctx, occ)
+	if err != nil {
+		return r.a.scrub(err)
+	}
+	if found != nil {
+		if cur := s.st.Get(addr); cur == nil || cur.Journal.ID != found.Journal.ID {
+			s.st.Put(found.Clone())
+			if err := s.saveState(s.st); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(out, "%s: the occurrence of %s is already applied (delivered again): nothing to do\n", addr, when)
+		return nil
+	}
+	now := r.o.clock.Now().UTC()
+	prior := s.st.Get(addr)
+	if prior != nil && (prior.Occurrence == occ || !prior.AppliedAt.Before(fire)) {
+		fmt.Fprintf(out, "%s: the occurrence of %s already ran (delivered again): nothing to do\n", addr, when)
+		return nil
+	}
+	// An overdue revert goes first (its own job may come later: it then
+	// finds nothing to revert).
+	if prior != nil && prior.Status == "" && prior.ExpiresAt != nil && !now.Before(*prior.ExpiresAt) {
+		if err := j.expire(ctx, addr, now); err != nil {
+			return fmt.Errorf("reverting the overdue occurrence of %s: %w", addr, err)
+		}
+	}
+	if p := s.st.Get(addr); p != nil && p.Status == "" {
+		au.note(addr, fire, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", when))
+		j.ob.skipped(addr, fire, "the previous occurrence is still applied")
+		fmt.Fprintf(out, "%s: skipped the occurrence of %s: the previous one is still applied\n", addr, when)
+		return nil
+	} else if p != nil && p.Status == state.StatusExpired {
+		s.st.Remove(addr)
+	}
+	dur := occurrenceDuration(an)
+	late := !fire.Add(dur).After(now)
+	if late && !an.Schedule.CatchUp {
+		au.note(addr, fire, "skip", "skipped", fmt.Sprintf("occurrence of %s: it ran to its end before a replica could apply it (attempt %d; catch_up = true applies and reverts such occurrences)", when, attempt))
+		j.ob.skipped(addr, fire, "delivered after its duration ended")
+		fmt.Fprintf(out, "%s: skipped the occurrence of %s: delivered after its duration ended\n", addr, when)
+		return nil
+	}
+	fmt.Fprintf(out, "%s: occurrence of %s (attempt %d)\n", addr, when, attempt)
+	j.firing = fire
+	s.eng.Occurrences = map[string]string{addr: occ}
+	err = j.run(ctx, []string{addr}, fire, planner.Create)
+	j.firing = time.Time{}
+	s.eng.Occurrences = nil
+	if err != nil {
+		j.ob.failed(addr, fire, err)
+		return fmt.Errorf("%s: occurrence of %s: %w", addr, when, r.a.scrub(err))
+	}
+	if late {
+		return j.expire(ctx, addr, now)
+	}
+	return nil
+}
+
+// revert runs the revert job of addr's occurrence at fire: it reverts it
+// when it is the applied one, and does nothing otherwise.
+func (rp *replica) revert(ctx context.Context, addr string, fire time.Time) error {
+	r := rp.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j, err := rp.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer j.close()
+	occ := occurrenceID(rp.name, addr, fire)
+	p := j.s.st.Get(addr)
+	if p == nil || p.Status != "" || (p.Occurrence != occ && !p.AppliedAt.Equal(fire)) {
+		fmt.Fprintf(r.a.out, "%s: nothing to revert for the occurrence of %s\n", addr, fire.Format(time.RFC3339))
+		return nil
+	}
+	if err := j.expire(ctx, addr, r.o.clock.Now().UTC()); err != nil {
+		return fmt.Errorf("%s: reverting the occurrence of %s: %w", addr, fire.Format(time.RFC3339), r.a.scrub(err))
+	}
+	return nil
+}

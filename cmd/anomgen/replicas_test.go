@@ -1,0 +1,527 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/providers/postgres"
+	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/state"
+)
+
+// The replicas' tests: the postgres state backend, and three daemon
+// processes on one backend running every occurrence exactly once.
+
+// canaryDSN returns p's DSN with a password that must never show (the
+// test server trusts local connections, so any password connects).
+func canaryDSN(t *testing.T, p *providertest.Postgres, canary string) string {
+	t.Helper()
+	u := *p.URL
+	user := "postgres"
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, canary)
+	return u.String()
+}
+
+// backendScenario writes a workspace whose state lives in the backend at
+// the dsn in ANOMGEN_BACKEND_DSN.
+func backendScenario(t *testing.T, dir, workspace, extra string) {
+	t.Helper()
+	ws := ""
+	if workspace != "" {
+		ws = fmt.Sprintf("  workspace = %q\n", workspace)
+	}
+	writeFile(t, dir, "backend.hcl", "anomgen {\n"+ws+"  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n"+extra+"  }\n}\n")
+}
+
+// TestPostgresBackendState: plan/apply/rollback and state list keep the
+// state in the backend (no state file), two sessions contend for its
+// lock (the second names the holder), the state round-trips, and the
+// dsn's password shows nowhere.
+func TestPostgresBackendState(t *testing.T) {
+	bk := providertest.NewPostgres(t)
+	const canary = "canary-Pw-7f3a9e"
+	t.Setenv("ANOMGEN_BACKEND_DSN", canaryDSN(t, bk, canary))
+	f := postgresFixture(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "main.hcl", f.source+"\n"+f.target()+"\nanomaly \"null_rate\" \"emails\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.3\n  seed   = 3\n}\n")
+
+	// A backend needs a workspace name: the diagnostic points at the block.
+	backendScenario(t, dir, "", "")
+	r := cli(t, dir, "plan")
+	if r.code == 0 {
+		t.Fatalf("plan with a backend and no workspace name succeeded:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "Backend without a workspace name", "backend.hcl:2", `workspace = "..."`)
+
+	backendScenario(t, dir, "backend-ws", "")
+	before := providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id")
+	outs := []result{mustOK(t, cli(t, dir, "apply", "-auto-approve"))}
+	if exists(statePath(dir)) {
+		t.Errorf("apply with a backend wrote %s", statePath(dir))
+	}
+	var raw []byte
+	if err := bk.DB.QueryRow(`SELECT state::text FROM anomgen_backend.states WHERE workspace = 'backend-ws'`).Scan(&raw); err != nil {
+		t.Fatalf("the backend holds no state for the workspace: %v", err)
+	}
+	var st state.State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	a := st.Get("anomaly.null_rate.emails")
+	if a == nil || a.Status != "" || a.Rows == 0 || st.Serial == 0 || st.Lineage == "" {
+		t.Fatalf("backend state after apply: %s", raw)
+	}
+	if providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") == before {
+		t.Fatal("apply changed nothing")
+	}
+	// state list and show read the backend.
+	r = mustOK(t, cli(t, dir, "state", "list"))
+	wantAll(t, r, r.stdout, "anomaly.null_rate.emails", a.Journal.ID)
+	outs = append(outs, r)
+
+	// Round trip through the Backend interface: what Save wrote, Load reads.
+	ctx := context.Background()
+	pg, err := state.OpenPostgres(ctx, canaryDSN(t, bk, canary), "anomgen_backend", "backend-ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	got, err := pg.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := json.Marshal(got)
+	wb, _ := json.Marshal(&st)
+	if string(gb) != string(wb) {
+		t.Errorf("Load after Save:\n got %s\nwant %s", gb, wb)
+	}
+	got.Anomalies[0].Rows = 424242
+	serial := got.Serial
+	if err := pg.Save(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, err := pg.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Serial != serial+1 || again.Anomalies[0].Rows != 424242 {
+		t.Errorf("after Save: serial %d (want %d), rows %d", again.Serial, serial+1, again.Anomalies[0].Rows)
+	}
+	// A stale copy (lower serial) is refused rather than written over.
+	stale := *got
+	stale.Serial = 0
+	if err := pg.Save(ctx, &stale); err == nil || !strings.Contains(err.Error(), "newer state") {
+		t.Errorf("saving a stale state: %v", err)
+	}
+	again.Anomalies[0].Rows = a.Rows
+	if err := pg.Save(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+
+	// The lock: held here, a command waits and then names the holder.
+	held, err := pg.Lock(ctx, time.Second, state.NewLockInfo("test holds the lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, dir, "rollback", "-auto-approve", "-lock-timeout", "1s")
+	if r.code == 0 {
+		t.Fatalf("rollback ran while the lock was held:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "the state is locked by", "test holds the lock", "PostgreSQL advisory lock")
+	outs = append(outs, r)
+	// A second lock from Go: refused with the holder's operation.
+	if _, err := pg.Lock(ctx, 300*time.Millisecond, state.NewLockInfo("second")); err == nil || !strings.Contains(err.Error(), "test holds the lock") {
+		t.Errorf("second lock: %v", err)
+	}
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+	// A killed holder: its connection ends, PostgreSQL releases the lock.
+	held, err = pg.Lock(ctx, time.Second, state.NewLockInfo("about to vanish"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, bk.DB, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`)
+	outs = append(outs, mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-lock-timeout", "10s")))
+	_ = held.Release()
+	if got := providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id"); got != before {
+		t.Errorf("rollback did not restore the table")
+	}
+	if err := bk.DB.QueryRow(`SELECT state::text FROM anomgen_backend.states WHERE workspace = 'backend-ws'`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "anomaly.null_rate.emails") {
+		t.Errorf("state after rollback still records the anomaly: %s", raw)
+	}
+
+	// A wrong backend: the error names the backend block, not the password.
+	t.Setenv("ANOMGEN_BACKEND_DSN", "postgres://postgres:"+canary+"@127.0.0.1:1/nowhere?connect_timeout=2")
+	r = cli(t, dir, "plan")
+	if r.code == 0 {
+		t.Fatalf("plan with an unreachable backend succeeded:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "backend \"postgres\"", "backend.hcl:3")
+	outs = append(outs, r)
+
+	for _, o := range outs {
+		if strings.Contains(o.stdout+o.stderr, canary) {
+			t.Errorf("the backend password shows in the output of %v:\n%s", o.args, o)
+		}
+	}
+	if strings.Contains(string(raw), canary) {
+		t.Error("the backend password is in the state")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, ".anomgen", "audit.log")); strings.Contains(string(b), canary) {
+		t.Error("the backend password is in the audit log")
+	}
+}
+
+// replicaProc is a running daemon replica with its output.
+type replicaProc struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	out   strings.Builder
+	lines chan string
+	done  chan error
+}
+
+func startReplica(t *testing.T, bin, dir string, env []string) *replicaProc {
+	t.Helper()
+	p := &replicaProc{lines: make(chan string, 4096), done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, "-chdir", dir, "daemon", "-stop-timeout", "10s")
+	p.cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	p.cmd.Stdout, p.cmd.Stderr = pw, pw
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			select {
+			case p.lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	go func() {
+		err := p.cmd.Wait()
+		pw.Close()
+		p.done <- err
+	}()
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	return p
+}
+
+func (p *replicaProc) text() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// TestReplicasExactlyOnce: three daemon processes serve one workspace on
+// one postgres backend; four anomalies on four tables fire every 3 s for
+// 13 occurrences each (52), each lasting 1 s. One replica is SIGKILLed
+// while it starts an occurrence; the others are stopped with SIGTERM
+// once the queue is empty. A trigger the test installs on the journal
+// catalog records every entry written and deleted with its occurrence id:
+// each occurrence was applied exactly once and reverted exactly once, the
+// backend's audit table says the same, and every table's checksum is the
+// original.
+func TestReplicasExactlyOnce(t *testing.T) {
+	began := time.Now()
+	bin := anomgenBinary(t)
+	bk := providertest.NewPostgres(t)
+	tg := providertest.NewPostgres(t)
+	const canary = "canary-Replica-51c0"
+	backendDSN := canaryDSN(t, bk, canary)
+	tables := []string{"t1", "t2", "t3", "t4"}
+	for i, tb := range tables {
+		execSQL(t, tg.DB,
+			fmt.Sprintf(`CREATE TABLE %s (id bigint PRIMARY KEY, email text, amount numeric(10,2), created_at timestamptz NOT NULL)`, tb),
+			fmt.Sprintf(`INSERT INTO %s SELECT g, 'u' || g || '@example.com', (g %% 89) + %d, now() - g * interval '7 seconds' FROM generate_series(1, 300) g`, tb, i),
+			fmt.Sprintf(`ANALYZE %s`, tb))
+	}
+	sum := func(tb string) string { return providertest.Checksum(t, tg.DB, "SELECT * FROM "+tb+" ORDER BY id") }
+	orig := map[string]string{}
+	for _, tb := range tables {
+		orig[tb] = sum(tb)
+	}
+	// The journal catalog, made ahead so that the test's trigger sees
+	// every entry: the log is the test's, not the daemon's.
+	execSQL(t, tg.DB, postgres.Dialect{}.EnsureJournal("anomgen")...)
+	execSQL(t, tg.DB,
+		`CREATE SCHEMA testlog`,
+		`CREATE TABLE testlog.catalog_log (n bigserial PRIMARY KEY, op text NOT NULL, id text NOT NULL, occurrence text, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+		`CREATE FUNCTION testlog.log_catalog() RETURNS trigger LANGUAGE plpgsql AS $$
+		 BEGIN
+		   IF TG_OP = 'DELETE' THEN
+		     INSERT INTO testlog.catalog_log (op, id, occurrence) VALUES (TG_OP, OLD.id, OLD.entry::json->>'occurrence');
+		     RETURN OLD;
+		   END IF;
+		   INSERT INTO testlog.catalog_log (op, id, occurrence) VALUES (TG_OP, NEW.id, NEW.entry::json->>'occurrence');
+		   RETURN NEW;
+		 END $$`,
+		`CREATE TRIGGER log_catalog AFTER INSERT OR UPDATE OR DELETE ON anomgen.journals FOR EACH ROW EXECUTE FUNCTION testlog.log_catalog()`)
+
+	const every, dur, runs = 3 * time.Second, time.Second, 13
+	start := time.Now().UTC().Add(8 * time.Second).Truncate(time.Second)
+	until := start.Add((runs-1)*every + 500*time.Millisecond)
+	dir := t.TempDir()
+	backendScenario(t, dir, "replicas", "    job_timeout  = \"6s\"\n    rescue_after = \"7s\"\n    lock_timeout = \"5s\"\n")
+	var b strings.Builder
+	b.WriteString("source \"postgres\" \"shop\" {\n  dsn          = env(\"ANOMGEN_TARGET_DSN\")\n  allow_writes = true\n  daemon       = true\n}\n")
+	for _, tb := range tables {
+		fmt.Fprintf(&b, "\ntarget %q {\n  source      = source.postgres.shop\n  table       = \"public.%s\"\n  time_column = \"created_at\"\n}\n", tb, tb)
+		fmt.Fprintf(&b, "\nanomaly \"null_rate\" \"%s_nulls\" {\n  target = target.%s\n  column = \"email\"\n  volume = 0.4\n  window {\n    last = \"2h\"\n  }\n  schedule {\n    every    = \"3s\"\n    duration = \"1s\"\n    start    = %q\n    until    = %q\n    catch_up = true\n  }\n}\n",
+			tb, tb, start.Format(time.RFC3339), until.Format(time.RFC3339Nano))
+	}
+	writeFile(t, dir, "main.hcl", b.String())
+	env := []string{"ANOMGEN_BACKEND_DSN=" + backendDSN, "ANOMGEN_TARGET_DSN=" + tg.DSN}
+
+	var reps []*replicaProc
+	for i := 0; i < 3; i++ {
+		reps = append(reps, startReplica(t, bin, dir, env))
+	}
+	for i, p := range reps {
+		if err := waitLine(p, "as a replica", 60*time.Second); err != nil {
+			t.Fatalf("replica %d: %v\n%s", i, err, p.text())
+		}
+	}
+	// SIGKILL replica 0 as it starts an occurrence, a third into the run.
+	killAfter := start.Add(time.Duration(runs/3) * every)
+	time.Sleep(time.Until(killAfter))
+	victim := reps[0]
+	for drained := false; !drained; {
+		select {
+		case <-victim.lines:
+		default:
+			drained = true
+		}
+	}
+	if err := waitLine(victim, ": occurrence of", 30*time.Second); err != nil {
+		t.Fatalf("replica 0 ran no occurrence: %v\n%s", err, victim.text())
+	}
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killedAt := time.Now()
+	<-victim.done
+
+	// After the last occurrence's end, wait until River's queue is empty
+	// (a job the victim held is rescued after rescue_after).
+	time.Sleep(time.Until(until.Add(dur + time.Second)))
+	deadline := time.Now().Add(100 * time.Second)
+	for {
+		n := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job WHERE state NOT IN ('completed', 'discarded', 'cancelled')`)
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d River jobs still pending 100 s after the run:\n%s", n, dumpJobs(t, bk.DB))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for i, p := range reps[1:] {
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-p.done:
+			if err != nil {
+				t.Errorf("replica %d exited with %v after SIGTERM\n%s", i+1, err, p.text())
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("replica %d did not stop within 30 s of SIGTERM", i+1)
+		}
+	}
+
+	// Expected occurrences: every fire time of every anomaly.
+	want := map[string]bool{}
+	for _, tb := range tables {
+		for k := 0; k < runs; k++ {
+			want[occurrenceID("replicas", "anomaly.null_rate."+tb+"_nulls", start.Add(time.Duration(k)*every))] = true
+		}
+	}
+	// From the test's trigger: inserts and deletes per occurrence.
+	type counts struct{ ins, del, upd int }
+	seen := map[string]*counts{}
+	rows, err := tg.DB.Query(`SELECT op, coalesce(occurrence, '') FROM testlog.catalog_log ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var op, occ string
+		if err := rows.Scan(&op, &occ); err != nil {
+			t.Fatal(err)
+		}
+		c := seen[occ]
+		if c == nil {
+			c = &counts{}
+			seen[occ] = c
+		}
+		switch op {
+		case "INSERT":
+			c.ins++
+		case "DELETE":
+			c.del++
+		default:
+			c.upd++
+		}
+	}
+	rows.Close()
+	var bad []string
+	for occ := range want {
+		c := seen[occ]
+		if c == nil || c.ins != 1 || c.del != 1 {
+			bad = append(bad, fmt.Sprintf("%s: %+v", occ, c))
+		}
+	}
+	for occ := range seen {
+		if !want[occ] {
+			bad = append(bad, fmt.Sprintf("unexpected catalog entry %q: %+v", occ, seen[occ]))
+		}
+	}
+	sort.Strings(bad)
+	if len(bad) > 0 {
+		t.Errorf("occurrences not applied and reverted exactly once (%d of %d):\n  %s", len(bad), len(want), strings.Join(bad, "\n  "))
+	}
+	// The backend's audit table, shared by the replicas: one applied and
+	// one reverted record per occurrence.
+	type key struct{ addr, occ, action string }
+	audit := map[key]int{}
+	arows, err := bk.DB.Query(`SELECT record->>'address', record->>'occurrence', record->>'action', record->>'outcome' FROM anomgen_backend.audit`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0
+	for arows.Next() {
+		var addr, action, outcome string
+		var occ sql.NullString
+		if err := arows.Scan(&addr, &occ, &action, &outcome); err != nil {
+			t.Fatal(err)
+		}
+		if outcome == "skipped" {
+			skipped++
+			continue
+		}
+		if outcome != "done" {
+			continue
+		}
+		o, _ := time.Parse(time.RFC3339Nano, occ.String)
+		if action == "destroy" {
+			action = "expire"
+		}
+		audit[key{addr, occurrenceID("replicas", addr, o), action}]++
+	}
+	arows.Close()
+	var abad []string
+	for occ := range want {
+		parts := strings.SplitN(occ, "/", 3)
+		for _, action := range []string{"create", "expire"} {
+			if n := audit[key{parts[1], occ, action}]; n != 1 {
+				abad = append(abad, fmt.Sprintf("%s %s: %d audit records", occ, action, n))
+			}
+		}
+	}
+	sort.Strings(abad)
+	if len(abad) > 0 {
+		t.Errorf("the audit table disagrees:\n  %s", strings.Join(abad, "\n  "))
+	}
+	for _, tb := range tables {
+		if got := sum(tb); got != orig[tb] {
+			t.Errorf("%s: checksum %s after the run, originally %s", tb, got, orig[tb])
+		}
+	}
+	// Secrets: the backend password is nowhere.
+	var everything strings.Builder
+	for _, p := range reps {
+		everything.WriteString(p.text())
+	}
+	for _, q := range []string{
+		`SELECT coalesce(string_agg(state::text, ''), '') FROM anomgen_backend.states`,
+		`SELECT coalesce(string_agg(record::text, ''), '') FROM anomgen_backend.audit`,
+		`SELECT coalesce(string_agg(errors::text, ''), '') FROM anomgen_backend.river_job`,
+	} {
+		var s string
+		if err := bk.DB.QueryRow(q).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		everything.WriteString(s)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, ".anomgen", "audit.log")); err == nil {
+		everything.WriteString(string(b))
+	}
+	if strings.Contains(everything.String(), canary) {
+		t.Error("the backend password shows in the replicas' output, the state, the audit or River's job errors")
+	}
+	rescued := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job WHERE errors::text LIKE '%Stuck job rescued%'`)
+	retried := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job WHERE attempt > 1`)
+	total := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job`)
+	inserts := 0
+	for _, c := range seen {
+		inserts += c.ins
+	}
+	t.Logf("%d occurrences expected, %d catalog inserts logged by the trigger, %d River jobs (%d rescued from the killed replica, %d run more than once), %d skipped records; replica killed %s after the first fire; test took %s",
+		len(want), inserts, total, rescued, retried, skipped, killedAt.Sub(start).Round(time.Second), time.Since(began).Round(time.Second))
+	if t.Failed() {
+		for i, p := range reps {
+			t.Logf("--- replica %d ---\n%s", i, p.text())
+		}
+	}
+}
+
+// waitLine waits for a line of p's output containing s.
+func waitLine(p *replicaProc, s string, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case l := <-p.lines:
+			if strings.Contains(l, s) {
+				return nil
+			}
+		case err := <-p.done:
+			p.done <- err
+			return fmt.Errorf("the replica exited (%v) before printing %q", err, s)
+		case <-deadline:
+			return fmt.Errorf("no line with %q within %s", s, timeout)
+		}
+	}
+}
+
+func dumpJobs(t *testing.T, db *sql.DB) string {
+	rows, err := db.Query(`SELECT id, kind, state, attempt, args::text, errors::text FROM anomgen_backend.river_job WHERE state NOT IN ('completed') ORDER BY id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, attempt int64
+		var kind, st, args string
+		var errs sql.NullString
+		_ = rows.Scan(&id, &kind, &st, &attempt, &args, &errs)
+		fmt.Fprintf(&b, "  %d %s %s attempt %d %s %s\n", id, kind, st, attempt, args, errs.String)
+	}
+	return b.String()
+}
