@@ -315,14 +315,15 @@ func (b *bench) fleetStep(ctx context.Context, st string) (step, error) {
 	if st != "plan" {
 		args = append(args, "-auto-approve")
 	}
-	args = append(args, "-parallelism", strconv.Itoa(b.opt.Parallelism))
+	args = append(args, "-parallelism", strconv.Itoa(b.opt.Parallelism),
+		"-workspaces", strconv.Itoa(min(b.opt.Parallelism, len(b.customers))))
 	args = append(args, b.dirs()...)
 	p, err := b.runAnomgen(ctx, "fleet-"+st+".log", args...)
 	s := step{Anomgen: p.wall.Seconds(), RSSKB: p.rssKB}
 	if err != nil {
 		return s, err
 	}
-	rows, n, perr := parseFleetRows(p.out)
+	rows, n, perr := parseFleetRows(p.out, b.dirs())
 	if perr != nil {
 		return s, fmt.Errorf("anomgen fleet %s: %w\n%s", st, perr, tail(p.out, 30))
 	}
@@ -330,30 +331,41 @@ func (b *bench) fleetStep(ctx context.Context, st string) (step, error) {
 		return s, fmt.Errorf("anomgen fleet %s reported %d customers, want %d\n%s", st, n, len(b.customers), tail(p.out, 30))
 	}
 	s.Rows = rows
+	// apply and rollback also print a line per finished anomaly: their sum
+	// must be the table's.
+	if r, n := outputRows(p.out); st != "plan" && n == b.res.Anomalies && r != rows {
+		return s, fmt.Errorf("anomgen fleet %s: its table says %d rows, its anomalies' lines %d", st, rows, r)
+	}
 	return s, nil
 }
 
-// fleetRow matches a line of the fleet's final table: a customer name
-// (a workspace folder), then its anomaly count and rows.
-var fleetRow = regexp.MustCompile(`^\s*(\S+)\s+(\d+)\s+([\d,]+)\s+`)
+// fleetRow matches a line of the fleet's final table: the customer (its
+// workspace folder), its anomaly count, rows, duration and outcome.
+var fleetRow = regexp.MustCompile(`^\s*(\S+)\s+(\d+)\s+([\d,]+)\s+\S+\s+(\S+)`)
 
-// parseFleetRows sums the rows column of anomgen fleet's final table
-// (customer, anomalies, rows, duration, outcome) and counts the customers.
-func parseFleetRows(out string) (rows int64, customers int, err error) {
+// parseFleetRows sums the rows column of anomgen fleet's final table over
+// the workspaces dirs, and counts the customers found in it; a customer
+// whose outcome is not ok is an error.
+func parseFleetRows(out string, dirs []string) (rows int64, customers int, err error) {
+	known := map[string]bool{}
+	for _, d := range dirs {
+		known[d], known[filepath.Base(d)] = true, true
+	}
 	seen := map[string]bool{}
 	for _, line := range strings.Split(out, "\n") {
 		m := fleetRow.FindStringSubmatch(line)
-		if m == nil || !strings.Contains(m[1], "_c") {
+		if m == nil || !known[m[1]] || seen[m[1]] {
 			continue
 		}
 		n, err := strconv.ParseInt(strings.ReplaceAll(m[3], ",", ""), 10, 64)
 		if err != nil {
 			continue
 		}
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			rows += n
+		if m[4] != "ok" {
+			return 0, 0, fmt.Errorf("customer %s: outcome %s", m[1], m[4])
 		}
+		seen[m[1]] = true
+		rows += n
 	}
 	if len(seen) == 0 {
 		return 0, 0, fmt.Errorf("no customer line in the fleet's table")

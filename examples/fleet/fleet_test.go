@@ -147,3 +147,25 @@ func TestWorkspaceValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestParseFleetRows(t *testing.T) {
+	out := `anomaly.segment_drop.t003_segment_drop: done after 30ms: changed 217 rows
+
+Apply: 9 applied, 0 rolled back, 0 failed, 0 not attempted.
+
+CUSTOMER              ANOMALIES  ROWS   DURATION  OUTCOME
+/tmp/w/acme_c01  9          6,852  958ms     ok
+/tmp/w/acme_c02  9          6,983  980ms     ok
+`
+	rows, n, err := parseFleetRows(out, []string{"/tmp/w/acme_c01", "/tmp/w/acme_c02"})
+	if err != nil || rows != 6852+6983 || n != 2 {
+		t.Fatalf("rows %d, customers %d, err %v; want 13835, 2, nil", rows, n, err)
+	}
+	bad := strings.Replace(out, "980ms     ok", "980ms     failed", 1)
+	if _, _, err := parseFleetRows(bad, []string{"/tmp/w/acme_c01", "/tmp/w/acme_c02"}); err == nil || !strings.Contains(err.Error(), "acme_c02") {
+		t.Fatalf("a failed customer: err %v, want one naming acme_c02", err)
+	}
+	if _, _, err := parseFleetRows("Error: no workspace\n", []string{"/tmp/w/acme_c01"}); err == nil {
+		t.Fatal("no table: want an error")
+	}
+}
