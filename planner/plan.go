@@ -56,6 +56,11 @@ type Plan struct {
 	// Targets are the fingerprints of the tables the changes touch, by
 	// target name, as counted: a saved plan is stale once one differs.
 	Targets map[string]Fingerprint `json:"targets,omitempty"`
+	// Scheduled lists the anomalies with a schedule block, which the
+	// daemon runs (scheduled.go); none of them is among Changes unless the
+	// plan was made with Input.Occurrences (the daemon's own plans) or its
+	// block is gone (then its applied occurrence is destroyed).
+	Scheduled []*Scheduled `json:"scheduled,omitempty"`
 }
 
 // Fingerprint is what a saved plan checks a table against before it is
@@ -205,6 +210,13 @@ type Input struct {
 	// with unchanged settings (an applied one is rolled back first) or
 	// their journal is lost (applied on top of the changed rows).
 	Replace []string
+	// Occurrences plans scheduled anomalies as the daemon does at a fire
+	// time: each one an ordinary change (its occurrence applied, expired
+	// or replaced). Without it (plan, apply, rollback) they are listed in
+	// Plan.Scheduled and left to the daemon; a rollback of an applied
+	// occurrence is planned as its expiry, so the daemon moves on to the
+	// next occurrence instead of applying the same one again.
+	Occurrences bool
 }
 
 // Make computes the plan. Diagnostics point at the scenario ranges that
@@ -243,10 +255,25 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 			continue
 		}
 		prior := in.State.Get(a.Addr())
+		daemonRuns := a.Schedule != nil && !in.Occurrences
 		if in.Destroy {
-			if prior != nil {
+			switch {
+			case prior != nil && daemonRuns && prior.Status == "" && prior.ExpiresAt != nil:
+				// An occurrence the daemon applied, rolled back by hand:
+				// recorded as ended, not forgotten (scheduled.go).
+				reverts = append(reverts, revert(Expire, prior))
+			case prior != nil:
 				reverts = append(reverts, revert(Destroy, prior))
 			}
+			continue
+		}
+		if daemonRuns && (prior == nil || prior.Status == "" || prior.Status == state.StatusExpired) {
+			// The daemon runs it: listed, not planned (scheduled.go).
+			if _, d := kindOf(a); d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			p.Scheduled = append(p.Scheduled, scheduled(a, prior, in.Profiles[a.Target.Name], in.Now))
 			continue
 		}
 		replace := contains(in.Replace, a.Addr())

@@ -44,6 +44,18 @@ type daemonOptions struct {
 	clock clockwork.Clock
 	// catchUpLimit bounds the missed occurrences looked at per anomaly.
 	catchUpLimit int
+	// watch reloads a workspace when its *.hcl files change (-watch).
+	watch bool
+	// sweep is how often applied continuous occurrences (stale_data)
+	// sweep the rows that arrived since into their journal (-sweep).
+	sweep time.Duration
+	// reload, when set, reloads every workspace on each receive (tests;
+	// SIGHUP does the same).
+	reload chan struct{}
+	// reloaded, when set, is told after each reload (tests).
+	reloaded func()
+	// observe is -listen and the run's observer (daemon_observe.go).
+	observe observeOptions
 }
 
 // daemonHook, when set, adjusts a daemon run's options (tests inject a
@@ -77,6 +89,9 @@ finishes or rolls back, exit 0. -once runs what is due now and exits.`,
 	cmd.Flags().BoolVar(&o.once, "once", false, "run what is due now (applies and overdue reverts) and exit")
 	cmd.Flags().Int64Var(&o.maxRows, "max-rows", planner.DefaultMaxRowsPerApply, "the most rows one occurrence may change")
 	cmd.Flags().DurationVar(&o.stopTimeout, "stop-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long running work may go on before it is cancelled (rolled back)")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "reload a workspace when its *.hcl files change (as SIGHUP does)")
+	addObserveFlags(cmd, &o.observe) // -listen (daemon_observe.go)
+	cmd.Flags().DurationVar(&o.sweep, "sweep", time.Minute, "how often an applied stale_data occurrence hides the rows that arrived since (moves them into its journal)")
 	return cmd
 }
 
@@ -92,6 +107,22 @@ type wsRunner struct {
 	// (moved, not added, by each run).
 	revertMu sync.Mutex
 	revert   gocron.Job
+	// jobs are the workspace's per-anomaly jobs (replaced on reload) and
+	// sweeper its sweep job; under revertMu.
+	jobs    []gocron.Job
+	sweeper gocron.Job
+	// cfg is the configuration served: loaded at start and by each reload
+	// that succeeds (a broken file keeps the previous one); nil with -once
+	// (each run loads the files). Under cfgMu.
+	cfgMu sync.Mutex
+	cfg   *config.Config
+}
+
+// config is the configuration the runner serves (nil: load the files).
+func (r *wsRunner) config() *config.Config {
+	r.cfgMu.Lock()
+	defer r.cfgMu.Unlock()
+	return r.cfg
 }
 
 func (a *app) workspaceApp(dir string) *app {
@@ -120,6 +151,11 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 	if o.stopTimeout == 0 {
 		o.stopTimeout = 30 * time.Second
 	}
+	stopObserve, oerr := a.observeDaemon(&o) // daemon_http.go: metrics, occurrence logs, -listen
+	if oerr != nil {
+		return oerr
+	}
+	defer stopObserve()
 	// Work outlives the stop signal for at most stopTimeout: a running
 	// transaction finishes (or is cancelled and rolls back).
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -148,6 +184,10 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 			_ = r.a.diagnostics(cfg.Files, diags)
 			return fmt.Errorf("%s: the daemon refuses to run this workspace (see above)", d)
 		}
+		if !o.once {
+			r.cfg = cfg
+		}
+		o.observe.obs.workspace(d, cfg)
 		runners = append(runners, r)
 	}
 	// With a postgres backend, the replicas share a River work queue
@@ -187,8 +227,16 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 		}
 	}
 	s.Start()
+	stopReload, err := a.startReload(ctx, work, s, runners)
+	if err != nil {
+		_ = s.Shutdown()
+		return err
+	}
+	defer stopReload()
 	fmt.Fprintf(a.out, "anomgen daemon: serving %s; stop with SIGTERM or SIGINT.\n", strings.Join(dirs, ", "))
+	o.observe.obs.setReady()
 	<-ctx.Done()
+	o.observe.obs.setStopping()
 	fmt.Fprintln(a.out, "anomgen daemon: stopping: no new work; waiting for running work to finish.")
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Shutdown() }()
@@ -265,10 +313,15 @@ func occurrenceDuration(an *config.Anomaly) time.Duration {
 
 // schedule adds one gocron job per scheduled anomaly; each wakes runDue.
 func (r *wsRunner) schedule(ctx context.Context, s gocron.Scheduler) error {
-	cfg, err := r.a.loadConfig()
-	if err != nil {
-		return err
+	cfg := r.config()
+	if cfg == nil {
+		var err error
+		if cfg, err = r.a.loadConfig(); err != nil {
+			return err
+		}
 	}
+	var jobs []gocron.Job
+	var err error
 	for _, an := range cfg.Anomalies {
 		if an.Schedule == nil {
 			continue
@@ -292,10 +345,17 @@ func (r *wsRunner) schedule(ctx context.Context, s gocron.Scheduler) error {
 		if job, err = s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next[0])), gocron.NewTask(task), gocron.WithName(name)); err != nil {
 			return fmt.Errorf("%s: scheduling %s: %w", r.dir, an.Addr(), err)
 		}
+		jobs = append(jobs, job)
 	}
+	r.revertMu.Lock()
+	for _, j := range r.jobs { // a reload's: the old blocks' jobs go
+		_ = s.RemoveJob(j.ID())
+	}
+	r.jobs = jobs
+	r.revertMu.Unlock()
 	// Reverts of occurrences applied before this start.
 	r.scheduleExpiry(ctx, s)
-	return nil
+	return r.scheduleSweep(ctx, s) // daemon_sweep.go
 }
 
 // tick runs what is due and schedules the next revert.
@@ -346,11 +406,12 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now = now.UTC()
-	s, err := r.a.open(ctx, openOptions{lockOp: "daemon", lockTimeout: time.Minute})
+	s, err := r.a.open(ctx, openOptions{lockOp: "daemon", lockTimeout: time.Minute, cfg: r.config()})
 	if err != nil {
 		return connectError(err)
 	}
 	defer s.close()
+	s.occurrences = true // scheduled anomalies plan as occurrences
 	if diags := daemonGuards(s.cfg); diags.HasErrors() {
 		return diags
 	}
@@ -362,10 +423,19 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			addrs = append(addrs, an.Addr())
 		}
 	}
-	if len(sched) == 0 {
+	// Applied anomalies whose block is gone from the files (a reload, or
+	// files changed between runs) are reverted, as apply would.
+	var removed []string
+	for _, p := range s.st.Anomalies {
+		if p.Status == "" && s.cfg.Anomaly(p.Address) == nil {
+			removed = append(removed, p.Address)
+		}
+	}
+	if len(sched) == 0 && len(removed) == 0 {
 		return nil
 	}
 	au := r.a.watch(s, "daemon")
+	ob := r.o.observe.obs.watch(r.dir, s, au) // counts, logs and shows occurrences (daemon_observe.go)
 	// The occurrence a record is about: the one being applied, or the
 	// applied one being reverted (applied at its fire time).
 	var firing time.Time
@@ -402,12 +472,14 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		if p.Empty() {
 			return nil
 		}
-		if action == planner.Create {
+		if action == planner.Create || action == planner.Replace {
 			if err := refuseOverLimits(p, r.o.maxRows); err != nil {
 				return err
 			}
 		}
 		s.eng.Now = func() time.Time { return planNow }
+		// The plan carried out, as plan's summary line says it.
+		fmt.Fprintf(r.a.out, "%s: %s\n", r.dir, planSummary(p))
 		_, err = s.eng.Apply(ctx, p, s.st, s.saveState)
 		return err
 	}
@@ -438,7 +510,49 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 	if err := expire(); err != nil {
 		return fmt.Errorf("reverting overdue occurrences: %w", err)
 	}
+	if len(removed) > 0 {
+		if err := run(removed, now, planner.Destroy); err != nil {
+			return fmt.Errorf("reverting anomalies whose block was removed: %w", err)
+		}
+	}
 	var errs []error
+	// An applied occurrence whose block changed (a reload) is replaced
+	// through the planner: rolled back, and the occurrence running now
+	// under the new block applied at its fire time; with none running
+	// now it is only rolled back, and the next fire applies the new block.
+	for _, an := range sched {
+		addr := an.Addr()
+		if p := s.st.Get(addr); p == nil || p.Status != "" {
+			continue
+		}
+		s.now = now
+		p, err := r.a.makePlan(ctx, s, []string{addr}, false)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			continue
+		}
+		changed := false
+		for _, ch := range p.Changes {
+			changed = changed || (ch.Address == addr && ch.Action == planner.Replace)
+		}
+		if !changed {
+			continue
+		}
+		fires := pendingFires(an, nil, now, occurrenceDuration(an), r.o.catchUpLimit)
+		firing = time.Time{}
+		if len(fires) == 0 {
+			fmt.Fprintf(r.a.out, "%s: its block changed: the applied occurrence is rolled back; the next fire applies the new block\n", addr)
+			err = run([]string{addr}, now, planner.Destroy)
+		} else {
+			fmt.Fprintf(r.a.out, "%s: its block changed: the occurrence of %s is replaced\n", addr, fires[0].Format(time.RFC3339))
+			firing = fires[0]
+			err = run([]string{addr}, fires[0], planner.Replace)
+			firing = time.Time{}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: replacing its changed occurrence: %w", addr, err))
+		}
+	}
 	for _, an := range sched {
 		addr := an.Addr()
 		dur := occurrenceDuration(an)
@@ -446,11 +560,13 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			current := f.Add(dur).After(now)
 			if !current && !an.Schedule.CatchUp {
 				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s missed while the daemon was not running (catch_up = true runs such occurrences)", f.Format(time.RFC3339)))
+				ob.skipped(addr, f, "missed while the daemon was not running")
 				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s, missed while the daemon was not running\n", addr, f.Format(time.RFC3339))
 				continue
 			}
 			if p := s.st.Get(addr); p != nil && p.Status == "" {
 				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", f.Format(time.RFC3339)))
+				ob.skipped(addr, f, "the previous occurrence is still applied")
 				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s: the previous one is still applied\n", addr, f.Format(time.RFC3339))
 				continue
 			} else if p != nil && p.Status == state.StatusExpired {
@@ -462,6 +578,7 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			err := run([]string{addr}, f, planner.Create)
 			firing = time.Time{}
 			if err != nil {
+				ob.failed(addr, f, err)
 				errs = append(errs, fmt.Errorf("%s: occurrence of %s: %w", addr, f.Format(time.RFC3339), err))
 				break
 			}
@@ -472,6 +589,10 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 				}
 			}
 		}
+	}
+	// Continuous kinds keep acting while they last (daemon_sweep.go).
+	if err := r.sweepApplied(ctx, s, sched, now); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -533,6 +654,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // repeated) and logs it.
 func (r *wsRunner) report(err error) {
 	r.a.log.Error("daemon run failed", "workspace", r.dir, "error", err)
+	r.o.observe.obs.runFailed(r.dir, err)
 	var shown exitError
 	if errors.As(err, &shown) {
 		return

@@ -26,6 +26,29 @@ type planView struct {
 	Drift          []driftView     `json:"drift"`
 	Changes        []changeView    `json:"changes"`
 	Summary        planSummaryView `json:"summary"`
+	// Scheduled lists the anomalies the daemon runs; absent
+	// when there are none.
+	Scheduled []scheduledView `json:"scheduled,omitempty"`
+}
+
+// scheduledView is an anomaly with a schedule block: the daemon applies
+// its occurrences, plan and apply only list it.
+type scheduledView struct {
+	Address  string     `json:"address"`
+	Kind     string     `json:"kind"`
+	Target   string     `json:"target"`
+	Schedule string     `json:"schedule"`
+	NextFire *time.Time `json:"next_fire"`
+	// Applied is the occurrence applied now, absent when none.
+	Applied *appliedOccurrenceView `json:"applied,omitempty"`
+	Note    string                 `json:"note,omitempty"`
+}
+
+type appliedOccurrenceView struct {
+	AppliedAt time.Time  `json:"applied_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Rows      int64      `json:"rows"`
+	Journal   string     `json:"journal"`
 }
 
 // driftView is what changed outside anomgen, with the action the plan
@@ -124,6 +147,13 @@ func newPlanView(p *planner.Plan) planView {
 		if c.Drift != "" {
 			v.Drift = append(v.Drift, driftView{Address: c.Address, Kind: c.Kind, Drift: c.Drift, Actions: planActions(c.Action)})
 		}
+	}
+	for _, sc := range p.Scheduled {
+		sv := scheduledView{Address: sc.Address, Kind: sc.Kind, Target: sc.Target, Schedule: sc.Schedule, NextFire: sc.Next, Note: sc.Note}
+		if a := sc.Applied; a != nil {
+			sv.Applied = &appliedOccurrenceView{AppliedAt: a.AppliedAt.UTC(), ExpiresAt: a.ExpiresAt, Rows: a.Rows, Journal: a.Journal.ID}
+		}
+		v.Scheduled = append(v.Scheduled, sv)
 	}
 	n := p.Counts()
 	v.Summary = planSummaryView{Create: n[planner.Create], Replace: n[planner.Replace], Destroy: n[planner.Destroy], Expire: n[planner.Expire], NoOp: n[planner.NoOp]}

@@ -48,7 +48,11 @@ func planMarkdown(p *planner.Plan, limit int) string {
 			details = append(details, mdDetails(c))
 		}
 	}
-	m := mdParts{head: head, drift: drift, nothing: nothing, rows: rows, details: details,
+	var sched []string
+	for _, sc := range p.Scheduled {
+		sched = append(sched, "- "+mdText(scheduledLine(sc))+"\n")
+	}
+	m := mdParts{head: head, drift: drift, nothing: nothing, scheduled: sched, rows: rows, details: details,
 		nDrift: len(drift), nNothing: len(nothing), nRows: len(rows), withDetails: make([]bool, len(details))}
 	for i := range m.withDetails {
 		m.withDetails[i] = true
@@ -103,8 +107,10 @@ func planMarkdown(p *planner.Plan, limit int) string {
 type mdParts struct {
 	head                          string
 	drift, nothing, rows, details []string
-	nDrift, nNothing, nRows       int
-	withDetails                   []bool
+	// scheduled lists the anomalies the daemon runs (never cut).
+	scheduled               []string
+	nDrift, nNothing, nRows int
+	withDetails             []bool
 }
 
 func (m *mdParts) render() string {
@@ -125,6 +131,7 @@ func (m *mdParts) render() string {
 	}
 	list("**Drift**: changed outside anomgen since apply:\n\n", m.drift, m.nDrift, "drifted anomalies")
 	list("**Nothing to change** (not applied):\n\n", m.nothing, m.nNothing, "changes that change nothing")
+	list("**Scheduled** (run by anomgen daemon, not by apply):\n\n", m.scheduled, len(m.scheduled), "scheduled anomalies")
 	if len(m.rows) == 0 {
 		if len(m.nothing) > 0 {
 			out.WriteString("No changes. Nothing above would change a row.\n")

@@ -64,6 +64,13 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 	if nothing {
 		fmt.Fprintln(w)
 	}
+	if len(p.Scheduled) > 0 {
+		fmt.Fprintln(w, paint(bold, "Scheduled (run by anomgen daemon, not by apply):"))
+		for _, sc := range p.Scheduled {
+			fmt.Fprintf(w, "  %s %s\n", paint(green, "@"), scheduledLine(sc))
+		}
+		fmt.Fprintln(w)
+	}
 	if p.Empty() {
 		if nothing {
 			fmt.Fprintln(w, paint(bold, "No changes.")+" Nothing above would change a row.")
@@ -88,6 +95,10 @@ func writePlanText(w io.Writer, p *planner.Plan, opt textOptions) {
 		case planner.Destroy:
 			why, color = "will be destroyed (rolled back from its journal)", red
 		case planner.Expire:
+			if c.Prior.ExpiresAt.After(p.Now) {
+				why, color = fmt.Sprintf("is an occurrence the daemon applied (applied %s, until %s); it will be rolled back now and recorded as ended", fmtPlanTime(c.Prior.AppliedAt), fmtPlanTime(*c.Prior.ExpiresAt)), red
+				break
+			}
 			why, color = fmt.Sprintf("has expired (applied %s, due %s) and will be rolled back", fmtPlanTime(c.Prior.AppliedAt), fmtPlanTime(*c.Prior.ExpiresAt)), red
 		}
 		fmt.Fprintf(w, "  %s\n", paint(bold, "# "+c.Address+" "+why))
@@ -217,6 +228,31 @@ func revertRows(prior *state.Anomaly) string {
 		return planner.SchemaRestoreRows(prior)
 	}
 	return fmt.Sprintf("%s to restore from journal %s", planner.Thousands(prior.Rows), prior.Journal.ID)
+}
+
+// scheduledLine is one scheduled anomaly as the text and Markdown views
+// list it: address, schedule, next fire time, the occurrence applied now.
+func scheduledLine(sc *planner.Scheduled) string {
+	line := fmt.Sprintf("%s: %s", sc.Address, sc.Schedule)
+	if sc.Target != "" {
+		line += " on " + sc.Target
+	}
+	if sc.Next != nil {
+		line += "; next fire " + fmtPlanTime(*sc.Next)
+	} else {
+		line += "; no fire time left (until or max_runs reached)"
+	}
+	if a := sc.Applied; a != nil {
+		line += fmt.Sprintf("; occurrence of %s applied (%s rows", fmtPlanTime(a.AppliedAt), planner.Thousands(a.Rows))
+		if a.ExpiresAt != nil {
+			line += ", reverted " + fmtPlanTime(*a.ExpiresAt)
+		}
+		line += ")"
+	}
+	if sc.Note != "" {
+		line += "; " + sc.Note
+	}
+	return line
 }
 
 // planSummary is the plan's last line, e.g. "Plan: 1 to create, 0 to

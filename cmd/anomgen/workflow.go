@@ -42,6 +42,9 @@ type session struct {
 	// now, when set, is the time plans are made at (the daemon's fire
 	// time); zero: planClock.
 	now time.Time
+	// occurrences: plan scheduled anomalies as the daemon's occurrences
+	// (planner.Input.Occurrences); plan and apply leave them to it.
+	occurrences bool
 }
 
 func (s *session) close() {
@@ -140,12 +143,18 @@ type openOptions struct {
 	lockOp      string // empty: no lock
 	lockTimeout time.Duration
 	only        []string
+	// cfg, when set, is used instead of loading the scenario files (the
+	// daemon serves the configuration it last loaded without error).
+	cfg *config.Config
 }
 
 // open loads config and state, takes the lock, connects the needed sources
 // and refreshes the state from their journal catalogs.
 func (a *app) open(ctx context.Context, o openOptions) (*session, error) {
-	cfg, err := a.loadConfig()
+	cfg, err := o.cfg, error(nil)
+	if cfg == nil {
+		cfg, err = a.loadConfig()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +213,7 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 			return nil, err
 		}
 	}
-	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: s.planNow(), Only: only, Destroy: destroy, Replace: s.replace})
+	p, diags := planner.Make(planner.Input{Config: s.cfg, State: s.st, Profiles: profiles, Now: s.planNow(), Only: only, Destroy: destroy, Replace: s.replace, Occurrences: s.occurrences})
 	if err := a.diagnostics(s.cfg.Files, diags); err != nil {
 		return nil, err
 	}
