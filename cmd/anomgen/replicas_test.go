@@ -60,7 +60,7 @@ func TestPostgresBackendState(t *testing.T) {
 	t.Setenv("ANOMGEN_BACKEND_DSN", canaryDSN(t, bk, canary))
 	f := postgresFixture(t)
 	dir := t.TempDir()
-	writeFile(t, dir, "main.hcl", f.source+"\n"+f.target()+"\nanomaly \"null_rate\" \"emails\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.3\n  seed   = 3\n}\n")
+	writeFile(t, dir, "main.hcl", f.source+"\n"+f.target()+"\nanomaly \"null_rate\" \"emails\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.3\n  seed   = 3\n  window {\n    start    = \"2026-01-01T00:00:00Z\"\n    duration = \"3d\"\n  }\n}\n")
 
 	// A backend needs a workspace name: the diagnostic points at the block.
 	backendScenario(t, dir, "", "")
@@ -68,7 +68,7 @@ func TestPostgresBackendState(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("plan with a backend and no workspace name succeeded:\n%s", r)
 	}
-	wantAll(t, r, r.stderr, "Backend without a workspace name", "backend.hcl:2", `workspace = "..."`)
+	wantAll(t, r, r.stderr, "Backend without a workspace name", "backend.hcl line 2", `workspace = "..."`)
 
 	backendScenario(t, dir, "backend-ws", "")
 	before := providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id")
@@ -78,7 +78,7 @@ func TestPostgresBackendState(t *testing.T) {
 	}
 	var raw []byte
 	if err := bk.DB.QueryRow(`SELECT state::text FROM anomgen_backend.states WHERE workspace = 'backend-ws'`).Scan(&raw); err != nil {
-		t.Fatalf("the backend holds no state for the workspace: %v", err)
+		t.Fatalf("the backend holds no state for the workspace: %v\n%s", err, outs[0])
 	}
 	var st state.State
 	if err := json.Unmarshal(raw, &st); err != nil {
@@ -140,7 +140,7 @@ func TestPostgresBackendState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = cli(t, dir, "rollback", "-auto-approve", "-lock-timeout", "1s")
+	r = cli(t, dir, "rollback", "-all", "-auto-approve", "-lock-timeout", "1s")
 	if r.code == 0 {
 		t.Fatalf("rollback ran while the lock was held:\n%s", r)
 	}
@@ -159,7 +159,7 @@ func TestPostgresBackendState(t *testing.T) {
 		t.Fatal(err)
 	}
 	execSQL(t, bk.DB, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`)
-	outs = append(outs, mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-lock-timeout", "10s")))
+	outs = append(outs, mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve", "-lock-timeout", "10s")))
 	_ = held.Release()
 	if got := providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id"); got != before {
 		t.Errorf("rollback did not restore the table")
