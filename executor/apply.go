@@ -85,9 +85,13 @@ func (e *Engine) Refresh(ctx context.Context, st *state.State) (bool, error) {
 			if cur != nil && cur.Status == state.StatusLost && cur.Journal.ID == id {
 				continue
 			}
+			if a.Batches != nil && a.Batches.Partial {
+				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: PartialText(a)}) // batch.go
+			}
 			switch {
-			case cur != nil && cur.Journal.ID == id && cur.Status == a.Status:
+			case cur != nil && cur.Journal.ID == id && cur.Status == a.Status && sameBatches(cur, a):
 				continue
+			case a.Batches != nil && a.Batches.Partial:
 			case a.Status == sqlgen.StatusPending:
 				e.emit(Event{Kind: EventWarning, Address: a.Address, Message: fmt.Sprintf("journal %s in %s is pending: a run stopped after creating it and before its change committed, so the table was not changed. Run `anomgen rollback %s` to remove the empty journal", id, addr, a.Address)})
 			case a.Status == sqlgen.StatusRestored:
@@ -268,7 +272,7 @@ func (e *Engine) catalog(ctx context.Context, addr string, c *providers.Conn) (m
 			return nil, true, fmt.Errorf("journal %s in %s has an unreadable entry: %w", id, addr, err)
 		}
 		a.Status = ""
-		if status != sqlgen.StatusApplied {
+		if status != sqlgen.StatusApplied && status != sqlgen.StatusPartial {
 			a.Status = status
 		}
 		out[id] = &a
@@ -298,7 +302,13 @@ func (e *Engine) FindOccurrence(ctx context.Context, occ string) (*state.Anomaly
 // Count fills in Rows and WindowRows of every create and replace change with
 // exact counts from the database.
 func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
+	resumeChanges(p) // batch.go: partly applied batched changes are finished
 	for _, ch := range p.Changes {
+		if prior := partial(ch); prior != nil && ch.Action == planner.Create {
+			// Counted when it was first planned.
+			ch.Rows, ch.WindowRows = prior.Batches.Planned, prior.Batches.WindowRows
+			continue
+		}
 		if ch.Mutation == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) {
 			continue
 		}
@@ -562,6 +572,13 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	if ch.Mutation.Op.Schema() {
 		return e.applySchema(ctx, ch, st, save) // schema.go
 	}
+	if resume := partial(ch); resume != nil && !e.DryRun { // batch.go
+		src := e.cfg.Source(ch.Source)
+		return e.applyBatched(ctx, ch, st, save, src.BatchRows, src.BatchTime, resume)
+	}
+	if size, limit, ok := e.batching(ch); ok {
+		return e.applyBatched(ctx, ch, st, save, size, limit, nil)
+	}
 	c := e.conns[ch.Source]
 	src := e.cfg.Source(ch.Source)
 	d := c.Dialect
@@ -812,6 +829,16 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	if planner.Op(prior.Journal.Op).Schema() {
 		return e.rollbackSchema(ctx, c, prior, st, save, expire) // schema.go
 	}
+	// A batched change is restored in batches too (batch.go), all but the
+	// last range each in its own transaction; the transaction below
+	// restores the rest, counts conflicts and drops the journal.
+	var early int64
+	if size := e.cfg.Source(prior.Source).BatchRows; prior.Batches != nil && !e.Force && !e.DryRun && size > 0 &&
+		sqlgen.BatchRollbackable(prior.Journal) && prior.Rows > size {
+		if early, err = e.batchedRollback(ctx, c, prior, size); err != nil {
+			return early, 0, fmt.Errorf("%w; the batches restored before it are committed: run the rollback again to finish (it restores only rows that still hold the injected value)", err)
+		}
+	}
 	trigOff, trigOn, err := e.rollbackTriggers(ctx, c, prior.Journal)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", prior.Address, err)
@@ -857,7 +884,7 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 				return runErr(err, s.SQL)
 			}
 			if n, _ := res.RowsAffected(); i == len(r.Restore)-1 {
-				restored = n
+				restored = early + n
 			}
 		}
 		return nil

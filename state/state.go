@@ -90,6 +90,30 @@ type Anomaly struct {
 	// Settings are the effective settings it was applied with, as plan
 	// shows them, so a replace can say which changed (volume: 0.3 → 0.5).
 	Settings []Setting `json:"settings,omitempty"`
+	// Batches, for a change applied in key-range batches, records their
+	// progress; Rows counts the rows of the committed batches.
+	Batches *Batches `json:"batches,omitempty"`
+}
+
+// Batches is the progress of a change applied in key-range batches (each
+// its own transaction, recorded in the journal catalog with it).
+type Batches struct {
+	// Done counts the committed batches; Estimate is about how many the
+	// whole change takes (the window's rows over the batch size).
+	Done     int `json:"done"`
+	Estimate int `json:"estimate,omitempty"`
+	// Size is the rows of the window the first batch covered (batch_rows).
+	Size int64 `json:"size"`
+	// Planned is the row count the plan counted for the whole change, and
+	// WindowRows the rows of its window.
+	Planned    int64 `json:"planned"`
+	WindowRows int64 `json:"window_rows,omitempty"`
+	// Partial is true until the last batch commits: the change is partly
+	// applied, and apply carries on after the last committed batch.
+	Partial bool `json:"partial,omitempty"`
+	// Upto is the last committed batch's upper key bound, as text, for
+	// people (apply resumes from the journal's greatest key).
+	Upto string `json:"upto,omitempty"`
 }
 
 // Setting is one effective setting of an applied anomaly.
@@ -111,6 +135,10 @@ const StatusLost = "lost"
 // Clone returns a copy of a.
 func (a *Anomaly) Clone() *Anomaly {
 	c := *a
+	if a.Batches != nil {
+		b := *a.Batches
+		c.Batches = &b
+	}
 	return &c
 }
 

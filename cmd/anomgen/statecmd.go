@@ -87,6 +87,9 @@ func (a *app) stateCmd() *cobra.Command {
 }
 
 func status(an *state.Anomaly) string {
+	if b := an.Batches; an.Status == "" && b != nil && b.Partial { // batched, stopped part way (executor/batch.go)
+		return fmt.Sprintf("partial (%d of ~%d batches)", b.Done, b.Estimate)
+	}
 	if an.Status == "" {
 		return "applied"
 	}

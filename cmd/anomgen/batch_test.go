@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Batched changes (source batch_rows): a change SIGKILLed after some of its
+// batches committed leaves a partial journal catalog entry; plan says so,
+// apply carries on after the last committed batch and changes exactly the
+// rows the plan counted, and rollback restores the table byte for byte.
+
+// batchSource is f's source block with batch_rows set.
+func batchSource(f *fixture, rows int) string {
+	i := strings.LastIndex(f.source, "}")
+	return f.source[:i] + fmt.Sprintf("  batch_rows = %d\n", rows) + f.source[i:]
+}
+
+// catalogStatus reads the status of the catalog entry of addr.
+func catalogStatus(t *testing.T, f *fixture, addr string) string {
+	t.Helper()
+	table := map[string]string{"sqlite": "anomgen_journals", "postgres": "anomgen.journals"}[f.name]
+	if table == "" { // mysql: the fixture's journal schema
+		m := regexp.MustCompile(`journal_schema\s*=\s*"([^"]+)"`).FindStringSubmatch(f.source)
+		if m == nil {
+			t.Fatalf("no journal_schema in %s", f.source)
+		}
+		table = "`" + m[1] + "`.journals"
+	}
+	var status string
+	q := fmt.Sprintf("SELECT status FROM %s WHERE address = '%s'", table, addr)
+	if err := f.db.QueryRow(q).Scan(&status); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return status
+}
+
+var partlyRE = regexp.MustCompile(`partly applied: (\d+) of ~(\d+) batches \(([\d,]+) rows changed`)
+
+func TestBatchedApplyKilledResumes(t *testing.T) {
+	bin := anomgenBinary(t)
+	kinds := []struct {
+		name, block, addr string
+	}{
+		{"update", "anomaly \"null_rate\" \"email_nulls\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n" + window10h + "  seed   = 7\n}\n", "anomaly.null_rate.email_nulls"},
+		{"delete", "anomaly \"volume_drop\" \"outage\" {\n  target = target.orders\n  volume = 0.4\n" + window10h + "  seed   = 3\n}\n", "anomaly.volume_drop.outage"},
+	}
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		for _, k := range kinds {
+			t.Run(k.name, func(t *testing.T) {
+				dir := t.TempDir()
+				writeFile(t, dir, "main.hcl", batchSource(f, 50)+f.target())
+				writeFile(t, dir, "anomalies.hcl", k.block)
+				before := f.checksum(t)
+				plan := mustOK(t, cli(t, dir, "plan"))
+				planned := plannedRows(t, plan.stdout)[k.addr]
+				if planned < 100 {
+					t.Fatalf("the plan counts %d rows; the test needs several batches\n%s", planned, plan)
+				}
+
+				// SIGKILL once the third batch committed.
+				p := startApply(t, bin, dir, "ANOMGEN_TEST_HOOK=after-batch-3")
+				if !p.killAfter(t, p.stderr, "anomgen-test-hook: after-batch-3", 1, 0, false) {
+					t.Fatal("the apply was not killed")
+				}
+				if st := catalogStatus(t, f, k.addr); st != "partial" {
+					t.Fatalf("catalog status after the kill = %q, want partial", st)
+				}
+				if f.checksum(t) == before {
+					t.Fatal("three committed batches changed nothing")
+				}
+
+				// plan and state list say how far it got.
+				r := mustOK(t, cli(t, dir, "plan"))
+				m := partlyRE.FindStringSubmatch(r.stdout + r.stderr)
+				if m == nil {
+					t.Fatalf("plan does not say the change is partly applied\n%s", r)
+				}
+				if m[1] != "3" {
+					t.Errorf("plan says %s batches done, want 3\n%s", m[1], r)
+				}
+				done := atoi(t, m[3])
+				if done <= 0 || done >= planned {
+					t.Errorf("partly applied rows = %d, want between 0 and %d", done, planned)
+				}
+				if got := plannedRows(t, r.stdout)[k.addr]; got != planned {
+					t.Errorf("the resumed change shows %d rows, want the first plan's %d\n%s", got, planned, r)
+				}
+				wantAll(t, r, r.stdout+r.stderr, "run `anomgen apply` to finish or `anomgen rollback "+k.addr+"` to undo")
+				ls := cli(t, dir, "state", "list")
+				wantAll(t, ls, ls.stdout, "partial (3 of ~")
+
+				// apply finishes: the rows changed are the plan's count.
+				a := mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+				wantAll(t, a, a.stdout, fmt.Sprintf("changed %d rows", planned))
+				wantNone(t, a, a.stdout, "the plan counted")
+				if st := catalogStatus(t, f, k.addr); st != "applied" {
+					t.Errorf("catalog status after the resumed apply = %q, want applied", st)
+				}
+				if got := shownRows(t, mustOK(t, cli(t, dir, "state", "show", k.addr))); got != planned {
+					t.Errorf("state records %d rows, want %d", got, planned)
+				}
+				again := mustOK(t, cli(t, dir, "plan"))
+				wantAll(t, again, again.stdout, "No changes.")
+
+				// rollback restores every byte.
+				mustOK(t, cli(t, dir, "rollback", "-auto-approve", k.addr))
+				if got := f.checksum(t); got != before {
+					t.Errorf("checksum after rollback = %s, want %s", got, before)
+				}
+				if n := f.journals(t); n != 0 {
+					t.Errorf("%d journal tables remain", n)
+				}
+			})
+		}
+	})
+}
+
+// TestBatchedRollbackOfPartial: a partly applied change rolls back from
+// its partial journal, byte-identical.
+func TestBatchedRollbackOfPartial(t *testing.T) {
+	bin := anomgenBinary(t)
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		dir := t.TempDir()
+		writeFile(t, dir, "main.hcl", batchSource(f, 40)+f.target())
+		writeFile(t, dir, "anomalies.hcl", "anomaly \"numeric_shift\" \"amounts\" {\n  target = target.orders\n  column = \"amount\"\n  volume = 1\n"+window10h+"  seed   = 5\n}\n")
+		before := f.checksum(t)
+		p := startApply(t, bin, dir, "ANOMGEN_TEST_HOOK=after-batch-4")
+		p.killAfter(t, p.stderr, "anomgen-test-hook: after-batch-4", 1, 0, false)
+		if st := catalogStatus(t, f, "anomaly.numeric_shift.amounts"); st != "partial" {
+			t.Fatalf("catalog status after the kill = %q, want partial", st)
+		}
+		mustOK(t, cli(t, dir, "rollback", "-auto-approve", "anomaly.numeric_shift.amounts"))
+		if got := f.checksum(t); got != before {
+			t.Errorf("checksum after rollback = %s, want %s", got, before)
+		}
+		if n := f.journals(t); n != 0 {
+			t.Errorf("%d journal tables remain", n)
+		}
+		if cat := f.catalog(t); len(cat) != 0 {
+			t.Errorf("catalog entries remain: %v", cat)
+		}
+	})
+}
+
+// TestBatchRowsZeroIsOneTransaction: with batch_rows = 0 a change commits
+// in one transaction: killed before its commit, nothing is changed.
+func TestBatchRowsZeroIsOneTransaction(t *testing.T) {
+	bin := anomgenBinary(t)
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		dir := t.TempDir()
+		writeFile(t, dir, "main.hcl", batchSource(f, 0)+f.target())
+		writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"email_nulls\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n"+window10h+"  seed   = 7\n}\n")
+		before := f.checksum(t)
+		p := startApply(t, bin, dir, "ANOMGEN_TEST_HOOK=before-commit")
+		p.killAfter(t, p.stderr, "anomgen-test-hook: before-commit", 1, 0, false)
+		if got := f.checksum(t); got != before {
+			t.Errorf("a killed one-transaction apply changed the table: %s, was %s", got, before)
+		}
+		// (MariaDB's DDL commits by itself: its empty journal stays
+		// pending, and plan asks for a rollback, as before batches.)
+		r := cli(t, dir, "plan")
+		wantNone(t, r, r.stdout+r.stderr, "partly applied", "partial")
+	})
+}

@@ -1,0 +1,385 @@
+package executor
+
+// Batched changes (source batch_rows, batch_time): a row-level change runs
+// as key-range batches, each its own transaction that journals and changes
+// its rows and records its progress in the journal catalog entry. A run
+// that stops between batches leaves a partial entry; the next apply
+// carries on after its last committed batch, and rollback restores
+// whatever the committed batches changed.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+// batching returns the batch size and time bound of ch, and whether ch
+// runs in batches: its source sets batch_rows, its kind batches
+// (sqlgen.Batchable), and its window holds more rows than one batch (a
+// window of one batch runs in one transaction, as with batch_rows = 0).
+func (e *Engine) batching(ch *planner.Change) (rows int64, limit time.Duration, ok bool) {
+	src := e.cfg.Source(ch.Source)
+	c := e.conns[ch.Source]
+	if src == nil || c == nil || src.BatchRows <= 0 || e.DryRun || ch.Mutation == nil {
+		return 0, 0, false
+	}
+	if !sqlgen.Batchable(c.Dialect, ch.Mutation) {
+		return 0, 0, false
+	}
+	if ch.WindowRows >= 0 && ch.WindowRows <= src.BatchRows {
+		return 0, 0, false
+	}
+	return src.BatchRows, src.BatchTime, true
+}
+
+// partial returns the partly applied prior of ch that apply carries on
+// with, or nil.
+func partial(ch *planner.Change) *state.Anomaly {
+	p := ch.Prior
+	if p == nil || p.Batches == nil || !p.Batches.Partial || p.Status != "" || ch.Mutation == nil ||
+		p.ParamsHash != ch.ParamsHash || p.Journal.Op != string(ch.Mutation.Op) {
+		return nil
+	}
+	return p
+}
+
+// resumeChanges turns the no-op changes of anomalies whose batched apply
+// stopped part way into creates that finish them (apply carries on after
+// the last committed batch), with the plan's original counts and a reason
+// that says so.
+func resumeChanges(p *planner.Plan) {
+	for _, ch := range p.Changes {
+		if ch.Action != planner.NoOp {
+			continue
+		}
+		prior := partial(ch)
+		if prior == nil {
+			continue
+		}
+		ch.Action = planner.Create
+		ch.Rows, ch.WindowRows = prior.Batches.Planned, prior.Batches.WindowRows
+		ch.Nothing = ""
+		ch.Reasons = append(ch.Reasons, PartialText(prior))
+	}
+}
+
+// PartialText says how far a batched change got and what to do.
+func PartialText(a *state.Anomaly) string {
+	b := a.Batches
+	of := ""
+	if b.Estimate > 0 {
+		of = fmt.Sprintf(" of ~%d", b.Estimate)
+	}
+	return fmt.Sprintf("partly applied: %d%s batches (%s rows changed, journal %s); run `anomgen apply` to finish or `anomgen rollback %s` to undo",
+		b.Done, of, planner.Thousands(a.Rows), a.Journal.ID, a.Address)
+}
+
+// scanKey reads one key (n columns) from row; nil when there is none.
+func scanKey(row *sql.Row, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := row.Scan(ptrs...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok { // a driver's buffer is reused by the next scan
+			vals[i] = string(append([]byte(nil), b...))
+		}
+	}
+	return vals, nil
+}
+
+// nextSize adapts the batch size to the time bound: a batch slower than
+// limit makes the next one proportionally smaller, a quicker one lets it
+// grow back (doubling) up to max.
+func nextSize(size, max int64, took, limit time.Duration) int64 {
+	if limit <= 0 || took <= 0 {
+		return max
+	}
+	if took > limit {
+		n := int64(float64(size) * float64(limit) / float64(took))
+		if n < 1 {
+			n = 1
+		}
+		return n
+	}
+	if took < limit/2 && size < max {
+		size *= 2
+		if size > max {
+			size = max
+		}
+	}
+	return size
+}
+
+// applyBatched applies ch in key-range batches (see batching), or carries
+// on with resume, the partial entry of a run that stopped part way.
+func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state.State, save Save, max int64, limit time.Duration, resume *state.Anomaly) (int64, error) {
+	c := e.conns[ch.Source]
+	src := e.cfg.Source(ch.Source)
+	d := c.Dialect
+	m := ch.Mutation
+	var entry *state.Anomaly
+	var lo []any
+	first := resume == nil
+	if resume != nil {
+		entry = resume.Clone()
+		entry.RollingBack = false
+		if max <= 0 {
+			max = entry.Batches.Size
+		}
+		if max <= 0 {
+			max = 10000
+		}
+		last := sqlgen.JournalLast(d, entry.Journal)
+		var err error
+		if lo, err = scanKey(c.DB.QueryRowContext(ctx, last.SQL, last.Args...), len(m.Key)); err != nil {
+			return 0, e.runError(err, ch.Address, last.SQL, c, ch.Table, entry.Journal.Schema)
+		}
+	} else {
+		id := state.NewID()
+		entry = &state.Anomaly{
+			Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
+			Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
+			AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings),
+			Batches: &state.Batches{Size: max, Planned: ch.Rows, WindowRows: ch.WindowRows, Partial: true},
+		}
+		if ch.WindowRows > 0 {
+			entry.Batches.Estimate = int((ch.WindowRows + max - 1) / max)
+		}
+		if ch.Duration > 0 {
+			exp := entry.AppliedAt.Add(ch.Duration)
+			entry.ExpiresAt = &exp
+		}
+	}
+	id, schema := entry.Journal.ID, entry.Journal.Schema
+	marshal := func() string {
+		b, _ := json.Marshal(entry)
+		return string(b)
+	}
+	var setup []sqlgen.Statement
+	pending := false
+	if first {
+		var err error
+		if setup, err = sqlgen.ApplySetup(d, schema, id, m); err != nil {
+			return 0, err
+		}
+		if !d.TransactionalDDL() {
+			// As in apply: the journal table is created outside the data
+			// transaction and the catalog marks it pending until the first
+			// batch commits.
+			pend := entry.Clone()
+			pend.Status = sqlgen.StatusPending
+			b, _ := json.Marshal(pend)
+			cat := sqlgen.CatalogInsert(d, schema, id, ch.Address, entry.AppliedAt, string(b), sqlgen.StatusPending)
+			for _, s := range setup {
+				if s.Role == sqlgen.RoleJournal && !pending {
+					e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: cat.SQL})
+					if _, err := c.DB.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
+						return 0, e.runError(err, ch.Address, cat.SQL, c, ch.Table, schema)
+					}
+					pending = true
+				}
+				e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
+				if _, err := c.DB.ExecContext(ctx, s.SQL, s.Args...); err != nil {
+					runErr := e.runError(err, ch.Address, s.SQL, c, ch.Table, schema)
+					if pending {
+						e.discardPending(c, entry)
+					}
+					return 0, runErr
+				}
+			}
+			setup = nil
+		}
+	}
+	size := max
+	for {
+		if err := ctx.Err(); err != nil {
+			return entry.Rows, e.batchFailed(ch, entry, first, pending, c, err, "")
+		}
+		start := time.Now()
+		bound := sqlgen.BatchBound(d, m, lo, size)
+		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key))
+		if err != nil {
+			return entry.Rows, e.batchFailed(ch, entry, first, pending, c, err, bound.SQL)
+		}
+		stmts, err := sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: lo, Hi: hi})
+		if err != nil {
+			return entry.Rows, err
+		}
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			return entry.Rows, e.batchFailed(ch, entry, first, pending, c, err, "BEGIN")
+		}
+		var rows int64
+		failed := func(err error, stmt string) error {
+			_ = tx.Rollback()
+			return e.batchFailed(ch, entry, first, pending, c, err, stmt)
+		}
+		for _, s := range append(append([]sqlgen.Statement(nil), setup...), stmts...) {
+			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
+			r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+			if err != nil {
+				return entry.Rows, failed(err, s.SQL)
+			}
+			if s.Role == sqlgen.RoleMutation {
+				rows, _ = r.RowsAffected()
+			}
+		}
+		done := *entry.Batches
+		prevRows := entry.Rows
+		entry.Rows += rows
+		entry.Batches.Done++
+		entry.Batches.Partial = hi != nil
+		if hi != nil {
+			entry.Batches.Upto = fmtKey(hi)
+		}
+		if entry.Batches.Done > entry.Batches.Estimate && hi != nil {
+			entry.Batches.Estimate = entry.Batches.Done + 1
+		}
+		status := sqlgen.StatusPartial
+		if hi == nil {
+			status = sqlgen.StatusApplied
+		}
+		cat := sqlgen.CatalogUpdate(d, schema, id, marshal(), status)
+		if first && d.TransactionalDDL() {
+			cat = sqlgen.CatalogInsert(d, schema, id, ch.Address, entry.AppliedAt, marshal(), status)
+		}
+		if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
+			*entry.Batches, entry.Rows = done, prevRows
+			return prevRows, failed(err, cat.SQL)
+		}
+		if err := tx.Commit(); err != nil {
+			*entry.Batches, entry.Rows = done, prevRows
+			if providers.IsConnLost(err) || providers.ClassOf(err) == providers.ClassConnLost {
+				return prevRows, fmt.Errorf("%s: %s while committing batch %d, and whether it went through is unknown. Run `anomgen apply` once the server is reachable: it reads the journal catalog and carries on after the last committed batch (or `anomgen rollback %s` undoes what committed)",
+					ch.Address, describe(err).Detail, done.Done+1, ch.Address)
+			}
+			return prevRows, e.batchFailed(ch, entry, first, pending, c, err, "COMMIT")
+		}
+		first, pending, setup = false, false, nil
+		st.Put(entry.Clone())
+		if err := save(st); err != nil {
+			return entry.Rows, fmt.Errorf("%s: batch %d was applied (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
+		}
+		e.emit(Event{Kind: "progress" /* EventProgress */, Address: ch.Address, Action: ch.Action, Rows: entry.Rows, Elapsed: time.Since(start)})
+		if hi == nil {
+			break
+		}
+		testHook(fmt.Sprintf("after-batch-%d", entry.Batches.Done))
+		lo = hi
+		size = nextSize(size, max, time.Since(start), limit)
+	}
+	e.warnStacked(ctx, ch, st)
+	return entry.Rows, nil
+}
+
+// batchFailed explains the failure of a batch. Before the first batch
+// committed nothing is left (a pending journal is removed); after it, the
+// committed batches stay, recorded as a partial change that apply
+// finishes and rollback undoes.
+func (e *Engine) batchFailed(ch *planner.Change, entry *state.Anomaly, first, pending bool, c *providers.Conn, err error, stmt string) error {
+	if first {
+		if pending {
+			e.discardPending(c, entry)
+		}
+		if stmt == "" {
+			return &RunError{Address: ch.Address, Class: "interrupted", Err: err}
+		}
+		return e.runError(err, ch.Address, stmt, c, ch.Table, entry.Journal.Schema)
+	}
+	detail := providers.FirstLine(err.Error())
+	if errors.Is(err, context.Canceled) {
+		detail = "interrupted"
+	} else if stmt != "" {
+		detail = describe(err).Detail
+	}
+	return fmt.Errorf("%s: batch %d failed (%s) and was rolled back; %s", ch.Address, entry.Batches.Done+1, detail, PartialText(entry))
+}
+
+// batchedRollback restores prior's journal in key-range batches of at most
+// size journal rows, each its own transaction, and returns the rows
+// restored. Rows someone changed since injection are left alone (the
+// caller counts them once at the end); a rollback that stops part way is
+// run again from the start: it restores only rows that still hold the
+// injected value.
+func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *state.Anomaly, size int64) (int64, error) {
+	d := c.Dialect
+	j := prior.Journal
+	table := planner.TableName{Schema: j.TableSchema, Name: j.Table}
+	if d.Name() == "postgres" {
+		// PostgreSQL journals in one pass without an index; the batches
+		// of the rollback look journal rows up by key.
+		idx := sqlgen.JournalIndex(d, j)
+		idx.SQL = "CREATE INDEX IF NOT EXISTS" + idx.SQL[len("CREATE INDEX"):]
+		if _, err := c.DB.ExecContext(ctx, idx.SQL); err != nil {
+			return 0, e.runError(err, prior.Address, idx.SQL, c, table, j.Schema)
+		}
+	}
+	var lo []any
+	var restored int64
+	for {
+		bound := sqlgen.JournalBound(d, j, lo, size)
+		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(j.Key))
+		if err != nil {
+			return restored, e.runError(err, prior.Address, bound.SQL, c, table, j.Schema)
+		}
+		if hi == nil {
+			return restored, nil // the last range, (lo, end], is the caller's transaction
+		}
+		trigOff, trigOn, err := e.rollbackTriggers(ctx, c, j)
+		if err != nil {
+			return restored, fmt.Errorf("%s: %w", prior.Address, err)
+		}
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			return restored, e.runError(err, prior.Address, "BEGIN", c, table, j.Schema)
+		}
+		if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOff); err != nil {
+			_ = tx.Rollback()
+			return restored, e.runError(err, prior.Address, stmt, c, table, j.Schema)
+		}
+		for _, s := range sqlgen.RollbackBatch(d, j, sqlgen.KeyRange{Lo: lo, Hi: hi}) {
+			e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
+			r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+			if err != nil {
+				_ = tx.Rollback()
+				return restored, e.runError(err, prior.Address, s.SQL, c, table, j.Schema)
+			}
+			n, _ := r.RowsAffected()
+			restored += n
+		}
+		if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOn); err != nil {
+			_ = tx.Rollback()
+			return restored, e.runError(err, prior.Address, stmt, c, table, j.Schema)
+		}
+		if err := tx.Commit(); err != nil {
+			return restored, e.runError(err, prior.Address, "COMMIT", c, table, j.Schema)
+		}
+		e.emit(Event{Kind: "progress" /* EventProgress */, Address: prior.Address, Rows: restored})
+		testHook("after-rollback-batch")
+		lo = hi
+	}
+}
+
+// sameBatches reports whether a and b record the same batch progress.
+func sameBatches(a, b *state.Anomaly) bool {
+	if a.Batches == nil || b.Batches == nil {
+		return a.Batches == nil && b.Batches == nil
+	}
+	return a.Rows == b.Rows && *a.Batches == *b.Batches
+}

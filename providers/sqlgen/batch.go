@@ -1,0 +1,347 @@
+package sqlgen
+
+// Batches: a row-level change (an UPDATE of one column or a DELETE) runs as
+// a series of transactions, each over a range of the table's key, so that
+// no transaction holds the locks of the whole window and an application's
+// write to a row of the window waits for one batch at most. Each batch
+// appends its before-images to the same journal table and records its
+// progress in the journal's catalog entry, in its own transaction, so a
+// run that stops between batches leaves whole batches only, and the next
+// apply carries on after the last one.
+//
+// Batches follow the key: keyset pagination over the rows of the window,
+// (lo, hi] where hi is the n-th key of the window after lo. The selection
+// of a row depends on its key and the seed only (the kinds that read other
+// rows of the table to choose or to compute a value are not batched:
+// Batchable), so the rows a batched change touches are the rows the plan
+// counted.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/state"
+)
+
+// StatusPartial is the catalog status of a batched change some of whose
+// batches have committed: its journal holds the before-images of those
+// batches, apply finishes it and rollback undoes it.
+const StatusPartial = "partial"
+
+// KeyRange is a range (Lo, Hi] of key values, in key order; a nil Lo has
+// no lower bound, a nil Hi no upper bound.
+type KeyRange struct {
+	Lo, Hi []any
+}
+
+// Batchable reports whether m can run in key-range batches: an UPDATE of
+// one column or a DELETE whose selection and new values read nothing but
+// the row itself (no ranking over the window, no statistics of the table,
+// no first row of the window), without triggers switched off. Other kinds
+// (inserts of copies, schema changes, swaps) run in one transaction.
+func Batchable(d Dialect, m *planner.Mutation) bool {
+	if m == nil || len(m.Key) == 0 || len(m.DisableTriggers) > 0 {
+		return false
+	}
+	switch {
+	case m.Op == planner.OpUpdate && m.Column != nil && m.With == nil:
+	case m.Op == planner.OpDelete:
+	default:
+		return false
+	}
+	if m.Where.Mechanism == planner.MechanismValueDependent || m.Where.Flatten != nil {
+		return false
+	}
+	t := d.Table(m.Table)
+	a := &args{d: d}
+	if m.Op == planner.OpUpdate {
+		set, err := updateSet(d, m, a)
+		if err != nil || strings.Contains(set, t) {
+			return false
+		}
+	}
+	conds, err := selectConds(d, m, a, true, true)
+	if err != nil {
+		return false
+	}
+	for _, c := range conds {
+		if strings.Contains(c, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// updateSet renders the new value of m's column over alias t.
+func updateSet(d Dialect, m *planner.Mutation, a *args) (string, error) {
+	col := "t." + d.Quote(m.Column.Name)
+	switch e := m.Set.(type) {
+	case planner.SetNull:
+		return "NULL", nil
+	case planner.Scale:
+		return d.Scale(col, *m.Column, a.add(e.Factor)), nil
+	}
+	return rowSet(d, m, a) // rows.go
+}
+
+// rowValues renders the key columns of alias and the bound values vals as
+// a comparison op (">" or "<=") in key order: a row-value comparison
+// where the database has one, the expanded OR form otherwise.
+func rowValues(d Dialect, alias string, keys []string, vals []any, op string, a *args) string {
+	if len(keys) == 1 {
+		return fmt.Sprintf("%s.%s %s %s", alias, d.Quote(keys[0]), op, a.add(vals[0]))
+	}
+	switch d.Name() {
+	case "postgres", "mysql", "sqlite":
+		cols := make([]string, len(keys))
+		ph := make([]string, len(keys))
+		for i, k := range keys {
+			cols[i] = alias + "." + d.Quote(k)
+			ph[i] = a.add(vals[i])
+		}
+		return fmt.Sprintf("(%s) %s (%s)", strings.Join(cols, ", "), op, strings.Join(ph, ", "))
+	}
+	strict := op[:1] // ">" or "<"
+	var ors []string
+	for i := range keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, fmt.Sprintf("%s.%s = %s", alias, d.Quote(keys[j]), a.add(vals[j])))
+		}
+		o := strict
+		if i == len(keys)-1 {
+			o = op
+		}
+		ands = append(ands, fmt.Sprintf("%s.%s %s %s", alias, d.Quote(keys[i]), o, a.add(vals[i])))
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// rangeCond renders r over the key columns of alias; "" when r is unbounded.
+func rangeCond(d Dialect, alias string, keys []string, r KeyRange, a *args) string {
+	var conds []string
+	if r.Lo != nil {
+		conds = append(conds, rowValues(d, alias, keys, r.Lo, ">", a))
+	}
+	if r.Hi != nil {
+		conds = append(conds, rowValues(d, alias, keys, r.Hi, "<=", a))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// firstRow renders "ORDER BY order" followed by the clause that skips
+// offset rows and returns one.
+func firstRow(d Dialect, order string, offset int64) string {
+	switch d.Name() {
+	case "sqlserver", "oracle":
+		return fmt.Sprintf("ORDER BY %s OFFSET %d ROWS FETCH NEXT 1 ROWS ONLY", order, offset)
+	}
+	return fmt.Sprintf("ORDER BY %s LIMIT 1 OFFSET %d", order, offset)
+}
+
+// BatchBound returns the query for the upper bound of the batch after lo
+// (nil: the first): the key of the n-th row of m's window after lo, in key
+// order. No row means the batch runs to the end of the table.
+func BatchBound(d Dialect, m *planner.Mutation, lo []any, n int64) Statement {
+	a := &args{d: d}
+	keys := names(m.Key)
+	var conds []string
+	if w := window(d, m.Where, "t", a); w != "" {
+		conds = append(conds, w)
+	}
+	if lo != nil {
+		conds = append(conds, rangeCond(d, "t", keys, KeyRange{Lo: lo}, a))
+	}
+	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(qualify(d, "t", m.Key), ", "), d.Table(m.Table))
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	return Statement{SQL: sql + " " + firstRow(d, strings.Join(qualify(d, "t", m.Key), ", "), n-1), Args: a.vals, Role: RoleJournal}
+}
+
+// JournalBound returns the query for the upper bound of a rollback batch
+// after lo: the key of the n-th journal row after lo, in key order.
+func JournalBound(d Dialect, j state.Journal, lo []any, n int64) Statement {
+	a := &args{d: d}
+	keys := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		keys[i] = "j." + d.Quote(k)
+	}
+	sql := fmt.Sprintf("SELECT %s FROM %s j", strings.Join(keys, ", "), d.JournalTable(j.Schema, j.ID))
+	if lo != nil {
+		sql += " WHERE " + rangeCond(d, "j", j.Key, KeyRange{Lo: lo}, a)
+	}
+	return Statement{SQL: sql + " " + firstRow(d, strings.Join(keys, ", "), n-1), Args: a.vals}
+}
+
+// JournalLast returns the query for the greatest key in journal j: where
+// a stopped batched change carries on (every row up to it was handled by
+// a committed batch). No row means no batch changed a row yet.
+func JournalLast(d Dialect, j state.Journal) Statement {
+	keys := make([]string, len(j.Key))
+	desc := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		keys[i] = "j." + d.Quote(k)
+		desc[i] = keys[i] + " DESC"
+	}
+	return Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j %s", strings.Join(keys, ", "), d.JournalTable(j.Schema, j.ID), firstRow(d, strings.Join(desc, ", "), 0))}
+}
+
+// onePass reports whether the dialect journals and mutates a batch in one
+// statement (PostgreSQL: data-modifying CTEs).
+func onePass(d Dialect) bool { return d.Name() == "postgres" }
+
+// journalIndex names the index on a batched journal's key columns
+// (unqualified, as CREATE INDEX wants it).
+func journalIndex(d Dialect, schema, id string) string {
+	idx := d.JournalTable(schema, id+"_k")
+	if i := strings.LastIndex(idx, "."); i >= 0 {
+		idx = idx[i+1:]
+	}
+	return idx
+}
+
+// JournalIndex returns the statement that indexes journal j on its key
+// columns, which the batches' joins and bounds look rows up by.
+func JournalIndex(d Dialect, j state.Journal) Statement {
+	return Statement{Role: RoleJournal, DDL: true, SQL: fmt.Sprintf("CREATE INDEX %s ON %s (%s)",
+		journalIndex(d, j.Schema, j.ID), d.JournalTable(j.Schema, j.ID), strings.Join(quoteAll(d, j.Key), ", "))}
+}
+
+// ApplySetup returns the statements that prepare a batched change: the
+// journal schema and catalog, the empty journal table and, where the
+// batches join it (every database but PostgreSQL), its key index. They
+// are DDL; where DDL is transactional they run in the first batch's
+// transaction.
+func ApplySetup(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, error) {
+	all, err := Apply(d, schema, id, m)
+	if err != nil {
+		return nil, err
+	}
+	var out []Statement
+	for _, s := range all {
+		if s.DDL {
+			out = append(out, s)
+		}
+	}
+	if !onePass(d) {
+		out = append(out, JournalIndex(d, m.Journal(id, schema)))
+	}
+	return out, nil
+}
+
+// ApplyBatch returns the statements that journal and change the rows of
+// m's selection whose key is in r, in order, inside the batch's
+// transaction; the mutation's affected-row count is the batch's rows. On
+// PostgreSQL it is one statement: a CTE reads the before-images with the
+// rows locked, a second appends them to the journal, and the UPDATE (or
+// DELETE) joins the first, so the table is read once.
+func ApplyBatch(d Dialect, schema, id string, m *planner.Mutation, r KeyRange) ([]Statement, error) {
+	j := d.JournalTable(schema, id)
+	t := d.Table(m.Table)
+	keyNames := names(m.Key)
+	on := keyJoin(d, keyNames, "t", "j")
+	keys := strings.Join(qualify(d, "t", m.Key), ", ")
+	a := &args{d: d}
+	var sel, head string
+	switch m.Op {
+	case planner.OpUpdate:
+		set, err := updateSet(d, m, a)
+		if err != nil {
+			return nil, err
+		}
+		col := "t." + d.Quote(m.Column.Name)
+		sel = fmt.Sprintf("%s, %s AS %s, %s AS %s", keys, col, d.Quote(BeforeCol), set, d.Quote(AfterCol))
+		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
+		head = fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", "))
+	case planner.OpDelete:
+		sel = "t.*"
+		head = "INSERT INTO " + j
+	default:
+		return nil, fmt.Errorf("sqlgen: %s changes do not run in batches", m.Op)
+	}
+	w := where(d, m, a)
+	if rc := rangeCond(d, "t", keyNames, r, a); rc != "" {
+		w += " AND " + rc
+	}
+	if onePass(d) {
+		from, suffix, _ := d.LockedRead(t, w)
+		old := fmt.Sprintf("SELECT %s FROM %s WHERE %s%s", sel, from, w, suffix)
+		var mut string
+		if m.Op == planner.OpUpdate {
+			mut = d.UpdateJoin(t, "j", d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, "")
+		} else {
+			mut = d.DeleteJoin(t, "j", quoteAll(d, keyNames))
+		}
+		return []Statement{{Role: RoleMutation, Args: a.vals,
+			SQL: fmt.Sprintf("WITH j AS (%s), ins AS (%s SELECT * FROM j) %s", old, head, mut)}}, nil
+	}
+	var out []Statement
+	from, suffix, _ := d.LockedRead(t, w)
+	pa := &args{d: d}
+	pw := where(d, m, pa)
+	if rc := rangeCond(d, "t", keyNames, r, pa); rc != "" {
+		pw += " AND " + rc
+	}
+	if _, _, pre := d.LockedRead(t, pw); pre != "" {
+		out = append(out, Statement{Role: RoleJournal, SQL: pre, Args: pa.vals})
+	}
+	out = append(out, Statement{Role: RoleJournal, SQL: fmt.Sprintf("%s SELECT %s FROM %s WHERE %s%s", head, sel, from, w, suffix), Args: a.vals})
+	ja := &args{d: d}
+	jr := rangeCond(d, "j", keyNames, r, ja)
+	switch m.Op {
+	case planner.OpUpdate:
+		out = append(out, Statement{Role: RoleMutation, Args: ja.vals, SQL: d.UpdateJoin(t, j, d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, jr)})
+	case planner.OpDelete:
+		src := j
+		if jr != "" {
+			src = fmt.Sprintf("(SELECT * FROM %s j WHERE %s)", j, jr)
+		}
+		out = append(out, Statement{Role: RoleMutation, Args: ja.vals, SQL: d.DeleteJoin(t, src, quoteAll(d, keyNames))})
+	}
+	return out, nil
+}
+
+// RollbackBatch returns the restore of the journal rows of j whose key is
+// in r: the rows that still hold the injected value (deleted rows that
+// are still absent) get their before-image back. It is Rollback.Restore
+// without force, narrowed to r; the conflict count runs once after the
+// last batch.
+func RollbackBatch(d Dialect, j state.Journal, r KeyRange) []Statement {
+	jt := d.JournalTable(j.Schema, j.ID)
+	t := d.Table(planner.TableName{Schema: j.TableSchema, Name: j.Table})
+	on := keyJoin(d, j.Key, "t", "j")
+	a := &args{d: d}
+	switch j.Op {
+	case string(planner.OpUpdate):
+		col := d.Quote(j.Column)
+		cond := d.NotDistinct("t."+col, "j."+d.Quote(AfterCol))
+		if rc := rangeCond(d, "j", j.Key, r, a); rc != "" {
+			cond += " AND " + rc
+		}
+		return []Statement{{Role: RoleRestore, Args: a.vals, SQL: d.UpdateJoin(t, jt, col, "j."+d.Quote(BeforeCol)+keep(d, j.Keep), on, cond)}}
+	case string(planner.OpDelete):
+		present := fmt.Sprintf("EXISTS (SELECT 1 FROM %s t WHERE %s)", t, on)
+		cols := quoteAll(d, j.Columns)
+		jcols := make([]string, len(cols))
+		for i, c := range cols {
+			jcols[i] = "j." + c
+		}
+		w := "NOT " + present
+		if rc := rangeCond(d, "j", j.Key, r, a); rc != "" {
+			w = rc + " AND " + w
+		}
+		return []Statement{{Role: RoleRestore, Args: a.vals, SQL: restoreInsert(d, t, cols, true,
+			fmt.Sprintf("SELECT %s FROM %s j WHERE %s", strings.Join(jcols, ", "), jt, w))}}
+	}
+	return nil
+}
+
+// BatchRollbackable reports whether journal j is restored in batches: an
+// update of one column or a delete, written by a batched change (its
+// journal has the key index the batches look rows up by).
+func BatchRollbackable(j state.Journal) bool {
+	return (j.Op == string(planner.OpUpdate) && j.With == "" && j.Column != "") || j.Op == string(planner.OpDelete)
+}
