@@ -62,6 +62,7 @@ var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "daemon"}, {Name: "journal_schema"},
 	{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}, {Name: "connect_timeout"}, {Name: "options"},
 	{Name: "batch_rows"}, {Name: "batch_time"},
+	{Name: "max_connections"},
 }}
 
 var defaultPorts = map[string]int{"postgres": 5432, "mysql": 3306, "sqlserver": 1433, "oracle": 1521}
@@ -80,7 +81,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown source type", Detail: detail, Subject: b.LabelRanges[0].Ptr()}}
 	}
 	s := &Source{Type: typ, Name: name, DeclRange: b.DefRange, Port: defaultPorts[typ], JournalSchema: "anomgen",
-		BatchRows: DefaultBatchRows, BatchTime: DefaultBatchTime}
+		BatchRows: DefaultBatchRows, BatchTime: DefaultBatchTime, MaxConnections: DefaultMaxConnections}
 	if prev := c.Source(s.Addr()); prev != nil {
 		return hcl.Diagnostics{duplicate("source", s.Addr(), b.DefRange, prev.DeclRange)}
 	}
@@ -104,6 +105,12 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.options("options", &s.Options, &s.SecretOptions, &diags)
 	a.int64("batch_rows", &s.BatchRows, &diags)
 	a.duration("batch_time", &s.BatchTime, &diags)
+	a.int("max_connections", &s.MaxConnections, &diags)
+	if s.MaxConnections < 1 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for max_connections",
+			Detail:  fmt.Sprintf("max_connections = %d: use a positive number of connections (default %d); it bounds the pool and how many changes run on this source at once.", s.MaxConnections, DefaultMaxConnections),
+			Subject: content.Attributes["max_connections"].Expr.Range().Ptr()})
+	}
 	if s.BatchRows < 0 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for batch_rows",
 			Detail:  fmt.Sprintf("batch_rows = %d: use a positive number of rows per batch, or 0 to apply each change in one transaction.", s.BatchRows),

@@ -101,7 +101,7 @@ type Source struct {
 	// BatchTime bounds how long one batch should take: a slower batch
 	// makes the next ones smaller (0: no time bound).
 	BatchTime time.Duration
-	DeclRange     hcl.Range
+	DeclRange hcl.Range
 }
 
 // DefaultMaxConnections is a source's max_connections when it says none.

@@ -36,6 +36,9 @@ const (
 	// EventRetry: a connection attempt failed in a way worth retrying;
 	// Message says when the next attempt is, Err why.
 	EventRetry EventKind = "retry"
+	// EventProgress: a change's rows done so far (Rows), where the work
+	// can tell; only Engine.Progress sees it.
+	EventProgress EventKind = "progress"
 )
 
 // Event is something the executor did or noticed.
@@ -81,6 +84,16 @@ type Engine struct {
 	// (state.Anomaly.Occurrence) its change applies: written in the
 	// journal catalog entry with the mutation.
 	Occurrences map[string]string
+	// Parallelism is how many tasks (changes on different tables, counts,
+	// profiles) run at once when Slots is nil; 0 or 1: one at a time.
+	Parallelism int
+	// Slots, when set, bounds the tasks of every engine that shares it (a
+	// fleet's workspaces); Parallelism is then not used.
+	Slots Slots
+	// Progress, when set, receives start, done, failed and progress events
+	// as they happen, in no particular order (Events gets them in plan
+	// order); for live progress bars. It is called under the run's mutex.
+	Progress func(Event)
 	// others are other workspaces' anomalies found by Refresh.
 	others []Other
 }
@@ -121,6 +134,7 @@ func Settings(src *config.Source, dir string) providers.Settings {
 	}
 	s.Path, s.CAFile, s.CertFile, s.KeyFile = abs(src.Path), abs(src.CAFile), abs(src.CertFile), abs(src.KeyFile)
 	s.ConnectTimeout = int(src.ConnectTimeout.Seconds())
+	s.MaxConnections = src.MaxConnections
 	s.Options = src.Options
 	if len(src.SecretOptions) > 0 {
 		s.Options = make(map[string]string, len(src.Options)+len(src.SecretOptions))
@@ -230,42 +244,69 @@ func (e *Engine) ProfilesFor(ctx context.Context, only []string, st *state.State
 		}
 		return true
 	}
+	// One task per target, run at the same time within the engine's
+	// bounds; the results are assembled in declaration order.
+	type result struct {
+		name  string
+		p     *planner.TableProfile
+		gone  bool
+		diags hcl.Diagnostics
+	}
+	var results []*result
+	var tasks []task
+	seen := map[string]bool{}
 	for _, a := range e.cfg.Anomalies {
 		if len(only) > 0 && !contains(only, a.Addr()) {
 			continue
 		}
 		t := a.Target
-		if _, done := out[t.Name]; done {
+		if seen[t.Name] {
 			continue
 		}
+		seen[t.Name] = true
 		c := e.conns[t.Source.Addr()]
 		if c == nil {
 			continue
 		}
-		p, err := c.Inspector.Profile(ctx, t.Table, t.TimeColumn)
-		var nt *providers.NoTableError
+		r := &result{name: t.Name}
+		results = append(results, r)
+		tasks = append(tasks, task{sources: []string{t.Source.Addr()}, run: func() error {
+			p, err := c.Inspector.Profile(ctx, t.Table, t.TimeColumn)
+			var nt *providers.NoTableError
+			switch {
+			case errors.As(err, &nt) && allApplied(t.Name):
+				r.gone = true // gone: drift (planner)
+			case errors.As(err, &nt):
+				detail := fmt.Sprintf("Source %s has no table %s.", t.Source.Addr(), nt.Table)
+				if len(nt.Similar) > 0 {
+					detail += " Did you mean " + strings.Join(nt.Similar, " or ") + "?"
+				}
+				rg := t.Ranges["table"]
+				r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Table not found", Detail: detail, Subject: &rg})
+			case err != nil:
+				r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot inspect " + t.Table,
+					Detail: providers.Scrub(err, Settings(t.Source, e.cfg.Dir)).Error(), Subject: t.DeclRange.Ptr()})
+			default:
+				// A declared key no constraint proves unique and NOT NULL is
+				// checked by a query; the planner judges the result.
+				providers.CheckKey(ctx, c, p, t.Key)
+				if p.KeyCheck != nil && p.KeyCheck.Error != "" {
+					p.KeyCheck.Error = providers.Scrub(errors.New(p.KeyCheck.Error), Settings(t.Source, e.cfg.Dir)).Error()
+				}
+				r.p = p
+			}
+			return nil
+		}})
+	}
+	e.schedule(ctx, tasks, false)
+	for _, r := range results {
 		switch {
-		case errors.As(err, &nt) && allApplied(t.Name):
-			out[t.Name] = nil // gone: drift (planner)
-		case errors.As(err, &nt):
-			detail := fmt.Sprintf("Source %s has no table %s.", t.Source.Addr(), nt.Table)
-			if len(nt.Similar) > 0 {
-				detail += " Did you mean " + strings.Join(nt.Similar, " or ") + "?"
-			}
-			r := t.Ranges["table"]
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Table not found", Detail: detail, Subject: &r})
-		case err != nil:
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot inspect " + t.Table,
-				Detail: providers.Scrub(err, Settings(t.Source, e.cfg.Dir)).Error(), Subject: t.DeclRange.Ptr()})
-		default:
-			// A declared key no constraint proves unique and NOT NULL is
-			// checked by a query; the planner judges the result.
-			providers.CheckKey(ctx, c, p, t.Key)
-			if p.KeyCheck != nil && p.KeyCheck.Error != "" {
-				p.KeyCheck.Error = providers.Scrub(errors.New(p.KeyCheck.Error), Settings(t.Source, e.cfg.Dir)).Error()
-			}
-			out[t.Name] = p
+		case r.gone:
+			out[r.name] = nil
+		case r.p != nil:
+			out[r.name] = r.p
 		}
+		diags = append(diags, r.diags...)
 	}
 	return out, diags
 }

@@ -34,6 +34,8 @@ type Settings struct {
 	Path           string // sqlite: absolute file path
 	JournalSchema  string
 	ConnectTimeout int // seconds; 0 means the provider default
+	// MaxConnections bounds the connection pool (0: 4).
+	MaxConnections int
 	// CAFile, CertFile and KeyFile are PEM files for TLS (absolute paths).
 	CAFile, CertFile, KeyFile string
 	// Options are passed to the driver as connection parameters.
@@ -347,4 +349,12 @@ func Logger(ctx context.Context) *slog.Logger {
 		return l
 	}
 	return slog.Default()
+}
+
+// PoolSize is the connection pool size of s: MaxConnections, or 4.
+func (s Settings) PoolSize() int {
+	if s.MaxConnections > 0 {
+		return s.MaxConnections
+	}
+	return 4
 }

@@ -36,6 +36,7 @@ func (a *app) planCmd() *cobra.Command {
 	var format string
 	var outFile string // saved.go
 	var showSQL bool
+	var parallelism int
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change, with exact row counts",
@@ -45,12 +46,16 @@ func (a *app) planCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkParallelism(parallelism); err != nil {
+				return err
+			}
 			s, err := a.open(cmd.Context(), openOptions{only: targets})
 			if err != nil {
 				return connectError(err)
 			}
 			defer s.close()
 			s.replace = replace
+			s.eng.Parallelism = parallelism
 			p, err := a.makePlan(cmd.Context(), s, targets, destroy)
 			if err != nil {
 				return err
@@ -97,6 +102,7 @@ func (a *app) planCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&destroy, "destroy", false, "plan the rollback of every applied anomaly")
 	cmd.Flags().StringVar(&outFile, "out", "", "save the plan to `FILE` (mode 0600, no secrets) for `anomgen apply FILE`")
 	cmd.Flags().BoolVar(&showSQL, "sql", false, "also print each change's statements and their reverse, as the database runs them")
+	cmd.Flags().IntVar(&parallelism, "parallelism", executor.DefaultParallelism, "profile and count up to `N` targets at once (each source also bounded by its max_connections)")
 	return cmd
 }
 
@@ -110,6 +116,7 @@ type applyFlags struct {
 	maxRows         int64
 	dryRun          bool
 	planFile        string // apply FILE: a saved plan (saved.go)
+	parallelism     int
 }
 
 func (f *applyFlags) register(cmd *cobra.Command) {
@@ -119,6 +126,15 @@ func (f *applyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().Int64Var(&f.maxRows, "max-rows", planner.DefaultMaxRowsPerApply, "the most rows one apply may change in all")
 	cmd.Flags().BoolVar(&f.force, "force", false, "when rolling back, overwrite rows changed since injection too")
 	cmd.Flags().BoolVar(&f.continueOnError, "continue-on-error", false, "after a failed anomaly, carry on with the others and report every failure at the end")
+	cmd.Flags().IntVar(&f.parallelism, "parallelism", executor.DefaultParallelism, "run up to `N` changes on different tables at once (changes on one table keep their order; each source also bounded by its max_connections)")
+}
+
+// checkParallelism refuses a -parallelism below 1.
+func checkParallelism(n int) error {
+	if n < 1 {
+		return fmt.Errorf("-parallelism %d: use 1 or more (1 runs one change at a time; the default is %d)", n, executor.DefaultParallelism)
+	}
+	return nil
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -175,11 +191,15 @@ func (a *app) runApply(cmd *cobra.Command, f applyFlags, destroy bool) error {
 	if destroy {
 		op, verb = "rollback", "rollback"
 	}
+	if err := checkParallelism(f.parallelism); err != nil {
+		return err
+	}
 	s, err := a.open(ctx, openOptions{lockOp: op, lockTimeout: f.lockTimeout, only: f.targets})
 	if err != nil {
 		return connectError(err)
 	}
 	defer s.close()
+	s.eng.Parallelism = f.parallelism
 	s.eng.Force = f.force
 	s.eng.ContinueOnError = f.continueOnError
 	s.replace = f.replace

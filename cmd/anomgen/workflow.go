@@ -217,7 +217,7 @@ func (a *app) makePlan(ctx context.Context, s *session, only []string, destroy b
 	if err := a.diagnostics(s.cfg.Files, diags); err != nil {
 		return nil, err
 	}
-	if err := s.eng.Count(ctx, p); err != nil {
+	if err := s.eng.CountParallel(ctx, p); err != nil { // at most s.eng.Parallelism at once
 		return nil, err
 	}
 	// What changed outside anomgen in the applied anomalies' rows.

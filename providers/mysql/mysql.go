@@ -352,7 +352,7 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 		return nil, &providers.ConnectError{Class: providers.ClassOther, Source: "source." + s.Type + "." + s.Name, Detail: "the connection settings are invalid: " + providers.Scrub(err, s).Error()}
 	}
 	db := sql.OpenDB(&connector{Connector: dc, vars: vars})
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(s.PoolSize()) // max_connections
 	var version, user string
 	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT VERSION(), CURRENT_USER()").Scan(&version, &user); err != nil {
 		db.Close()

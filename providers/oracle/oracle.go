@@ -215,7 +215,7 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 		return nil, err
 	}
 	db := DB(cfg)
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(s.PoolSize()) // max_connections
 	var user string
 	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT USER FROM DUAL").Scan(&user); err != nil {
 		db.Close()

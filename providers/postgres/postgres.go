@@ -215,7 +215,7 @@ func (driver) Open(ctx context.Context, s providers.Settings) (*providers.Conn, 
 		return nil, err
 	}
 	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(checkClient(cfg)))
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(s.PoolSize()) // max_connections
 	var version, user string
 	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT current_setting('server_version'), current_user").Scan(&version, &user); err != nil {
 		db.Close()

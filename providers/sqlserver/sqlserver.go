@@ -255,7 +255,7 @@ func (drv) Open(ctx context.Context, s providers.Settings) (*providers.Conn, err
 	connector := mssql.NewConnectorConfig(cfg)
 	connector.SessionInitSQL = sessionInit
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(s.PoolSize()) // max_connections
 	var version, database, user string
 	if err := (providers.DB{DB: db}).QueryRowContext(ctx, "SELECT @@VERSION, DB_NAME(), USER_NAME()").Scan(&version, &database, &user); err != nil {
 		db.Close()

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// fleetCustomer writes a workspace named name on a fresh copy of the
+// parallelism database (postgres or sqlite).
+func fleetCustomer(t *testing.T, kind, name string) (*parallelDB, string) {
+	t.Helper()
+	db := seedParallel(t, kind)
+	dir := db.workspace(t)
+	b, err := os.ReadFile(filepath.Join(dir, "main.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "main.hcl", fmt.Sprintf("anomgen {\n  workspace = %q\n}\n\n", name)+string(b))
+	return db, dir
+}
+
+// closedPort returns a local port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// tableRow finds the summary table's row of customer.
+func tableRow(t *testing.T, r result, customer string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(customer) + `\s+\d+\s+[\d,]+\s+\S+\s+.*$`)
+	row := re.FindString(r.stdout)
+	if row == "" {
+		t.Fatalf("the summary table has no row for %s:\n%s", customer, r)
+	}
+	return row
+}
+
+// TestFleet runs a fleet of two reachable customers (PostgreSQL and
+// SQLite) and one whose PostgreSQL server is unreachable: apply changes
+// the two, reports the third as failed with the reason and exits 1;
+// status lists what each applied; rollback restores the two.
+func TestFleet(t *testing.T) {
+	acme, acmeDir := fleetCustomer(t, "postgres", "acme")
+	globex, globexDir := fleetCustomer(t, "sqlite", "globex")
+	badDir := t.TempDir()
+	writeFile(t, badDir, "main.hcl", fmt.Sprintf(`anomgen {
+  workspace = "initech"
+}
+
+source "postgres" "shop" {
+  host            = "127.0.0.1"
+  port            = %d
+  database        = "initech"
+  username        = "postgres"
+  password        = "s3cret-initech-pw"
+  tls             = "disable"
+  connect_timeout = "2s"
+  allow_writes    = true
+}
+
+target "t1" {
+  source      = source.postgres.shop
+  table       = "t1"
+  time_column = "created_at"
+}
+
+anomaly "null_rate" "nulls" {
+  target = target.t1
+  column = "email"
+  volume = 0.5
+  window {
+    start    = "2026-01-01T00:00:00Z"
+    duration = "6h"
+  }
+}
+`, closedPort(t)))
+	before := map[string]map[string]string{"acme": acme.checksums(t), "globex": globex.checksums(t)}
+	work := t.TempDir()
+	dirs := []string{acmeDir, globexDir, badDir}
+
+	// Without a terminal and without -auto-approve, nothing happens.
+	r := cli(t, work, append([]string{"fleet", "apply", "-no-color"}, dirs...)...)
+	if r.code == 0 {
+		t.Fatalf("fleet apply without -auto-approve ran:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "refusing to apply without confirmation", "acme: source.postgres.shop on host 127.0.0.1", "globex: source.sqlite.shop on host local file, database test.db")
+	if got := acme.checksums(t); fmt.Sprint(got) != fmt.Sprint(before["acme"]) {
+		t.Errorf("a refused fleet apply changed acme: %v", got)
+	}
+
+	r = cli(t, work, append([]string{"fleet", "apply", "-auto-approve", "-no-color", "-parallelism", "6", "-workspaces", "3"}, dirs...)...)
+	if r.code != 1 {
+		t.Fatalf("fleet apply with an unreachable customer: exit %d, want 1:\n%s", r.code, r)
+	}
+	wantNone(t, r, r.stdout+r.stderr, "s3cret-initech-pw")
+	for _, name := range []string{"acme", "globex"} {
+		row := tableRow(t, r, name)
+		if !strings.HasSuffix(row, " ok") || !strings.Contains(row, " 7 ") {
+			t.Errorf("%s: summary row %q, want 7 anomalies and ok", name, row)
+		}
+	}
+	bad := tableRow(t, r, "initech")
+	if !strings.Contains(bad, "failed: ") || !strings.Contains(strings.ToLower(bad), "connect") {
+		t.Errorf("initech: summary row %q, want failed with the connection reason", bad)
+	}
+	// One line per finished anomaly (no terminal here).
+	if n := strings.Count(r.stderr, " done: "); n != 14 {
+		t.Errorf("%d progress lines for finished anomalies, want 14:\n%s", n, r.stderr)
+	}
+	wantAll(t, r, r.stderr, "acme: anomaly.null_rate.a_t1_nulls done: 131 rows in")
+	for name, db := range map[string]*parallelDB{"acme": acme, "globex": globex} {
+		after := db.checksums(t)
+		for _, tb := range parallelTables {
+			if after[tb] == before[name][tb] {
+				t.Errorf("%s: %s unchanged by the fleet apply", name, tb)
+			}
+		}
+	}
+
+	// status, through a fleet file.
+	writeFile(t, work, "fleet.txt", "# customers\n"+acmeDir+"\n"+globexDir+"  # sqlite\n\n")
+	r = mustOK(t, cli(t, work, "fleet", "status", "-file", filepath.Join(work, "fleet.txt"), "-no-color"))
+	wantAll(t, r, r.stdout, "=== acme (", "anomaly.volume_drop.c_t1_gone applied source.postgres.shop public.t1", "=== globex (", "anomaly.null_rate.d_t2_nulls applied source.sqlite.shop t2")
+	if row := tableRow(t, r, "globex"); !strings.Contains(row, " 7 ") {
+		t.Errorf("status row of globex %q: want 7 anomalies", row)
+	}
+
+	r = cli(t, work, append([]string{"fleet", "rollback", "-auto-approve", "-no-color"}, dirs...)...)
+	if r.code != 1 {
+		t.Fatalf("fleet rollback with an unreachable customer: exit %d, want 1:\n%s", r.code, r)
+	}
+	for name, db := range map[string]*parallelDB{"acme": acme, "globex": globex} {
+		if row := tableRow(t, r, name); !strings.HasSuffix(row, " ok") {
+			t.Errorf("%s: rollback row %q, want ok", name, row)
+		}
+		after := db.checksums(t)
+		for _, tb := range parallelTables {
+			if after[tb] != before[name][tb] {
+				t.Errorf("%s: %s is %s after the fleet rollback, want the original %s", name, tb, after[tb], before[name][tb])
+			}
+		}
+	}
+
+	// Everything rolled back: a plan of the two reachable ones is a
+	// fresh one, and nothing-to-do customers do not fail.
+	r = mustOK(t, cli(t, work, "fleet", "rollback", "-auto-approve", "-no-color", acmeDir, globexDir))
+	if row := tableRow(t, r, "acme"); !strings.HasSuffix(row, "nothing to do") {
+		t.Errorf("a second rollback: row %q, want nothing to do", row)
+	}
+}
+
+// TestFleetArgs refuses a missing or duplicated folder with a fix.
+func TestFleetArgs(t *testing.T) {
+	work := t.TempDir()
+	r := cli(t, work, "fleet", "plan")
+	wantAll(t, r, r.stderr, "name the workspace folders")
+	r = cli(t, work, "fleet", "plan", work, work+"/")
+	wantAll(t, r, r.stderr, "is listed twice")
+	r = cli(t, work, "fleet", "plan", filepath.Join(work, "nope"))
+	wantAll(t, r, r.stderr, "is not a folder")
+	if r.code == 0 {
+		t.Errorf("fleet plan of a missing folder exited 0:\n%s", r)
+	}
+}
