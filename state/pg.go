@@ -316,3 +316,23 @@ func (p *Postgres) AppendAudit(ctx context.Context, records [][]byte) error {
 
 // Secrets are the strings no message may show: the dsn and its password.
 func (p *Postgres) Secrets() []string { return append([]string(nil), p.secrets...) }
+
+// WithSetupSessionLock runs f while holding the backend's setup lock on a
+// connection of its own (for setup steps that commit several
+// transactions, such as River's migrations).
+func (p *Postgres) WithSetupSessionLock(ctx context.Context, f func() error) error {
+	conn, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("setting up the %s: %w", p.where, p.scrub(err))
+	}
+	defer conn.Release()
+	key := p.lockKey("setup")
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("setting up the %s: %w", p.where, p.scrub(err))
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key) //nolint:errcheck // the connection's end releases it too
+	if err := f(); err != nil {
+		return fmt.Errorf("setting up the %s: %w", p.where, p.scrub(err))
+	}
+	return nil
+}

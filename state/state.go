@@ -29,6 +29,43 @@ type State struct {
 	Lineage string `json:"lineage"`
 	// Anomalies are the applied anomalies, ordered by address.
 	Anomalies []*Anomaly `json:"anomalies"`
+	// Ran lists, per address, the ids of the daemon's latest occurrences
+	// (Anomaly.Occurrence) that were applied and since reverted, at most
+	// RanLimit each: an occurrence delivered again after later ones ran
+	// is known to have run.
+	Ran map[string][]string `json:"ran,omitempty"`
+}
+
+// RanLimit bounds the occurrence ids State.Ran keeps per address.
+const RanLimit = 100
+
+// RecordRan notes that occurrence occ of addr ran (no-op for "").
+func (s *State) RecordRan(addr, occ string) {
+	if occ == "" || s.HasRun(addr, occ) {
+		return
+	}
+	if s.Ran == nil {
+		s.Ran = map[string][]string{}
+	}
+	l := append(s.Ran[addr], occ)
+	if len(l) > RanLimit {
+		l = l[len(l)-RanLimit:]
+	}
+	s.Ran[addr] = l
+}
+
+// HasRun reports whether occurrence occ of addr ran: it is the one
+// recorded for addr, or among those State.Ran keeps.
+func (s *State) HasRun(addr, occ string) bool {
+	if a := s.Get(addr); a != nil && a.Occurrence == occ {
+		return true
+	}
+	for _, o := range s.Ran[addr] {
+		if o == occ {
+			return true
+		}
+	}
+	return false
 }
 
 // Anomaly is one applied anomaly and the journal that undoes it.

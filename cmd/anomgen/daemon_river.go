@@ -186,8 +186,8 @@ func (rp *replica) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := pg.WithSetupLock(ctx, func(tx pgx.Tx) error {
-		_, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
+	if err := pg.WithSetupSessionLock(ctx, func() error {
+		_, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
 		return err
 	}); err != nil {
 		return fmt.Errorf("migrating River's tables: %w", err)
@@ -456,11 +456,11 @@ func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attem
 		return nil
 	}
 	now := r.o.clock.Now().UTC()
-	prior := s.st.Get(addr)
-	if prior != nil && (prior.Occurrence == occ || !prior.AppliedAt.Before(fire)) {
+	if s.st.HasRun(addr, occ) {
 		fmt.Fprintf(out, "%s: the occurrence of %s already ran (delivered again): nothing to do\n", addr, when)
 		return nil
 	}
+	prior := s.st.Get(addr)
 	// An overdue revert goes first (its own job may come later: it then
 	// finds nothing to revert).
 	if prior != nil && prior.Status == "" && prior.ExpiresAt != nil && !now.Before(*prior.ExpiresAt) {
@@ -469,11 +469,18 @@ func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attem
 		}
 	}
 	if p := s.st.Get(addr); p != nil && p.Status == "" {
+		if an.Schedule.CatchUp && p.AppliedAt.After(fire) && p.ExpiresAt != nil {
+			// A later occurrence ran while this one waited (its replica
+			// was killed): catch up once that one is reverted.
+			fmt.Fprintf(out, "%s: the occurrence of %s waits for the later one applied now to end\n", addr, when)
+			return river.JobSnooze(p.ExpiresAt.Sub(now) + time.Second)
+		}
 		au.note(addr, fire, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", when))
 		j.ob.skipped(addr, fire, "the previous occurrence is still applied")
 		fmt.Fprintf(out, "%s: skipped the occurrence of %s: the previous one is still applied\n", addr, when)
 		return nil
 	} else if p != nil && p.Status == state.StatusExpired {
+		s.st.RecordRan(addr, p.Occurrence)
 		s.st.Remove(addr)
 	}
 	dur := occurrenceDuration(an)
