@@ -281,6 +281,9 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			break
 		}
 		testHook(fmt.Sprintf("after-batch-%d", entry.Batches.Done))
+		if f, ok := ctx.Value(batchHookKey{}).(func(string, int)); ok {
+			f(ch.Address, entry.Batches.Done)
+		}
 		lo = hi
 		size = nextSize(size, max, time.Since(start), limit)
 	}
@@ -374,6 +377,16 @@ func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *
 		testHook("after-rollback-batch")
 		lo = hi
 	}
+}
+
+type batchHookKey struct{}
+
+// WithBatchHook returns ctx carrying f, which a batched apply run with it
+// calls after each committed batch but the last (address, batches done so
+// far), before it starts the next: tests stop a run between batches with
+// it (cancelling the context, as an interrupt does).
+func WithBatchHook(ctx context.Context, f func(address string, batches int)) context.Context {
+	return context.WithValue(ctx, batchHookKey{}, f)
 }
 
 // sameBatches reports whether a and b record the same batch progress.
