@@ -147,7 +147,9 @@ func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o da
 		dirs = append(dirs, rp.r.dir)
 	}
 	fmt.Fprintf(a.out, "anomgen daemon: serving %s as a replica (state and work queue in the postgres backend); stop with SIGTERM or SIGINT.\n", strings.Join(dirs, ", "))
+	o.observe.obs.setReady() // /readyz (daemon_observe.go)
 	<-ctx.Done()
+	o.observe.obs.setStopping()
 	fmt.Fprintln(a.out, "anomgen daemon: stopping: no new work; waiting for running work to finish.")
 	_ = s.Shutdown()
 	stopCtx, cancel := context.WithTimeout(context.Background(), o.stopTimeout)
