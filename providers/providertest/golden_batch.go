@@ -1,0 +1,147 @@
+package providertest
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// goldenBatchScenario has one batched kind per journal shape: a column
+// update on a single key, a delete, and a column update on a composite key.
+const goldenBatchScenario = `source "postgres" "db" {
+  database   = "shop"
+  batch_rows = 10000
+}
+target "orders" {
+  source      = source.postgres.db
+  table       = "shop.orders"
+  time_column = "created_at"
+}
+target "lines" {
+  source      = source.postgres.db
+  table       = "shop.order_lines"
+  time_column = "created_at"
+  key         = ["order_id", "line"]
+}
+anomaly "null_rate" "emails" {
+  target = target.orders
+  column = "email"
+  volume = 0.3
+  seed   = 42
+  window {
+    start    = "2026-11-20T00:00:00Z"
+    duration = "24h"
+  }
+}
+anomaly "volume_drop" "outage" {
+  target = target.orders
+  volume = 0.5
+  seed   = 42
+  window {
+    start    = "2026-11-20T00:00:00Z"
+    duration = "24h"
+  }
+}
+anomaly "numeric_shift" "prices" {
+  target    = target.lines
+  column    = "price"
+  amplitude = 0.1
+  volume    = 1
+  seed      = 42
+  window {
+    start    = "2026-11-20T00:00:00Z"
+    duration = "24h"
+  }
+}
+`
+
+func goldenBatchProfiles() map[string]*planner.TableProfile {
+	return map[string]*planner.TableProfile{
+		"orders": {
+			Table: planner.TableName{Schema: "shop", Name: "orders"},
+			Columns: []planner.Column{
+				{Name: "id", Type: "bigint", Class: planner.ClassInteger},
+				{Name: "created_at", Type: "timestamp", Class: planner.ClassTime},
+				{Name: "email", Type: "text", Class: planner.ClassText, Nullable: true},
+			},
+			PrimaryKey: []string{"id"}, Rows: 1000000,
+		},
+		"lines": {
+			Table: planner.TableName{Schema: "shop", Name: "order_lines"},
+			Columns: []planner.Column{
+				{Name: "order_id", Type: "bigint", Class: planner.ClassInteger},
+				{Name: "line", Type: "int", Class: planner.ClassInteger},
+				{Name: "created_at", Type: "timestamp", Class: planner.ClassTime},
+				{Name: "price", Type: "numeric(10,2)", Class: planner.ClassDecimal, Nullable: true},
+			},
+			PrimaryKey: []string{"order_id", "line"}, Rows: 1000000,
+		},
+	}
+}
+
+// GoldenBatch renders the statements of a batched change (batch bounds,
+// setup, first, middle and last batch, the catalog's progress, resume and
+// the batched rollback) with dialect d and compares them with
+// testdata/batch_<address>.golden, like Golden.
+func GoldenBatch(t *testing.T, d sqlgen.Dialect) {
+	const id = "0123456789abcdef"
+	for _, ch := range planGolden(t, goldenBatchScenario, goldenBatchProfiles(), 3).Changes {
+		t.Run(ch.Address, func(t *testing.T) {
+			m := ch.Mutation
+			if !sqlgen.Batchable(d, m) {
+				t.Fatalf("%s does not batch on %s", ch.Address, d.Name())
+			}
+			var b strings.Builder
+			write := func(title string, s sqlgen.Statement) {
+				fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
+				if len(s.Args) > 0 {
+					fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
+				}
+				b.WriteString("\n")
+			}
+			lo, hi := []any{int64(10000)}, []any{int64(20000)}
+			if len(m.Key) == 2 {
+				lo, hi = []any{int64(5000), int64(2)}, []any{int64(10000), int64(1)}
+			}
+			write("batch bound: the first batch", sqlgen.BatchBound(d, m, nil, 10000))
+			write("batch bound: the batch after lo", sqlgen.BatchBound(d, m, lo, 10000))
+			setup, err := sqlgen.ApplySetup(d, "anomgen", id, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range setup {
+				write("setup: "+string(s.Role), s)
+			}
+			for _, r := range []struct {
+				name string
+				r    sqlgen.KeyRange
+			}{{"first batch", sqlgen.KeyRange{Hi: lo}}, {"middle batch", sqlgen.KeyRange{Lo: lo, Hi: hi}}, {"last batch", sqlgen.KeyRange{Lo: hi}}} {
+				stmts, err := sqlgen.ApplyBatch(d, "anomgen", id, m, r.r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range stmts {
+					write(r.name+": "+string(s.Role), s)
+				}
+			}
+			entry := `{"address":"` + ch.Address + `"}`
+			if d.TransactionalDDL() {
+				write("first batch: catalog", sqlgen.CatalogInsert(d, "anomgen", id, ch.Address, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), entry, sqlgen.StatusPartial))
+			}
+			write("each batch: catalog progress", sqlgen.CatalogUpdate(d, "anomgen", id, entry, sqlgen.StatusPartial))
+			write("last batch: catalog", sqlgen.CatalogUpdate(d, "anomgen", id, entry, sqlgen.StatusApplied))
+			j := m.Journal(id, "anomgen")
+			write("resume: where the journal ends", sqlgen.JournalLast(d, j))
+			write("rollback: journal bound after lo", sqlgen.JournalBound(d, j, lo, 10000))
+			for _, s := range sqlgen.RollbackBatch(d, j, sqlgen.KeyRange{Lo: lo, Hi: hi}) {
+				write("rollback batch: "+string(s.Role), s)
+			}
+			compareGolden(t, ch.Address, filepath.Join("testdata", "batch_"+strings.ReplaceAll(ch.Address, ".", "_")+".golden"), b.String())
+		})
+	}
+}
