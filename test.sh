@@ -42,6 +42,13 @@ fi
 echo "ANOMGEN_TEST_POSTGRES=${ANOMGEN_TEST_POSTGRES:-<unset: PostgreSQL tests skip>}" >&2
 echo "ANOMGEN_TEST_MYSQL=${ANOMGEN_TEST_MYSQL:-<unset: MariaDB tests skip>}" >&2
 
+step "Chromium for the status page test (.ci/chromium.sh)"
+# With CI=true a missing Chromium is installed (apt-get) or the script fails.
+chromium_env="$(.ci/chromium.sh)"
+unset ANOMGEN_TEST_CHROMIUM
+eval "$chromium_env"
+echo "ANOMGEN_TEST_CHROMIUM=${ANOMGEN_TEST_CHROMIUM:-<unset: the status page browser test skips>}" >&2
+
 step "gofmt -l (tracked .go files)"
 go_files=()
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
