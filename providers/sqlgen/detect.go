@@ -176,7 +176,11 @@ func DetectMetrics(d Dialect, p *planner.TableProfile, s DetectSpec) (DetectQuer
 		}
 		col := d.Quote(c.Name)
 		add(c.Name, "non_null", cnt+"("+col+")")
+		key := len(p.PrimaryKey) == 1 && p.PrimaryKey[0] == c.Name
 		switch {
+		case c.Class.Numeric() && key:
+			// A key's mean and spread follow time; its distinct count
+			// (below) gives its duplicate ratio.
 		case c.Class.Numeric():
 			if nf := nonFinite(d, col, c); nf != "" {
 				col = "CASE WHEN NOT " + nf + " THEN " + col + " END"
