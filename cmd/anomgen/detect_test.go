@@ -13,7 +13,11 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/planner/truth"
+	"github.com/anomgen/anomgen/providers/mysql"
+	"github.com/anomgen/anomgen/providers/postgres"
 	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/providers/sqlite"
 )
 
 // detectDays is the seeded table's length: the 45 full UTC days before
@@ -225,4 +229,38 @@ func TestDetectErrors(t *testing.T) {
 		t.Errorf("a bad -seasonality should fail:\n%s", r)
 	}
 	_ = os.Remove(filepath.Join(dir, "nothing"))
+}
+
+// TestDetectShapeSQL: the shape the database computes (sqlgen.ShapeExpr:
+// TRANSLATE on PostgreSQL, nested REPLACEs on SQLite and MariaDB) is the
+// one sqlgen.Shape computes in Go.
+func TestDetectShapeSQL(t *testing.T) {
+	values := []string{"user123@example.com", "PAID", "paid", "Paid", "  paid ", "12/31/2026", "2026-12-31", "N/A", "'x-9", "ÃƒÂ©t\u00e9", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", ""}
+	dbs := []struct {
+		name string
+		db   func(t *testing.T) *sql.DB
+		d    sqlgen.Dialect
+	}{
+		{"sqlite", func(t *testing.T) *sql.DB { return providertest.NewSQLite(t).DB }, sqlite.Dialect{}},
+		{"postgres", func(t *testing.T) *sql.DB { return providertest.NewPostgres(t).DB }, postgres.Dialect{}},
+		{"mysql", func(t *testing.T) *sql.DB { return providertest.NewMySQL(t).DB }, mysql.Dialect{}},
+	}
+	for _, c := range dbs {
+		t.Run(c.name, func(t *testing.T) {
+			db := c.db(t)
+			expr := sqlgen.ShapeExpr(c.d, c.d.Placeholder(1))
+			if c.name == "postgres" {
+				expr = sqlgen.ShapeExpr(c.d, "CAST("+c.d.Placeholder(1)+" AS text)")
+			}
+			for _, v := range values {
+				var got string
+				if err := db.QueryRow("SELECT "+expr, v).Scan(&got); err != nil {
+					t.Fatalf("%q: %v", v, err)
+				}
+				if want := sqlgen.Shape(v); got != want {
+					t.Errorf("shape of %q: the database says %q, Go says %q", v, got, want)
+				}
+			}
+		})
+	}
 }

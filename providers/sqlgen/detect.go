@@ -116,10 +116,18 @@ func ShapeExpr(d Dialect, expr string) string {
 	return s
 }
 
-// Shape is ShapeExpr in Go.
+// Shape is ShapeExpr in Go: a run of L letters (or digits) of one class
+// becomes ceil(L/64) of its symbol, as six halvings leave it.
 func Shape(v string) string {
 	var b strings.Builder
-	var last byte
+	var run byte
+	n := 0
+	flush := func() {
+		for i := 0; i < (n+63)/64; i++ {
+			b.WriteByte(run)
+		}
+		run, n = 0, 0
+	}
 	for _, r := range v {
 		var c byte
 		switch {
@@ -130,15 +138,17 @@ func Shape(v string) string {
 		case r >= '0' && r <= '9':
 			c = '9'
 		default:
+			flush()
 			b.WriteRune(r)
-			last = 0
 			continue
 		}
-		if c != last {
-			b.WriteByte(c)
+		if c != run {
+			flush()
+			run = c
 		}
-		last = c
+		n++
 	}
+	flush()
 	return b.String()
 }
 
