@@ -303,6 +303,25 @@ func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
 			return fmt.Errorf("%s: scheduling %s: %w", rp.r.dir, an.Addr(), err)
 		}
 	}
+	// Applied occurrences no schedule here ends (their block was removed
+	// or is no longer scheduled): their reverts, at their expiry.
+	st, err := rp.pg.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", rp.r.dir, err)
+	}
+	now := rp.r.o.clock.Now()
+	for _, p := range st.Anomalies {
+		if p.Status != "" || p.ExpiresAt == nil || !p.ExpiresAt.After(now) {
+			continue
+		}
+		if an := rp.cfg.Anomaly(p.Address); an != nil && an.Schedule != nil {
+			continue
+		}
+		args := revertArgs{occArgs{rp.name, p.Address, p.AppliedAt.UTC()}}
+		if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(*p.ExpiresAt)), gocron.NewTask(func() { rp.insert(ctx, args) }), gocron.WithName(rp.r.dir+" revert "+p.Address)); err != nil {
+			return fmt.Errorf("%s: scheduling the revert of %s: %w", rp.r.dir, p.Address, err)
+		}
+	}
 	return nil
 }
 
@@ -449,10 +468,19 @@ func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attem
 	}
 	if found != nil {
 		if cur := s.st.Get(addr); cur == nil || cur.Journal.ID != found.Journal.ID {
-			s.st.Put(found.Clone())
+			// The state lost it: adopt it (with its lineage when the
+			// state is a new one, as state recover does).
+			if found.Lineage != "" && found.Lineage != s.st.Lineage {
+				if _, err := s.eng.Recover(s.st, found.Lineage); err != nil {
+					return fmt.Errorf("%s: the occurrence of %s is applied (journal %s) by state lineage %s, which this state cannot adopt: %w", addr, when, found.Journal.ID, found.Lineage, err)
+				}
+			} else {
+				s.st.Put(found.Clone())
+			}
 			if err := s.saveState(s.st); err != nil {
 				return err
 			}
+			fmt.Fprintf(out, "%s: the state had lost the occurrence of %s: adopted it from the journal catalog\n", addr, when)
 		}
 		fmt.Fprintf(out, "%s: the occurrence of %s is already applied (delivered again): nothing to do\n", addr, when)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"github.com/anomgen/anomgen/providers/postgres"
 	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/anomgen/anomgen/state"
+	"github.com/jonboulle/clockwork"
 )
 
 // The replicas' tests: the postgres state backend, and three daemon
@@ -524,4 +526,97 @@ func dumpJobs(t *testing.T, db *sql.DB) string {
 		fmt.Fprintf(&b, "  %d %s %s attempt %d %s %s\n", id, kind, st, attempt, args, errs.String)
 	}
 	return b.String()
+}
+
+// TestReplicaJobsIdempotent runs one occurrence's River jobs in-process,
+// each delivered more than once: the apply changes the table once (a
+// second delivery finds the occurrence in the journal catalog; with the
+// state lost, it adopts it from there), the revert restores it once, and
+// an apply delivered after the revert knows the occurrence ran.
+func TestReplicaJobsIdempotent(t *testing.T) {
+	bk := providertest.NewPostgres(t)
+	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
+	f := postgresFixture(t)
+	dir := daemonScenario(t, f, true)
+	mainHCL := readFile(t, filepath.Join(dir, "main.hcl"))
+	withBackend := strings.Replace(mainHCL, "anomgen {\n  workspace = \"customer-a\"\n}", "anomgen {\n  workspace = \"customer-a\"\n  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n  }\n}", 1)
+	if withBackend == mainHCL {
+		t.Fatalf("the scenario has no anomgen block to extend:\n%s", mainHCL)
+	}
+	writeFile(t, dir, "main.hcl", withBackend)
+
+	fire := daemonStart
+	clock := clockwork.NewFakeClockAt(fire.Add(5 * time.Minute))
+	var out lockedBuf
+	a := newApp(strings.NewReader(""), &out, &out)
+	a.dir, a.noColor = dir, true
+	a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg, err := a.loadConfig()
+	if err != nil {
+		t.Fatal(err, out.String())
+	}
+	r := &wsRunner{a: a, o: daemonOptions{clock: clock, maxRows: 1_000_000, stopTimeout: 5 * time.Second}, dir: dir}
+	rp := &replica{r: r, cfg: cfg, name: cfg.Workspace}
+	ctx := context.Background()
+	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
+	occ := occurrenceID("customer-a", daemonAddr, fire)
+	entries := func() int64 {
+		return queryInt(t, f.db, `SELECT count(*) FROM anomgen.journals WHERE entry::json->>'occurrence' = $1`, occ)
+	}
+	step := func(what string, err error, wantEntries int64, wantSum, wantOut string) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, out.String())
+		}
+		if n := entries(); n != wantEntries {
+			t.Errorf("%s: %d catalog entries of the occurrence, want %d", what, n, wantEntries)
+		}
+		if got := sum(); got != wantSum {
+			t.Errorf("%s: the table's checksum is %s, want %s", what, got, wantSum)
+		}
+		if !strings.Contains(out.String(), wantOut) {
+			t.Errorf("%s: the output lacks %q:\n%s", what, wantOut, out.String())
+		}
+	}
+	orig := sum()
+	if err := rp.apply(ctx, daemonAddr, fire, 1); err != nil {
+		t.Fatal(err, out.String())
+	}
+	applied := sum()
+	if applied == orig || entries() != 1 {
+		t.Fatalf("the apply changed nothing (%d catalog entries)\n%s", entries(), out.String())
+	}
+	step("apply delivered again", rp.apply(ctx, daemonAddr, fire, 2), 1, applied, "is already applied (delivered again)")
+	execSQL(t, bk.DB, `DELETE FROM anomgen_backend.states`)
+	step("apply delivered again after the state was lost", rp.apply(ctx, daemonAddr, fire, 3), 1, applied, "adopted it from the journal catalog")
+	clock.Advance(2 * time.Hour)
+	step("revert", rp.revert(ctx, daemonAddr, fire), 0, orig, "restored")
+	step("revert delivered again", rp.revert(ctx, daemonAddr, fire), 0, orig, "nothing to revert for the occurrence")
+	step("apply delivered after the revert", rp.apply(ctx, daemonAddr, fire, 4), 0, orig, "already ran (delivered again)")
+	var creates, reverts int64
+	if err := bk.DB.QueryRow(`SELECT count(*) FILTER (WHERE record->>'action' = 'create' AND record->>'outcome' = 'done'),
+		count(*) FILTER (WHERE record->>'action' IN ('expire', 'destroy') AND record->>'outcome' = 'done') FROM anomgen_backend.audit`).Scan(&creates, &reverts); err != nil {
+		t.Fatal(err)
+	}
+	if creates != 1 || reverts != 1 {
+		t.Errorf("the backend's audit table holds %d applies and %d reverts, want 1 and 1", creates, reverts)
+	}
+}
+
+// lockedBuf is a bytes.Buffer safe for River's and the test's goroutines.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
