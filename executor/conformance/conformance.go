@@ -35,6 +35,7 @@ func Run(t *testing.T, b Backend) {
 		t.Run("segments", func(t *testing.T) { t.Parallel(); RunSegments(t, b) })
 		t.Run("business", func(t *testing.T) { t.Parallel(); RunBusinessKinds(t, b) })
 		t.Run("batches", func(t *testing.T) { t.Parallel(); RunBatches(t, b) }) // suite_batch.go
+		t.Run("sweeps", func(t *testing.T) { t.Parallel(); RunSweeps(t, b) })   // suite_sweep.go
 		if b.Profile != nil {
 			t.Run("profile", func(t *testing.T) { t.Parallel(); RunProfile(t, *b.Profile) })
 		}
