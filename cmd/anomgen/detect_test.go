@@ -209,6 +209,7 @@ func runDetect(t *testing.T, dir string, args ...string) []truth.Alert {
 	if !strings.Contains(r.stderr, "target.orders") {
 		t.Errorf("no summary on standard error:\n%s", r)
 	}
+	t.Logf("%v: %s", args, strings.SplitN(r.stderr, "\n", 2)[0])
 	return as
 }
 
