@@ -92,6 +92,13 @@ func TestDetectPostgres(t *testing.T) {
 		`CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamp NOT NULL, email text, amount numeric(10,2) NOT NULL, status text NOT NULL, channel text NOT NULL)`)
 }
 
+func TestDetectMySQL(t *testing.T) {
+	m := providertest.NewMySQL(t)
+	src := fmt.Sprintf("source \"mysql\" \"shop\" {\n  dsn            = %q\n  journal_schema = %q\n  allow_writes   = true\n}\n", m.DSN, m.Journal)
+	detectLoop(t, m.DB, src, "source.mysql.shop", func(int) string { return "?" },
+		`CREATE TABLE orders (id bigint PRIMARY KEY, created_at datetime NOT NULL, email varchar(100), amount decimal(10,2) NOT NULL, status varchar(20) NOT NULL, channel varchar(20) NOT NULL)`)
+}
+
 func detectLoop(t *testing.T, db *sql.DB, source, addr string, ph func(int) string, create string) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	if time.Now().UTC().Sub(today) < 2*time.Minute || today.Add(24*time.Hour).Sub(time.Now().UTC()) < 2*time.Minute {
