@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
@@ -466,5 +468,58 @@ func TestDaemonJSONLog(t *testing.T) {
 		if reverted[k] != want {
 			t.Errorf("reverted line: %s = %v, want %v", k, reverted[k], want)
 		}
+	}
+}
+
+// TestDaemonObserverHandler checks the server's answers without a
+// database: /readyz through starting, ready and stopping, and a failure
+// whose text holds a revealed secret shown redacted on the page.
+func TestDaemonObserverHandler(t *testing.T) {
+	rd := &redactor{}
+	canary := "Canary" + randHex() + "Pw"
+	rd.add([]string{canary})
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	o := newDaemonObserver(slog.New(slog.NewTextHandler(io.Discard, nil)), rd.redact, clock)
+	o.workspace("ws-a", nil)
+	srv := httptest.NewServer(o.handler())
+	defer srv.Close()
+	readyz := func() (int, string) {
+		code, body := httpGet(t, srv.URL+"/readyz")
+		return code, strings.TrimSpace(body)
+	}
+	if code, body := readyz(); code != http.StatusServiceUnavailable || body != "starting" {
+		t.Errorf("before ready: /readyz %d %q, want 503 starting", code, body)
+	}
+	o.setReady()
+	if code, body := readyz(); code != http.StatusOK || body != "ready" {
+		t.Errorf("ready: /readyz %d %q, want 200 ready", code, body)
+	}
+	o.runFailed("ws-a", fmt.Errorf("dial postgres://u:%s@db.example:5432/shop: connection refused", canary))
+	code, page := httpGet(t, srv.URL+"/")
+	if code != http.StatusOK || strings.Contains(page, canary) || !strings.Contains(page, "postgres://u:(sensitive)@db.example:5432/shop") {
+		t.Errorf("status page %d: the failure is not shown redacted:\n%s", code, page)
+	}
+	_, metrics := httpGet(t, srv.URL+"/metrics")
+	if v, ok := metricValue(t, metrics, "anomgen_daemon_occurrences_failed_total", map[string]string{"workspace": "ws-a", "address": ""}); !ok || v != 1 {
+		t.Errorf("failed_total = %v (found %v)", v, ok)
+	}
+	// The same error again (a run's error wrapping one already counted)
+	// is not counted twice.
+	first := fmt.Errorf("occurrence failed")
+	o.runFailed("ws-a", first)
+	o.runFailed("ws-a", fmt.Errorf("run: %w", first))
+	_, metrics = httpGet(t, srv.URL+"/metrics")
+	if v, _ := metricValue(t, metrics, "anomgen_daemon_occurrences_failed_total", map[string]string{"workspace": "ws-a", "address": ""}); v != 2 {
+		t.Errorf("failed_total = %v after a wrapped repeat, want 2", v)
+	}
+	if code, _ := httpGet(t, srv.URL+"/nothing-here"); code != http.StatusNotFound {
+		t.Errorf("/nothing-here: %d, want 404", code)
+	}
+	o.setStopping()
+	if code, body := readyz(); code != http.StatusServiceUnavailable || body != "stopping" {
+		t.Errorf("stopping: /readyz %d %q, want 503 stopping", code, body)
+	}
+	if code, body := httpGet(t, srv.URL+"/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+		t.Errorf("/healthz while stopping: %d %q", code, body)
 	}
 }
