@@ -409,8 +409,8 @@ func TestDaemonStatusPage(t *testing.T) {
 }
 
 // TestDaemonJSONLog: with -log-format json every line the daemon logs is
-// a JSON object, and each applied or reverted occurrence is one line with
-// its workspace, address, occurrence and rows.
+// a JSON object, and each applied, reverted or skipped occurrence is one
+// line with its workspace, address, occurrence and rows.
 func TestDaemonJSONLog(t *testing.T) {
 	f := sqliteFixture(t)
 	dir := daemonScenario(t, f, true)
@@ -467,6 +467,16 @@ func TestDaemonJSONLog(t *testing.T) {
 	for k, want := range map[string]any{"workspace": dir, "address": daemonAddr, "occurrence": "2026-01-01T04:00:00Z", "rows": float64(a.Rows), "action": "expire"} {
 		if reverted[k] != want {
 			t.Errorf("reverted line: %s = %v, want %v", k, reverted[k], want)
+		}
+	}
+	// The occurrence of 10:00 ran its course (until 12:00) while no
+	// daemon ran: skipped, one line saying why.
+	clock.Advance(daemonStart.Add(8*time.Hour + time.Minute).Sub(clock.Now()))
+	r = mustOK(t, cli(t, dir, "-log-format", "json", "daemon", "-once"))
+	skipped := find(lines(r), "occurrence skipped")
+	for k, want := range map[string]any{"workspace": dir, "address": daemonAddr, "occurrence": "2026-01-01T10:00:00Z", "rows": float64(0), "reason": "missed while the daemon was not running"} {
+		if skipped[k] != want {
+			t.Errorf("skipped line: %s = %v, want %v", k, skipped[k], want)
 		}
 	}
 }

@@ -155,8 +155,9 @@ func (o *daemonObserver) setReady() {
 	}
 	o.mu.Lock()
 	o.ready = true
+	n := len(o.workspaces)
 	o.mu.Unlock()
-	o.log.Info("daemon ready", "workspaces", len(o.workspaces))
+	o.log.Info("daemon ready", "workspaces", n)
 }
 
 // setStopping marks the daemon as stopping: no longer ready.
