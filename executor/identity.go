@@ -227,7 +227,7 @@ func (e *Engine) Stale(ctx context.Context, saved *planner.Plan, st *state.State
 			ch.Rows, ch.WindowRows, ch.Metric, ch.Unchanged, ch.NonFinite = -1, -1, nil, 0, 0
 		}
 	}
-	if err := e.Count(ctx, current); err != nil {
+	if err := e.staleCounts(ctx, saved, current); err != nil { // savedcount.go: no recount
 		return nil, err
 	}
 	now := map[string]planner.Fingerprint{}

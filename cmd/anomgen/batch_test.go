@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -163,5 +165,39 @@ func TestBatchRowsZeroIsOneTransaction(t *testing.T) {
 		// pending, and plan asks for a rollback, as before batches.)
 		r := cli(t, dir, "plan")
 		wantNone(t, r, r.stdout+r.stderr, "partly applied", "partial")
+	})
+}
+
+// TestSavedPlanApplyDoesNotRecount: apply FILE checks a saved plan against
+// the tables by their fingerprints and the rows of each window, without
+// counting the change again (the count hashes every row of the window);
+// plan counts, apply FILE does not, and it changes the rows planned.
+func TestSavedPlanApplyDoesNotRecount(t *testing.T) {
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		dir := t.TempDir()
+		writeFile(t, dir, "main.hcl", f.source+f.target())
+		writeFile(t, dir, "anomalies.hcl", "anomaly \"null_rate\" \"email_nulls\" {\n  target = target.orders\n  column = \"email\"\n  volume = 0.5\n"+window10h+"  seed   = 7\n}\n")
+		file := filepath.Join(dir, "plan.json")
+		planLog, applyLog := filepath.Join(t.TempDir(), "plan.log"), filepath.Join(t.TempDir(), "apply.log")
+		plan := mustOK(t, cli(t, dir, "-log-level=debug", "-log-file="+planLog, "plan", "-out", file))
+		planned := plannedRows(t, plan.stdout)["anomaly.null_rate.email_nulls"]
+		a := mustOK(t, cli(t, dir, "-log-level=debug", "-log-file="+applyLog, "apply", "-auto-approve", file))
+		wantAll(t, a, a.stdout, fmt.Sprintf("changed %d rows", planned))
+		const countSQL = "COALESCE(SUM(" // the count's sums of chosen rows
+		pl, err := os.ReadFile(planLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		al, err := os.ReadFile(applyLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(pl), countSQL) {
+			t.Fatalf("plan's log lacks the count (%q); the test looks for the wrong statement:\n%s", countSQL, pl)
+		}
+		if strings.Contains(string(al), countSQL) {
+			t.Errorf("apply of a saved plan counted the change again:\n%s", al)
+		}
+		mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))
 	})
 }
