@@ -533,3 +533,36 @@ func TestDaemonObserverHandler(t *testing.T) {
 		t.Errorf("/healthz while stopping: %d %q", code, body)
 	}
 }
+
+// TestDaemonFailureCountedOnce (SQLite): an occurrence refused by the
+// daemon's -max-rows is one failure of its address, in the metrics and on
+// the status page, and not a second one of the whole workspace when the
+// run reports its error.
+func TestDaemonFailureCountedOnce(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart.Add(time.Minute))
+	d := startListeningDaemon(t, clock, "-chdir", dir, "daemon", "-max-rows", "1", "-listen", "127.0.0.1:0")
+	d.waitReady(t)
+	if f.checksum(t) != orig {
+		t.Fatal("the refused occurrence changed the table")
+	}
+	_, metrics := httpGet(t, d.base+"/metrics")
+	if v, ok := metricValue(t, metrics, "anomgen_daemon_occurrences_failed_total", map[string]string{"workspace": dir, "address": daemonAddr}); !ok || v != 1 {
+		t.Errorf("failed_total{address=%s} = %v (found %v), want 1:\n%s", daemonAddr, v, ok, metrics)
+	}
+	if v, ok := metricValue(t, metrics, "anomgen_daemon_occurrences_failed_total", map[string]string{"workspace": dir, "address": ""}); ok {
+		t.Errorf("the run's error was counted again as a workspace failure (%v)", v)
+	}
+	if _, ok := metricValue(t, metrics, "anomgen_daemon_occurrences_fired_total", map[string]string{"workspace": dir, "address": daemonAddr}); ok {
+		t.Error("a refused occurrence was counted as fired")
+	}
+	_, page := httpGet(t, d.base+"/")
+	if n := strings.Count(page, `<tr class="failure-row" data-address="`+daemonAddr+`">`); n != 1 {
+		t.Errorf("%d failure rows for %s on the status page, want 1:\n%s", n, daemonAddr, page)
+	}
+	if !strings.Contains(page, "max-rows") && !strings.Contains(page, "max_rows") {
+		t.Errorf("the failure does not say which limit refused it:\n%s", page)
+	}
+}
