@@ -348,8 +348,20 @@ func Make(in Input) (*Plan, hcl.Diagnostics) {
 		}
 	}
 	// Reverts run first, newest first, so stacked anomalies unwind in
-	// reverse order of application.
-	sort.SliceStable(reverts, func(i, j int) bool { return reverts[i].Prior.AppliedAt.After(reverts[j].Prior.AppliedAt) })
+	// reverse order of application. Anomalies applied at the same instant
+	// (the daemon's occurrences of one fire time, applied in file order)
+	// unwind in reverse file order.
+	order := map[string]int{}
+	for i, a := range in.Config.Anomalies {
+		order[a.Addr()] = i
+	}
+	sort.SliceStable(reverts, func(i, j int) bool {
+		ai, aj := reverts[i].Prior.AppliedAt, reverts[j].Prior.AppliedAt
+		if ai.Equal(aj) {
+			return order[reverts[i].Address] > order[reverts[j].Address]
+		}
+		return ai.After(aj)
+	})
 	p.Changes = append(reverts, p.Changes...)
 	for _, o := range in.Only {
 		if !declared[o] && in.State.Get(o) == nil {

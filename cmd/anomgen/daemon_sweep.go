@@ -52,7 +52,11 @@ func (r *wsRunner) sweepApplied(ctx context.Context, s *session, sched []*config
 				break
 			}
 			if n > 0 {
-				fmt.Fprintf(r.a.out, "%s: swept %s rows that arrived since %s into journal %s\n", addr, planner.Thousands(n), prior.AppliedAt.Format(time.RFC3339), prior.Journal.ID)
+				rows := "rows"
+				if n == 1 {
+					rows = "row"
+				}
+				fmt.Fprintf(r.a.out, "%s: swept %s %s that arrived since %s into journal %s\n", addr, planner.Thousands(n), rows, prior.AppliedAt.Format(time.RFC3339), prior.Journal.ID)
 				r.a.log.Info("daemon sweep", "workspace", r.dir, "address", addr, "rows", n, "journal", prior.Journal.ID)
 			}
 		}

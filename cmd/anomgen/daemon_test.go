@@ -414,9 +414,10 @@ func readFile(t *testing.T, path string) string {
 }
 
 // TestPeriodicExample runs examples/periodic with -once against the demo
-// SQLite database: at a fire time both anomalies are applied (their
-// windows the hours before it), and when their durations end the orders
-// table is byte-identical to what the demo wrote.
+// SQLite database: at a fire time the three anomalies are applied (their
+// windows the hours before it); an order that arrives while the stalled
+// feed lasts is swept out of sight; and when their durations end the
+// orders table is byte-identical to what the demo wrote, plus that order.
 func TestPeriodicExample(t *testing.T) {
 	dir := t.TempDir()
 	mustOK(t, cli(t, dir, "demo", "-seed-only", "-days", "2"))
@@ -433,12 +434,12 @@ func TestPeriodicExample(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(fire.Add(time.Minute))
 	useDaemonClock(t, clock)
 	r := mustOK(t, cli(t, demo, "daemon", "-once"))
-	wantAll(t, r, r.stdout, "anomaly.null_rate.email_nulls: occurrence of", "anomaly.numeric_shift.amount_inflation: occurrence of")
+	wantAll(t, r, r.stdout, "anomaly.null_rate.email_nulls: occurrence of", "anomaly.numeric_shift.amount_inflation: occurrence of", "anomaly.stale_data.feed_stalled: occurrence of")
 	st, err := state.Load(statePath(demo))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, addr := range []string{"anomaly.null_rate.email_nulls", "anomaly.numeric_shift.amount_inflation"} {
+	for _, addr := range []string{"anomaly.null_rate.email_nulls", "anomaly.numeric_shift.amount_inflation", "anomaly.stale_data.feed_stalled"} {
 		if a := st.Get(addr); a == nil || a.Status != "" || !a.AppliedAt.Equal(fire) || a.Rows == 0 {
 			t.Fatalf("%s: %+v", addr, a)
 		}
@@ -446,15 +447,30 @@ func TestPeriodicExample(t *testing.T) {
 	if sum() == orig {
 		t.Fatal("nothing changed")
 	}
-	clock.Advance(2 * time.Hour)
+	// An order arrives ten minutes after the fire: the next run sweeps it.
+	execSQL(t, db, fmt.Sprintf("INSERT INTO orders (id, customer_id, created_at, amount, status, channel, email) VALUES (10000000, 1, '%s', 9.99, 'paid', 'web', 'late@example.com')", fire.Add(10*time.Minute).Format("2006-01-02 15:04:05")))
+	clock.Advance(29 * time.Minute)
+	r = mustOK(t, cli(t, demo, "daemon", "-once"))
+	wantAll(t, r, r.stdout, "anomaly.stale_data.feed_stalled: swept 1 row")
+	if n := queryInt(t, db, "SELECT COUNT(*) FROM orders WHERE id = 10000000"); n != 0 {
+		t.Fatal("the order that arrived during the stall is visible")
+	}
+	clock.Advance(time.Hour + 31*time.Minute)
 	mustOK(t, cli(t, demo, "daemon", "-once"))
+	if a := daemonStateOf(t, demo, "anomaly.stale_data.feed_stalled"); a.Status != state.StatusExpired {
+		t.Fatalf("feed_stalled not reverted after 1h: %+v", a)
+	}
+	if n := queryInt(t, db, "SELECT COUNT(*) FROM orders WHERE id = 10000000"); n != 1 {
+		t.Fatal("the swept order did not come back")
+	}
 	if a := daemonStateOf(t, demo, "anomaly.null_rate.email_nulls"); a.Status != state.StatusExpired {
 		t.Fatalf("email_nulls not reverted after 2h: %+v", a)
 	}
 	clock.Advance(2 * time.Hour)
 	mustOK(t, cli(t, demo, "daemon", "-once"))
+	execSQL(t, db, "DELETE FROM orders WHERE id = 10000000")
 	if sum() != orig {
-		t.Fatal("the orders are not the demo's after both durations ended")
+		t.Fatal("the orders are not the demo's (plus the swept order) after the durations ended")
 	}
 }
 

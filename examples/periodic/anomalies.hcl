@@ -34,3 +34,18 @@ anomaly "numeric_shift" "amount_inflation" {
     duration = "4h"
   }
 }
+
+# Every day at 00:00 UTC, for 1 hour, the orders feed stalls: the orders of
+# the hour before are hidden, and so is every order that arrives while it
+# lasts (the daemon sweeps them into the journal every -sweep, and at each
+# -once run). When the hour is over, all of them come back.
+anomaly "stale_data" "feed_stalled" {
+  target = target.orders
+  window {
+    last = "1h"
+  }
+  schedule {
+    every    = "24h"
+    duration = "1h"
+  }
+}
