@@ -37,6 +37,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // occArgs identifies one occurrence: the unique key of its jobs.
@@ -200,7 +201,10 @@ func (rp *replica) start(ctx context.Context) error {
 	river.AddWorker(workers, &revertWorker{rp: rp})
 	logger := slog.New(slog.NewTextHandler(rp.r.a.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rp.client, err = river.NewClient(driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{rp.queue: {MaxWorkers: 2}},
+		// One job at a time per replica and workspace: jobs of a
+		// workspace serialize on its state lock anyway.
+		Queues:               map[string]river.QueueConfig{rp.queue: {MaxWorkers: 1}},
+		RetryPolicy:          occurrenceRetry{},
 		Workers:              workers,
 		Schema:               pg.Schema(),
 		JobTimeout:           b.JobTimeout,
@@ -231,6 +235,15 @@ func (rp *replica) start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// occurrenceRetry retries a failed job soon (an occurrence lasts only its
+// duration): after 1 s, 2 s, 4 s ... at most 30 s.
+type occurrenceRetry struct{}
+
+func (occurrenceRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	d := time.Second << min(job.Attempt, 5)
+	return time.Now().Add(min(d, 30*time.Second))
 }
 
 // insert enqueues a job, unique by its arguments.
