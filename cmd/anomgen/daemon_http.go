@@ -180,6 +180,8 @@ p.none { color: #777; }
 <p class="held">journal rows held: <span class="held-rows">{{.Held}}</span></p>
 {{- else if .Known}}
 <p class="none injected-none">Nothing is injected.</p>
+{{- else if not .Scheduled}}
+<p class="none injected-none">No anomaly of this workspace has a schedule block: the daemon has nothing to do here.</p>
 {{- else}}
 <p class="none injected-unknown">Not known yet: the workspace's first run has not read its state.</p>
 {{- end}}

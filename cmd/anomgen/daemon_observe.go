@@ -402,11 +402,13 @@ func (o *daemonObserver) Collect(ch chan<- prometheus.Metric) {
 type workspaceView struct {
 	Dir, Name string
 	// Known is false until the workspace's first run read its state.
-	Known    bool
-	Injected []injectedView
-	Held     int64
-	Next     []nextView
-	Failures []observedFailure // newest first
+	Known bool
+	// Scheduled is true when the workspace has scheduled anomalies.
+	Scheduled bool
+	Injected  []injectedView
+	Held      int64
+	Next      []nextView
+	Failures  []observedFailure // newest first
 }
 
 type injectedView struct {
@@ -428,7 +430,7 @@ func (o *daemonObserver) snapshot(now time.Time, perAnomaly int) []workspaceView
 	var out []workspaceView
 	var scheduled [][]scheduledAnomaly
 	for _, w := range o.workspaces {
-		v := workspaceView{Dir: w.dir, Name: w.name, Known: w.known}
+		v := workspaceView{Dir: w.dir, Name: w.name, Known: w.known, Scheduled: len(w.scheduled) > 0}
 		for _, iv := range w.injected {
 			v.Injected = append(v.Injected, iv)
 			v.Held += iv.Rows
