@@ -62,6 +62,7 @@ type results struct {
 	// Mode says how anomgen ran: "fleet" (one anomgen fleet process) or
 	// "per-workspace" (one anomgen -chdir DIR process per customer).
 	Mode          string  `json:"mode"`
+	HandFirst     bool    `json:"hand_written_first"`
 	SeedSeconds   float64 `json:"seed_seconds"`
 	Anomalies     int     `json:"anomalies"`
 	Steps         []step  `json:"steps"`
@@ -96,7 +97,7 @@ func run(ctx context.Context, opt options, stdout, stderr io.Writer) (*results, 
 	b := &bench{opt: opt, stderr: stderr, dbs: map[string]*sql.DB{},
 		end: time.Now().UTC().Truncate(24 * time.Hour)}
 	b.res = &results{Date: time.Now().UTC().Format(time.RFC3339), Customers: opt.Customers, Tables: opt.Tables,
-		Rows: opt.Rows, Days: opt.Days, Parallelism: opt.Parallelism, CPUs: runtime.NumCPU()}
+		Rows: opt.Rows, Days: opt.Days, Parallelism: opt.Parallelism, CPUs: runtime.NumCPU(), HandFirst: opt.HandFirst}
 	defer func() {
 		for _, db := range b.dbs {
 			db.Close()
@@ -149,11 +150,14 @@ func run(ctx context.Context, opt options, stdout, stderr io.Writer) (*results, 
 	b.res.TablesChecked = opt.Customers * opt.Tables
 	b.logf("seeded in %.1fs; workspaces in %s", b.res.SeedSeconds, b.workdir)
 
-	if err := b.measureAnomgen(ctx); err != nil {
-		return b.res, err
+	sides := []func(context.Context) error{b.measureAnomgen, b.measureHand}
+	if opt.HandFirst {
+		sides[0], sides[1] = sides[1], sides[0]
 	}
-	if err := b.measureHand(ctx); err != nil {
-		return b.res, err
+	for _, side := range sides {
+		if err := side(ctx); err != nil {
+			return b.res, err
+		}
 	}
 	for _, s := range b.res.Steps {
 		if s.Hand > 0 {

@@ -52,7 +52,7 @@ type options struct {
 	Customers, Tables, Rows, Days, Parallelism int
 	BigRows                                    int
 	DSN, Prefix, Workdir, Anomgen              string
-	Keep, JSON, Quiet                          bool
+	Keep, JSON, Quiet, HandFirst               bool
 }
 
 func defaultDSN() string {
@@ -79,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the databases and the workdir afterwards")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of a table")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress lines on standard error")
+	fs.BoolVar(&o.HandFirst, "hand-first", false, "run the hand-written SQL before anomgen (default: anomgen first), to see what the order costs")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./examples/fleet [flags]\n\n"+
 			"Seeds customers × tables × rows on PostgreSQL, measures anomgen fleet plan/apply/rollback\n"+

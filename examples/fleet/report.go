@@ -23,7 +23,11 @@ func secs(v float64) string {
 func (r *results) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "\nanomgen fleet benchmark, %s: %d customers × %d tables × %d rows (%d days), %d anomalies, parallelism %d, %d CPUs, anomgen as %s\n",
 		r.Date, r.Customers, r.Tables, r.Rows, r.Days, r.Anomalies, r.Parallelism, r.CPUs, r.Mode)
-	fmt.Fprintf(w, "seeding took %.1fs\n\n", r.SeedSeconds)
+	order := "anomgen first, then the hand-written SQL"
+	if r.HandFirst {
+		order = "the hand-written SQL first, then anomgen"
+	}
+	fmt.Fprintf(w, "seeding took %.1fs; %s\n\n", r.SeedSeconds, order)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tanomgen\thand-written\tratio\trows\thand rows\tanomgen peak RSS\t")
 	for _, s := range r.Steps {
