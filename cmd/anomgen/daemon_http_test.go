@@ -309,8 +309,11 @@ func TestDaemonStatusPage(t *testing.T) {
 	if wantNext := daemonStart.Add(6 * time.Hour).Sub(clock.Now()).Seconds(); next <= 0 || next != wantNext {
 		t.Errorf("seconds to the next occurrence = %v, want %v", next, wantNext)
 	}
-	if _, found := metricValue(t, metrics, "anomgen_daemon_occurrences_reverted_total", okLabels); found {
-		t.Errorf("a revert was counted before any:\n%s", metrics)
+	if v := want("anomgen_daemon_occurrences_reverted_total", okLabels); v != 0 {
+		t.Errorf("reverted = %v before any revert", v)
+	}
+	if v := want("anomgen_daemon_occurrences_skipped_total", okLabels); v != 0 {
+		t.Errorf("skipped = %v, nothing was skipped", v)
 	}
 	if v := want("anomgen_daemon_occurrences_failed_total", map[string]string{"workspace": failing, "address": ""}); v < 1 {
 		t.Errorf("the failing workspace's failures = %v", v)
@@ -555,8 +558,8 @@ func TestDaemonFailureCountedOnce(t *testing.T) {
 	if v, ok := metricValue(t, metrics, "anomgen_daemon_occurrences_failed_total", map[string]string{"workspace": dir, "address": ""}); ok {
 		t.Errorf("the run's error was counted again as a workspace failure (%v)", v)
 	}
-	if _, ok := metricValue(t, metrics, "anomgen_daemon_occurrences_fired_total", map[string]string{"workspace": dir, "address": daemonAddr}); ok {
-		t.Error("a refused occurrence was counted as fired")
+	if v, _ := metricValue(t, metrics, "anomgen_daemon_occurrences_fired_total", map[string]string{"workspace": dir, "address": daemonAddr}); v != 0 {
+		t.Errorf("a refused occurrence was counted as fired (%v)", v)
 	}
 	_, page := httpGet(t, d.base+"/")
 	if n := strings.Count(page, `<tr class="failure-row" data-address="`+daemonAddr+`">`); n != 1 {

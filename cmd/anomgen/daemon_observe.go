@@ -143,6 +143,11 @@ func (o *daemonObserver) workspaceLocked(dir string, cfg *config.Config) *observ
 			sa.table = an.Target.Table
 		}
 		w.scheduled = append(w.scheduled, sa)
+		// Each scheduled address's counters exist from the start (at 0),
+		// so that rates and alerts see them before their first change.
+		for _, c := range []*prometheus.CounterVec{o.fired, o.reverted, o.failed, o.skipped} {
+			c.WithLabelValues(dir, sa.addr)
+		}
 	}
 	return w
 }
