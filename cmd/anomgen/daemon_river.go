@@ -316,6 +316,11 @@ func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
 			return fmt.Errorf("%s: scheduling %s: %w", rp.r.dir, an.Addr(), err)
 		}
 	}
+	// Continuous kinds (stale_data): the local daemon's periodic sweep,
+	// on every replica, one at a time under the state lock.
+	if err := rp.r.scheduleSweep(ctx, s); err != nil {
+		return err
+	}
 	// Applied occurrences no schedule here ends (their block was removed
 	// or is no longer scheduled): their reverts, at their expiry.
 	st, err := rp.pg.Load(ctx)
