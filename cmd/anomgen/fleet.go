@@ -117,12 +117,19 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// fail records why the customer failed: the whole error in its output,
+// its first line (at most 160 characters) in the table.
 func (c *customer) fail(err error) {
 	c.failed = true
-	reason := providers.FirstLine(err.Error())
 	var ee exitError
 	if errors.As(err, &ee) {
-		reason = "see the diagnostics above"
+		c.outcome = "failed: invalid scenario files or plan (see its output above)"
+		return
+	}
+	fmt.Fprintf(c.a.err, "Error: %v\n", err)
+	reason := providers.FirstLine(err.Error())
+	if r := []rune(reason); len(r) > 160 {
+		reason = string(r[:159]) + "…"
 	}
 	c.outcome = "failed: " + reason
 }
@@ -327,7 +334,6 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 				c.failed, c.outcome = true, "failed: rows changed since injection were left alone (journals kept)"
 				return
 			}
-			fmt.Fprintf(c.a.err, "Error: %v\n", err)
 			c.fail(err)
 			return
 		}

@@ -104,6 +104,7 @@ anomaly "null_rate" "nulls" {
 	if r.code != 1 {
 		t.Fatalf("fleet apply with an unreachable customer: exit %d, want 1:\n%s", r.code, r)
 	}
+	t.Log(r)
 	wantNone(t, r, r.stdout+r.stderr, "s3cret-initech-pw")
 	for _, name := range []string{"acme", "globex"} {
 		row := tableRow(t, r, name)
