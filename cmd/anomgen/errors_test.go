@@ -520,8 +520,11 @@ func TestErrorContinueOnError(t *testing.T) {
 		dir := s.scenario(t, s.source(user, pw, "", ""), ordersNullRate+"\n"+paymentsNumericShift)
 		denied := fmt.Sprintf("Error: %s: permission denied: UPDATE on %s", ordersNulls, s.qual("orders"))
 
-		// Without the flag: the first failure stops the run.
-		r, _ := logged(t, dir, []string{pw}, "apply", "-auto-approve")
+		// Without the flag: the first failure stops the run (one change at
+		// a time: with -parallelism above 1, changes on other tables that
+		// already started finish, and only the later ones are not
+		// attempted).
+		r, _ := logged(t, dir, []string{pw}, "apply", "-auto-approve", "-parallelism", "1")
 		mustFail(t, r, 1)
 		wantAll(t, r, r.stderr, denied)
 		wantAll(t, r, r.stdout, "Apply stopped: 0 applied, 0 rolled back before the failure. 1 more not attempted (-continue-on-error carries on past a failure).")
@@ -554,7 +557,7 @@ func TestErrorContinueOnError(t *testing.T) {
 		execSQL(t, s.db, fmt.Sprintf(grantOrders, sqlUser))
 		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
 		execSQL(t, s.db, fmt.Sprintf(revokeOrders, sqlUser))
-		r, _ = logged(t, dir, []string{pw}, "rollback", "-all", "-auto-approve")
+		r, _ = logged(t, dir, []string{pw}, "rollback", "-all", "-auto-approve", "-parallelism", "1")
 		mustFail(t, r, 1)
 		wantAll(t, r, r.stderr, denied)
 		wantAll(t, r, r.stdout, "Rollback stopped: 0 applied, 0 rolled back before the failure. 1 more not attempted")
