@@ -477,7 +477,7 @@ func TestDaemonJSONLog(t *testing.T) {
 	clock.Advance(daemonStart.Add(8*time.Hour + time.Minute).Sub(clock.Now()))
 	r = mustOK(t, cli(t, dir, "-log-format", "json", "daemon", "-once"))
 	skipped := find(lines(r), "occurrence skipped")
-	for k, want := range map[string]any{"workspace": dir, "address": daemonAddr, "occurrence": "2026-01-01T10:00:00Z", "rows": float64(0), "reason": "missed while the daemon was not running"} {
+	for k, want := range map[string]any{"workspace": dir, "address": daemonAddr, "occurrence": "2026-01-01T10:00:00Z", "rows": float64(0), "duration": float64(0), "reason": "missed while the daemon was not running"} {
 		if skipped[k] != want {
 			t.Errorf("skipped line: %s = %v, want %v", k, skipped[k], want)
 		}
@@ -546,7 +546,7 @@ func TestDaemonFailureCountedOnce(t *testing.T) {
 	dir := daemonScenario(t, f, true)
 	orig := f.checksum(t)
 	clock := clockwork.NewFakeClockAt(daemonStart.Add(time.Minute))
-	d := startListeningDaemon(t, clock, "-chdir", dir, "daemon", "-max-rows", "1", "-listen", "127.0.0.1:0")
+	d := startListeningDaemon(t, clock, "-chdir", dir, "-log-format", "json", "daemon", "-max-rows", "1", "-listen", "127.0.0.1:0")
 	d.waitReady(t)
 	if f.checksum(t) != orig {
 		t.Fatal("the refused occurrence changed the table")
@@ -567,5 +567,35 @@ func TestDaemonFailureCountedOnce(t *testing.T) {
 	}
 	if !strings.Contains(page, "max-rows") && !strings.Contains(page, "max_rows") {
 		t.Errorf("the failure does not say which limit refused it:\n%s", page)
+	}
+	// The log has one JSON line for the failed occurrence.
+	d.stop()
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+	var failedLines []map[string]any
+	for _, l := range strings.Split(d.res.stderr, "\n") {
+		if !strings.HasPrefix(l, "{") {
+			continue // the error, printed once as text too
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("a log line is not JSON: %q: %v", l, err)
+		}
+		if m["msg"] == "occurrence failed" {
+			failedLines = append(failedLines, m)
+		}
+	}
+	if len(failedLines) != 1 {
+		t.Fatalf("%d 'occurrence failed' lines, want 1:\n%s", len(failedLines), d.res)
+	}
+	m := failedLines[0]
+	if m["level"] != "ERROR" || m["workspace"] != dir || m["address"] != daemonAddr || m["occurrence"] != "2026-01-01T04:00:00Z" || m["rows"] != float64(0) {
+		t.Errorf("the failure's log line: %v", m)
+	}
+	if e, _ := m["error"].(string); !strings.Contains(e, "max") {
+		t.Errorf("the failure's log line does not say why: %v", m)
 	}
 }

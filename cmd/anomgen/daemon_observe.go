@@ -226,7 +226,7 @@ func (o *daemonObserver) watch(dir string, s *session, au *auditor) *observedRun
 		case executor.EventDone:
 			r.done(ev)
 		case executor.EventFailed:
-			r.fail(ev.Address, r.occurrence(ev.Address), string(ev.Action), ev.Err)
+			r.fail(ev.Address, r.occurrence(ev.Address), string(ev.Action), ev.Elapsed, ev.Err)
 		}
 	}
 	return r
@@ -296,7 +296,7 @@ func (r *observedRun) skipped(addr string, occurrence time.Time, why string) {
 		return
 	}
 	r.o.skipped.WithLabelValues(r.w.dir, addr).Inc()
-	r.o.log.Info("occurrence skipped", "workspace", r.w.dir, "address", addr, "occurrence", timeAttr(occurrence), "rows", 0, "reason", why)
+	r.o.log.Info("occurrence skipped", "workspace", r.w.dir, "address", addr, "occurrence", timeAttr(occurrence), "rows", 0, "duration", 0.0, "reason", why)
 }
 
 // failed counts, logs and keeps a failed occurrence (once: an executor
@@ -305,17 +305,17 @@ func (r *observedRun) failed(addr string, occurrence time.Time, err error) {
 	if r == nil || err == nil || r.failedAddrs[addr] {
 		return
 	}
-	r.fail(addr, occurrence, "create", err)
+	r.fail(addr, occurrence, "create", 0, err)
 }
 
-func (r *observedRun) fail(addr string, occurrence time.Time, action string, err error) {
+func (r *observedRun) fail(addr string, occurrence time.Time, action string, took time.Duration, err error) {
 	if err == nil {
 		err = errors.New("failed")
 	}
 	r.failedAddrs[addr] = true
 	msg := r.scrub(err)
 	r.o.failed.WithLabelValues(r.w.dir, addr).Inc()
-	r.o.log.Error("occurrence failed", "workspace", r.w.dir, "address", addr, "occurrence", timeAttr(occurrence), "action", action, "rows", 0, "error", msg)
+	r.o.log.Error("occurrence failed", "workspace", r.w.dir, "address", addr, "occurrence", timeAttr(occurrence), "action", action, "rows", 0, "duration", took.Seconds(), "error", msg)
 	r.o.keepFailure(r.w, observedFailure{At: time.Now().UTC(), Address: addr, Occurrence: occurrence, Error: msg}, err)
 }
 
