@@ -477,7 +477,7 @@ func TestDaemonJSONLog(t *testing.T) {
 	clock.Advance(daemonStart.Add(8*time.Hour + time.Minute).Sub(clock.Now()))
 	r = mustOK(t, cli(t, dir, "-log-format", "json", "daemon", "-once"))
 	skipped := find(lines(r), "occurrence skipped")
-	for k, want := range map[string]any{"workspace": dir, "address": daemonAddr, "occurrence": "2026-01-01T10:00:00Z", "rows": float64(0), "duration": float64(0), "reason": "missed while the daemon was not running"} {
+	for k, want := range map[string]any{"workspace": dir, "address": daemonAddr, "occurrence": "2026-01-01T10:00:00Z", "action": "skip", "rows": float64(0), "duration": float64(0), "reason": "missed while the daemon was not running"} {
 		if skipped[k] != want {
 			t.Errorf("skipped line: %s = %v, want %v", k, skipped[k], want)
 		}

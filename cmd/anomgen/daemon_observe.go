@@ -296,7 +296,7 @@ func (r *observedRun) skipped(addr string, occurrence time.Time, why string) {
 		return
 	}
 	r.o.skipped.WithLabelValues(r.w.dir, addr).Inc()
-	r.o.log.Info("occurrence skipped", "workspace", r.w.dir, "address", addr, "occurrence", timeAttr(occurrence), "rows", 0, "duration", 0.0, "reason", why)
+	r.o.log.Info("occurrence skipped", "workspace", r.w.dir, "address", addr, "occurrence", timeAttr(occurrence), "action", "skip", "rows", 0, "duration", 0.0, "reason", why)
 }
 
 // failed counts, logs and keeps a failed occurrence (once: an executor
