@@ -98,6 +98,9 @@ func run(ctx context.Context, opt options, stdout, stderr io.Writer) (*results, 
 		end: time.Now().UTC().Truncate(24 * time.Hour)}
 	b.res = &results{Date: time.Now().UTC().Format(time.RFC3339), Customers: opt.Customers, Tables: opt.Tables,
 		Rows: opt.Rows, Days: opt.Days, Parallelism: opt.Parallelism, CPUs: runtime.NumCPU(), HandFirst: opt.HandFirst}
+	for _, st := range []string{"plan", "apply", "rollback"} {
+		b.res.step(st) // the report's order, whichever side runs first
+	}
 	defer func() {
 		for _, db := range b.dbs {
 			db.Close()
@@ -280,8 +283,8 @@ func (b *bench) measureAnomgen(ctx context.Context) error {
 		} else {
 			s, err = b.perWorkspaceStep(ctx, st)
 		}
-		s.Step = st
-		*b.res.step(st) = s
+		r := b.res.step(st)
+		r.Anomgen, r.Rows, r.RSSKB = s.Anomgen, s.Rows, s.RSSKB
 		if err != nil {
 			return err
 		}
