@@ -215,7 +215,12 @@ func Detect(ctx context.Context, conn *providers.Conn, t *config.Target, o Detec
 		rep.Notes = append(rep.Notes, "no complete "+o.Grain+" holds rows")
 		return rep, nil
 	}
-	first, last := got[0].start, got[len(got)-1].start
+	// The buckets run from the first with rows to the last complete one,
+	// so that trailing buckets without rows count 0.
+	first, last := got[0].start, current.Add(-step)
+	if last.Before(got[len(got)-1].start) {
+		last = got[len(got)-1].start
+	}
 	n := int(last.Sub(first)/step) + 1
 	rep.Buckets, rep.First, rep.Last = n, first, last
 	idx := func(t time.Time) int { return int(t.Sub(first) / step) }
@@ -238,6 +243,28 @@ func Detect(ctx context.Context, conn *providers.Conn, t *config.Target, o Detec
 	for i := 0; i < n; i++ {
 		put("", "row_count", "", i, 0) // buckets without rows count 0
 	}
+	// The freshness lag at a bucket's end is measured from the latest time
+	// up to then (a running maximum), so a bucket without rows has the lag
+	// since the last row before it.
+	latest := make([]time.Time, n)
+	for _, br := range got {
+		for j, f := range q.Fields {
+			if f.Measure == "max_time" {
+				if mt, ok := detectTimeValue(br.vals[j], p.TimeFormat); ok {
+					latest[idx(br.start)] = mt
+				}
+			}
+		}
+	}
+	var upTo time.Time
+	for i := 0; i < n; i++ {
+		if latest[i].After(upTo) {
+			upTo = latest[i]
+		}
+		if !upTo.IsZero() {
+			put(t.TimeColumn, "freshness_lag", "", i, first.Add(time.Duration(i+1)*step).Sub(upTo).Seconds())
+		}
+	}
 	for _, br := range got {
 		i := idx(br.start)
 		per := map[string]map[string]float64{}
@@ -249,10 +276,7 @@ func Detect(ctx context.Context, conn *providers.Conn, t *config.Target, o Detec
 			case "rows":
 				rowsN, _ = detectNum(v)
 				put("", "row_count", "", i, rowsN)
-			case "max_time":
-				if mt, ok := detectTimeValue(v, p.TimeFormat); ok {
-					put("", "freshness_lag", "", i, br.start.Add(step).Sub(mt).Seconds())
-				}
+			case "max_time": // above
 			default:
 				if x, ok := detectNum(v); ok {
 					if per[f.Column] == nil {
@@ -402,17 +426,17 @@ func Detect(ctx context.Context, conn *providers.Conn, t *config.Target, o Detec
 	// is flagged (capped: there is no variance to measure against).
 	fq := sqlgen.DetectFuture(d, p, t.TimeColumn, now)
 	var future int64
-	var latest any
-	if err := conn.DB.QueryRowContext(ctx, fq.SQL, fq.Args...).Scan(&future, &latest); err != nil {
+	var futureMax any
+	if err := conn.DB.QueryRowContext(ctx, fq.SQL, fq.Args...).Scan(&future, &futureMax); err != nil {
 		return nil, fmt.Errorf("%s: rows dated after now: %w", rep.Target, err)
 	}
 	if future > 0 {
 		detail := fmt.Sprintf("%d rows dated after now", future)
-		if lt, ok := detectTimeValue(latest, p.TimeFormat); ok {
+		if lt, ok := detectTimeValue(futureMax, p.TimeFormat); ok {
 			detail += ", the latest " + lt.UTC().Format(time.RFC3339)
 		}
 		f := float64(future)
-		rep.Alerts = append(rep.Alerts, truth.Alert{Tool: DetectTool, Table: p.Table.String(), Metric: "future_rows",
+		rep.Alerts = append(rep.Alerts, truth.Alert{Tool: DetectTool, Table: p.Table.String(), Column: t.TimeColumn, Metric: "future_rows",
 			BucketStart: current, BucketEnd: now, DetectedAt: now, Score: CapZ, Value: &f, BaselineMean: detectPtr(0), BaselineSD: detectPtr(0), Capped: true, Detail: detail})
 	}
 
