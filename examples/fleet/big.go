@@ -116,7 +116,7 @@ func (b *bench) measureBig(ctx context.Context) error {
 	if err := seedTable(ctx, db, "big", b.end, b.opt.Days, g.Rows, 0.5); err != nil {
 		return err
 	}
-	sum, err := checksum(ctx, db, "big")
+	sum, err := checksum(ctx, db, "big", g.Rows)
 	if err != nil {
 		return err
 	}
@@ -132,8 +132,9 @@ func (b *bench) measureBig(ctx context.Context) error {
   column    = "amount"
   volume    = 1
   amplitude = 0.25
+  max_rows  = %d
 %s}
-`, w.hcl())); err != nil {
+`, g.Rows, w.hcl())); err != nil {
 		return err
 	}
 	quiesce := func() error {
@@ -146,7 +147,7 @@ func (b *bench) measureBig(ctx context.Context) error {
 		return err
 	}
 	verify := func(after string) error {
-		got, err := checksum(ctx, db, "big")
+		got, err := checksum(ctx, db, "big", g.Rows)
 		if err != nil {
 			return err
 		}
