@@ -20,13 +20,24 @@ type progress struct {
 	w       io.Writer
 	bars    *mpb.Progress // nil without a terminal
 	overall *mpb.Bar
+	all     []*mpb.Bar
 	total   int64
 }
 
 func newProgress(w io.Writer, terminal bool) *progress {
 	pr := &progress{w: w}
 	if terminal {
-		pr.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
+		// The bars go to the terminal itself, so that mpb knows its width;
+		// they hold workspace names and counts only, nothing to redact.
+		out := w
+		for {
+			u, ok := out.(interface{ Unwrap() io.Writer })
+			if !ok {
+				break
+			}
+			out = u.Unwrap()
+		}
+		pr.bars = mpb.New(mpb.WithOutput(out), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	}
 	return pr
 }
@@ -57,6 +68,7 @@ func (pr *progress) customer(name string, p *planner.Plan) func(executor.Event) 
 			mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d rows", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.AverageSpeed(0, "%.0f rows/s", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 		pr.total += total
+		pr.all = append(pr.all, bar)
 		pr.mu.Unlock()
 	}
 	reported := map[string]int64{} // rows shown so far per address
@@ -100,13 +112,22 @@ func (pr *progress) start() {
 		pr.overall = pr.bars.AddBar(pr.total,
 			mpb.PrependDecorators(decor.Name("overall", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d rows", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.AverageSpeed(0, "%.0f rows/s", decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
+		pr.all = append(pr.all, pr.overall)
 	}
 }
 
-// stop ends the bars (completing those whose changes were not all run).
+// stop ends the bars, completing those whose changes were not all run
+// (a failure), and waits for their last frame.
 func (pr *progress) stop() {
 	if pr.bars == nil {
 		return
 	}
-	pr.bars.Shutdown()
+	pr.mu.Lock()
+	for _, b := range pr.all {
+		if !b.Completed() {
+			b.SetTotal(-1, true) // complete at the current count
+		}
+	}
+	pr.mu.Unlock()
+	pr.bars.Wait()
 }
