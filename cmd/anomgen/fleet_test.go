@@ -24,6 +24,15 @@ func fleetCustomer(t *testing.T, kind, name string) (*parallelDB, string) {
 	return db, dir
 }
 
+// withThousands writes n as the tables do (1,151).
+func withThousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // closedPort returns a local port nothing listens on.
 func closedPort(t *testing.T) int {
 	t.Helper()
@@ -100,11 +109,32 @@ anomaly "null_rate" "nulls" {
 		t.Errorf("a refused fleet apply changed acme: %v", got)
 	}
 
+	// plan: every customer's plan, the table with the planned counts.
+	r = cli(t, work, append([]string{"fleet", "plan", "-no-color"}, dirs...)...)
+	if r.code != 1 {
+		t.Fatalf("fleet plan with an unreachable customer: exit %d, want 1:\n%s", r.code, r)
+	}
+	planned := plannedRows(t, r.stdout)
+	if len(planned) != 7 { // both customers plan the same addresses
+		t.Errorf("the plans show %d addresses, want 7:\n%s", len(planned), r)
+	}
+	var total int64
+	for _, n := range planned {
+		total += n
+	}
+	for _, name := range []string{"acme", "globex"} {
+		if f := strings.Fields(tableRow(t, r, name)); len(f) != 5 || f[1] != "7" || f[2] != withThousands(total) || f[4] != "ok" {
+			t.Errorf("fleet plan row %q: want 7 anomalies, %d rows, ok", f, total)
+		}
+	}
+	if row := tableRow(t, r, "initech"); !strings.Contains(row, "failed: cannot connect") {
+		t.Errorf("fleet plan row %q: want failed: cannot connect", row)
+	}
+
 	r = cli(t, work, append([]string{"fleet", "apply", "-auto-approve", "-no-color", "-parallelism", "6", "-workspaces", "3"}, dirs...)...)
 	if r.code != 1 {
 		t.Fatalf("fleet apply with an unreachable customer: exit %d, want 1:\n%s", r.code, r)
 	}
-	t.Log(r)
 	wantNone(t, r, r.stdout+r.stderr, "s3cret-initech-pw")
 	for _, name := range []string{"acme", "globex"} {
 		row := tableRow(t, r, name)
