@@ -230,7 +230,7 @@ func (rp *replica) start(ctx context.Context) error {
 	if st, err := pg.Load(ctx); err == nil {
 		for _, p := range st.Anomalies {
 			if p.Status == "" && p.ExpiresAt != nil && !now.Before(*p.ExpiresAt) {
-				rp.insert(ctx, revertArgs{occArgs{rp.name, p.Address, p.AppliedAt.UTC()}})
+				rp.insert(ctx, revertArgs{occArgs{rp.name, p.Address, p.AppliedAt.UTC()}}, time.Time{})
 			}
 		}
 	}
@@ -246,11 +246,29 @@ func (occurrenceRetry) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(min(d, 30*time.Second))
 }
 
-// insert enqueues a job, unique by its arguments.
-func (rp *replica) insert(ctx context.Context, args river.JobArgs) {
-	_, err := rp.client.Insert(ctx, args, &river.InsertOpts{Queue: rp.queue, UniqueOpts: river.UniqueOpts{ByArgs: true}})
-	if err != nil && ctx.Err() == nil {
-		rp.r.report(fmt.Errorf("enqueueing %s: %w", args.Kind(), rp.r.a.scrub(err)))
+// insert enqueues a job, unique by its arguments: to run now, or at at
+// (a scheduled job). A job due now that is found waiting as a scheduled
+// one (the revert its apply scheduled) is made available at once rather
+// than at River's next scheduler pass (every 5 s).
+func (rp *replica) insert(ctx context.Context, args river.JobArgs, at time.Time) {
+	if rp.client == nil {
+		return // not started (a test running jobs in-process)
+	}
+	opts := &river.InsertOpts{Queue: rp.queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	if !at.IsZero() {
+		opts.ScheduledAt = at
+	}
+	res, err := rp.client.Insert(ctx, args, opts)
+	if err != nil {
+		if ctx.Err() == nil {
+			rp.r.report(fmt.Errorf("enqueueing %s: %w", args.Kind(), rp.r.a.scrub(err)))
+		}
+		return
+	}
+	if at.IsZero() && res.UniqueSkippedAsDuplicate && res.Job != nil && res.Job.State == rivertype.JobStateScheduled && !res.Job.ScheduledAt.After(time.Now().Add(time.Second)) {
+		// Running or finished meanwhile: JobRetry leaves a running job
+		// alone, and a job run twice does nothing the second time.
+		_, _ = rp.client.JobRetry(ctx, res.Job.ID)
 	}
 }
 
@@ -260,14 +278,14 @@ func (rp *replica) insert(ctx context.Context, args river.JobArgs) {
 func (rp *replica) enqueueDue(ctx context.Context, an *config.Anomaly, now time.Time) {
 	addr, dur := an.Addr(), occurrenceDuration(an)
 	for _, f := range planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr) {
-		rp.insert(ctx, applyArgs{occArgs{rp.name, addr, f.UTC()}})
+		rp.insert(ctx, applyArgs{occArgs{rp.name, addr, f.UTC()}}, time.Time{})
 	}
 	ended := planner.FiresBetween(an.Schedule, now.Add(-6*dur-time.Minute), now.Add(-dur), addr)
 	if len(ended) > 3 {
 		ended = ended[len(ended)-3:]
 	}
 	for _, f := range ended {
-		rp.insert(ctx, revertArgs{occArgs{rp.name, addr, f.UTC()}})
+		rp.insert(ctx, revertArgs{occArgs{rp.name, addr, f.UTC()}}, time.Time{})
 	}
 }
 
@@ -336,7 +354,7 @@ func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
 			continue
 		}
 		args := revertArgs{occArgs{rp.name, p.Address, p.AppliedAt.UTC()}}
-		if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(*p.ExpiresAt)), gocron.NewTask(func() { rp.insert(ctx, args) }), gocron.WithName(rp.r.dir+" revert "+p.Address)); err != nil {
+		if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(*p.ExpiresAt)), gocron.NewTask(func() { rp.insert(ctx, args, time.Time{}) }), gocron.WithName(rp.r.dir+" revert "+p.Address)); err != nil {
 			return fmt.Errorf("%s: scheduling the revert of %s: %w", rp.r.dir, p.Address, err)
 		}
 	}
@@ -551,6 +569,11 @@ func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attem
 	}
 	if late {
 		return j.expire(ctx, addr, now)
+	}
+	// Its revert, as a scheduled job: kept by River even if no replica's
+	// gocron is there to enqueue it at the end.
+	if p := s.st.Get(addr); p != nil && p.Status == "" && p.ExpiresAt != nil {
+		rp.insert(ctx, revertArgs{occArgs{rp.name, addr, fire}}, *p.ExpiresAt)
 	}
 	return nil
 }
