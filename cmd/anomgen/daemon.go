@@ -565,9 +565,15 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 				continue
 			}
 			if p := s.st.Get(addr); p != nil && p.Status == "" {
-				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s: the previous occurrence is still applied", f.Format(time.RFC3339)))
-				ob.skipped(addr, f, "the previous occurrence is still applied")
-				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s: the previous one is still applied\n", addr, f.Format(time.RFC3339))
+				why := "the previous occurrence is still applied"
+				if p.ExpiresAt == nil {
+					// Applied by apply before the block had a schedule:
+					// it never expires by itself.
+					why = fmt.Sprintf("it is applied without an end (applied %s, before its block had a schedule); `anomgen rollback %s` lets the daemon run its occurrences", p.AppliedAt.Format(time.RFC3339), addr)
+				}
+				au.note(addr, f, "skip", "skipped", fmt.Sprintf("occurrence of %s: %s", f.Format(time.RFC3339), why))
+				ob.skipped(addr, f, why)
+				fmt.Fprintf(r.a.out, "%s: skipped the occurrence of %s: %s\n", addr, f.Format(time.RFC3339), why)
 				continue
 			} else if p != nil && p.Status == state.StatusExpired {
 				// It ran its course: this occurrence is a new one.

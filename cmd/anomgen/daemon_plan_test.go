@@ -111,3 +111,38 @@ func TestPlanScheduled(t *testing.T) {
 		}
 	})
 }
+
+// TestDaemonAppliedBeforeScheduled: an anomaly applied by apply before its
+// block had a schedule never expires by itself; the daemon skips its
+// occurrences and says how to let them run (rollback); after the rollback
+// the next run takes the occurrence on.
+func TestDaemonAppliedBeforeScheduled(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	orig := f.checksum(t)
+	sched := readFile(t, filepath.Join(dir, "anomalies.hcl"))
+	i := strings.Index(sched, "  schedule {")
+	writeFile(t, dir, "anomalies.hcl", sched[:i]+"}\n")
+	planClock = func() time.Time { return daemonStart.Add(-time.Hour) }
+	t.Cleanup(func() { planClock = time.Now })
+	mustOK(t, cli(t, dir, "apply", "-auto-approve")) // applied now (the real clock)
+	if a := daemonState(t, dir); a == nil || a.ExpiresAt != nil {
+		t.Fatalf("the one-time anomaly: %+v", a)
+	}
+	writeFile(t, dir, "anomalies.hcl", sched)
+	// A fire time after the apply: tomorrow 04:00 UTC.
+	fire := time.Now().UTC().Truncate(24 * time.Hour).Add(28 * time.Hour)
+	when := fire.Format(time.RFC3339)
+	useDaemonClock(t, clockwork.NewFakeClockAt(fire))
+	r := mustOK(t, cli(t, dir, "daemon", "-once"))
+	wantAll(t, r, r.stdout, "skipped the occurrence of "+when+": it is applied without an end", "anomgen rollback "+daemonAddr)
+	mustOK(t, cli(t, dir, "rollback", daemonAddr, "-auto-approve"))
+	if f.checksum(t) != orig || daemonState(t, dir) != nil {
+		t.Fatal("the rollback did not restore the table and forget the anomaly")
+	}
+	r = mustOK(t, cli(t, dir, "daemon", "-once"))
+	wantAll(t, r, r.stdout, daemonAddr+": occurrence of "+when)
+	if strings.Contains(r.stdout, "skipped") {
+		t.Fatalf("still skipped after the rollback:\n%s", r)
+	}
+}
