@@ -56,7 +56,7 @@ func TestDetectMatrix(t *testing.T) {
 	drop := regexp.MustCompile(`(?m)^\s*(volume|amplitude)\s*=.*\n`)
 	window := regexp.MustCompile(`(?s)\n\s*window \{.*?\n\s*\}`)
 	column := regexp.MustCompile(`(?m)^\s*column\s*=\s*"([^"]+)"`)
-	addrRE := regexp.MustCompile(`anomaly "([a-z_]+)" "([a-z_]+)"`)
+	addrRE := regexp.MustCompile(`anomaly "([a-z0-9_]+)" "([a-z0-9_]+)"`)
 	for _, k := range planner.Kinds() {
 		block := drop.ReplaceAllString(k.Example, "")
 		block = strings.ReplaceAll(block, `"mobile"`, `"app"`)
