@@ -272,3 +272,41 @@ func TestDetectShapeSQL(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectHourly: -grain hour buckets by hour; an hour emptied by
+// missing_partition is flagged on row_count in that hour (and only there,
+// among row_count alerts), with SQLite's text time column.
+func TestDetectHourly(t *testing.T) {
+	s := providertest.NewSQLite(t)
+	now := time.Now().UTC()
+	hour := now.Truncate(time.Hour)
+	if now.Sub(hour) > 55*time.Minute {
+		t.Skip("too close to the next hour")
+	}
+	execSQL(t, s.DB, `CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL)`)
+	// 30 rows an hour (one every 2 minutes) for the 7 days before this hour.
+	execSQL(t, s.DB, fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO events SELECT i, strftime('%%Y-%%m-%%d %%H:%%M:%%S', %d - 7 * 86400 + i * 120, 'unixepoch'), CASE i %% 3 WHEN 0 THEN 'click' ELSE 'view' END FROM n`,
+		7*24*30-1, hour.Unix()))
+	dir := t.TempDir()
+	writeFile(t, dir, "main.hcl", fmt.Sprintf("source \"sqlite\" \"db\" {\n  path         = %q\n  allow_writes = true\n}\ntarget \"events\" {\n  source      = source.sqlite.db\n  table       = \"events\"\n  time_column = \"at\"\n}\n", s.Path))
+	lost := hour.Add(-3 * time.Hour)
+	writeFile(t, dir, "anomalies.hcl", fmt.Sprintf("anomaly \"missing_partition\" \"lost_hour\" {\n  target = target.events\n  window {\n    start    = %q\n    duration = \"1h\"\n  }\n}\n", lost.Format(time.RFC3339)))
+	mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+	r := mustOK(t, cli(t, dir, "detect", "events", "-grain", "hour", "-baseline", "24", "-format", "json"))
+	var as []truth.Alert
+	if err := json.Unmarshal([]byte(r.stdout), &as); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	var hit []string
+	for _, a := range as {
+		if a.Metric == "row_count" {
+			hit = append(hit, fmt.Sprintf("%s z=%.1f", a.BucketStart.Format("2006-01-02 15:04"), a.Score))
+		}
+	}
+	want := lost.Format("2006-01-02 15:04")
+	if len(hit) != 1 || !strings.HasPrefix(hit[0], want) {
+		t.Errorf("row_count alerts %v, want one, on the emptied hour %s\n%s", hit, want, r.stderr)
+	}
+	t.Logf("hourly: %v; %s", hit, strings.SplitN(r.stderr, "\n", 2)[0])
+}
