@@ -119,6 +119,16 @@ func (p *Postgres) lockKey(name string) int64 {
 // migrate creates the backend's schema and tables, one run at a time
 // (replicas start together).
 func (p *Postgres) migrate(ctx context.Context) error {
+	// Made already (the usual case): no DDL, which needs the CREATE
+	// privilege even with IF NOT EXISTS.
+	var made bool
+	if err := p.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL",
+		p.table("states"), p.table("locks"), p.table("audit")).Scan(&made); err != nil {
+		return fmt.Errorf("connecting to the %s: %w", p.where, p.scrub(err))
+	}
+	if made {
+		return nil
+	}
 	return p.WithSetupLock(ctx, func(tx pgx.Tx) error {
 		for _, q := range []string{
 			"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{p.schema}.Sanitize(),
