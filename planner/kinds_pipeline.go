@@ -75,7 +75,7 @@ func init() {
   }
 }`,
 		Build: func(b *build) (*Mutation, hcl.Diagnostics) {
-			delay, diags := b.duration("delay", 2*time.Hour)
+			delay, diags := b.duration("delay", lateArrivalDelay)
 			if diags.HasErrors() {
 				return nil, diags
 			}
@@ -211,6 +211,10 @@ func init() {
 		},
 	})
 }
+
+// lateArrivalDelay is late_arrival's default delay (its catalog entry
+// says "2h"); a scheduled occurrence lasts it (OccurrenceDuration).
+const lateArrivalDelay = 2 * time.Hour
 
 // freshKey picks the key column copies get new values in: the only key
 // column, which must be an integer, text or uuid.

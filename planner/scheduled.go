@@ -79,3 +79,21 @@ func scheduled(a *config.Anomaly, prior *state.Anomaly, prof *TableProfile, now 
 	}
 	return e
 }
+
+// OccurrenceDuration is how long each occurrence of the scheduled anomaly
+// a stays applied, as its planned change's Duration says: the schedule's
+// duration, except where the kind's own timing decides: late_arrival
+// hiding rows (no load_time_column) releases them after its delay. 0 when
+// neither gives one.
+func OccurrenceDuration(a *config.Anomaly) time.Duration {
+	if a.Kind == "late_arrival" && a.Target != nil && a.Target.LoadTimeColumn == "" {
+		b := &build{Anomaly: a}
+		if d, diags := b.duration("delay", lateArrivalDelay); !diags.HasErrors() {
+			return d
+		}
+	}
+	if a.Schedule != nil {
+		return a.Schedule.Duration
+	}
+	return 0
+}

@@ -298,8 +298,12 @@ func daemonGuards(cfg *config.Config) hcl.Diagnostics {
 	return diags
 }
 
-// occurrenceDuration is how long each occurrence of an lasts.
+// occurrenceDuration is how long each occurrence of an lasts (the kind's
+// own timing where it decides: planner.OccurrenceDuration).
 func occurrenceDuration(an *config.Anomaly) time.Duration {
+	if d := planner.OccurrenceDuration(an); d > 0 {
+		return d
+	}
 	switch {
 	case an.Schedule.Duration > 0:
 		return an.Schedule.Duration

@@ -205,5 +205,13 @@ func TestDaemonLateArrivalDelay(t *testing.T) {
 		if a := daemonStateOf(t, dir, addr); a.Status != state.StatusExpired || f.checksum(t) != orig {
 			t.Fatalf("not released when its delay ended: %+v", a)
 		}
+		// A daemon started at 10:45 (the 10:00 occurrence's delay is
+		// over, its schedule's 2h are not) does not apply it: its
+		// occurrence lasts the delay.
+		clock.Advance(daemonStart.Add(6*time.Hour + 45*time.Minute).Sub(clock.Now()))
+		mustOK(t, cli(t, dir, "daemon", "-once"))
+		if a := daemonStateOf(t, dir, addr); a.Status == "" || f.checksum(t) != orig {
+			t.Fatalf("applied an occurrence whose delay was over: %+v", a)
+		}
 	})
 }
