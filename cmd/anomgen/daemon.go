@@ -535,17 +535,25 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
 		}
-		changed := false
+		changed, protected := false, false
 		for _, ch := range p.Changes {
-			changed = changed || (ch.Address == addr && ch.Action == planner.Replace)
+			if ch.Address == addr && ch.Action == planner.Replace {
+				changed, protected = true, ch.Protected
+			}
 		}
 		if !changed {
 			continue
 		}
 		fires := pendingFires(an, nil, now, occurrenceDuration(an), r.o.catchUpLimit)
 		firing = time.Time{}
-		if len(fires) == 0 {
-			fmt.Fprintf(r.a.out, "%s: its block changed: the applied occurrence is rolled back; the next fire applies the new block\n", addr)
+		if len(fires) == 0 || protected {
+			// With its target protected now, no new occurrence may run:
+			// the applied one is only rolled back.
+			then := "the next fire applies the new block"
+			if protected {
+				then = "its target is protected now (protect = true), so no new occurrence runs"
+			}
+			fmt.Fprintf(r.a.out, "%s: its block changed: the applied occurrence is rolled back; %s\n", addr, then)
 			err = run([]string{addr}, now, planner.Destroy)
 		} else {
 			fmt.Fprintf(r.a.out, "%s: its block changed: the occurrence of %s is replaced\n", addr, fires[0].Format(time.RFC3339))
