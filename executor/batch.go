@@ -207,15 +207,16 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		}
 	}
 	size := max
+	var saved time.Time
 	for {
 		if err := ctx.Err(); err != nil {
-			return entry.Rows, e.batchFailed(ch, entry, first, pending, c, err, "")
+			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "")
 		}
 		start := time.Now()
 		bound := sqlgen.BatchBound(d, m, lo, size)
 		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key))
 		if err != nil {
-			return entry.Rows, e.batchFailed(ch, entry, first, pending, c, err, bound.SQL)
+			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, bound.SQL)
 		}
 		stmts, err := sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: lo, Hi: hi})
 		if err != nil {
@@ -223,12 +224,12 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		}
 		tx, err := c.DB.BeginTx(ctx, nil)
 		if err != nil {
-			return entry.Rows, e.batchFailed(ch, entry, first, pending, c, err, "BEGIN")
+			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "BEGIN")
 		}
 		var rows int64
 		failed := func(err error, stmt string) error {
 			_ = tx.Rollback()
-			return e.batchFailed(ch, entry, first, pending, c, err, stmt)
+			return e.batchFailed(ch, st, save, entry, first, pending, c, err, stmt)
 		}
 		for _, s := range append(append([]sqlgen.Statement(nil), setup...), stmts...) {
 			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
@@ -269,13 +270,20 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 				return prevRows, fmt.Errorf("%s: %s while committing batch %d, and whether it went through is unknown. Run `anomgen apply` once the server is reachable: it reads the journal catalog and carries on after the last committed batch (or `anomgen rollback %s` undoes what committed)",
 					ch.Address, describe(err).Detail, done.Done+1, ch.Address)
 			}
-			return prevRows, e.batchFailed(ch, entry, first, pending, c, err, "COMMIT")
+			return prevRows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "COMMIT")
+		}
+		// The catalog entry, written with each batch, is the record (the
+		// next command's refresh reads it); the state file follows after
+		// the first batch and then at most once a second, when the change
+		// ends and when it stops.
+		if first || time.Since(saved) >= time.Second {
+			st.Put(entry.Clone())
+			if err := save(st); err != nil {
+				return entry.Rows, fmt.Errorf("%s: batch %d was applied (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
+			}
+			saved = time.Now()
 		}
 		first, pending, setup = false, false, nil
-		st.Put(entry.Clone())
-		if err := save(st); err != nil {
-			return entry.Rows, fmt.Errorf("%s: batch %d was applied (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
-		}
 		e.emit(Event{Kind: "progress" /* EventProgress */, Address: ch.Address, Action: ch.Action, Rows: entry.Rows, Elapsed: time.Since(start)})
 		if hi == nil {
 			break
@@ -287,6 +295,10 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		lo = hi
 		size = nextSize(size, max, time.Since(start), limit)
 	}
+	st.Put(entry.Clone())
+	if err := save(st); err != nil {
+		return entry.Rows, fmt.Errorf("%s was applied in %d batches (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
+	}
 	e.warnStacked(ctx, ch, st)
 	return entry.Rows, nil
 }
@@ -295,7 +307,7 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 // committed nothing is left (a pending journal is removed); after it, the
 // committed batches stay, recorded as a partial change that apply
 // finishes and rollback undoes.
-func (e *Engine) batchFailed(ch *planner.Change, entry *state.Anomaly, first, pending bool, c *providers.Conn, err error, stmt string) error {
+func (e *Engine) batchFailed(ch *planner.Change, st *state.State, save Save, entry *state.Anomaly, first, pending bool, c *providers.Conn, err error, stmt string) error {
 	if first {
 		if pending {
 			e.discardPending(c, entry)
@@ -304,6 +316,10 @@ func (e *Engine) batchFailed(ch *planner.Change, entry *state.Anomaly, first, pe
 			return &RunError{Address: ch.Address, Class: "interrupted", Err: err}
 		}
 		return e.runError(err, ch.Address, stmt, c, ch.Table, entry.Journal.Schema)
+	}
+	if st != nil && save != nil {
+		st.Put(entry.Clone())
+		_ = save(st) // best effort: the catalog entry is the record, refresh reads it
 	}
 	detail := providers.FirstLine(err.Error())
 	if errors.Is(err, context.Canceled) {

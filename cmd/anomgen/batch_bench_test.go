@@ -47,8 +47,9 @@ func timed(f func()) time.Duration {
 // BenchmarkApplyVsBareUpdate: `anomgen apply` of a numeric_shift of all
 // 300,000 rows of a table, in one transaction (batch_rows = 0) and in
 // batches (the default, 10,000 rows, one statement per batch), against
-// one bare UPDATE of the same rows (the floor: no journal). The apply
-// time includes the whole command (connect, profile, count, journal).
+// one bare UPDATE of the same rows (the floor: no journal). apply is the
+// whole command (connect, profile, count, journal, change); apply FILE
+// applies a saved plan, which is not counted again.
 func BenchmarkApplyVsBareUpdate(b *testing.B) {
 	const rows = 300_000
 	p := providertest.NewPostgres(b)
@@ -62,7 +63,10 @@ func BenchmarkApplyVsBareUpdate(b *testing.B) {
 		return s
 	}
 	before := sum()
-	var bare, oneTx, inBatches time.Duration
+	var bare, oneTx, inBatches, oneTxFile, inBatchesFile time.Duration
+	restore := func() {
+		execSQL(b, p.DB, `TRUNCATE payments`, fmt.Sprintf(`INSERT INTO payments (id, amount, created_at) SELECT i, (i %% 997) + 1.25, timestamptz '2026-01-01 00:00:00+00' + i * interval '10 seconds' FROM generate_series(1, %d) i`, rows), `VACUUM ANALYZE payments`)
+	}
 	for i := 0; i < b.N; i++ {
 		bare += timed(func() {
 			tx, err := p.DB.Begin()
@@ -76,13 +80,21 @@ func BenchmarkApplyVsBareUpdate(b *testing.B) {
 				b.Fatal(err)
 			}
 		})
-		// Back to the original rows for the applies.
-		execSQL(b, p.DB, `TRUNCATE payments`, fmt.Sprintf(`INSERT INTO payments (id, amount, created_at) SELECT i, (i %% 997) + 1.25, timestamptz '2026-01-01 00:00:00+00' + i * interval '10 seconds' FROM generate_series(1, %d) i`, rows), `VACUUM ANALYZE payments`)
+		restore()
 		for _, w := range []struct {
-			dir string
-			d   *time.Duration
-		}{{one, &oneTx}, {batched, &inBatches}} {
-			*w.d += timed(func() { mustOK(b, cli(b, w.dir, "apply", "-auto-approve")) })
+			dir        string
+			full, file *time.Duration
+		}{{one, &oneTx, &oneTxFile}, {batched, &inBatches, &inBatchesFile}} {
+			// apply: plan, count and apply in one command.
+			*w.full += timed(func() { mustOK(b, cli(b, w.dir, "apply", "-auto-approve")) })
+			mustOK(b, cli(b, w.dir, "rollback", "-auto-approve", "-all"))
+			if got := sum(); got != before {
+				b.Fatalf("checksum after rollback %s, want %s", got, before)
+			}
+			execSQL(b, p.DB, `VACUUM ANALYZE payments`)
+			// apply FILE: the reviewed plan, not counted again.
+			mustOK(b, cli(b, w.dir, "plan", "-out", "plan.json"))
+			*w.file += timed(func() { mustOK(b, cli(b, w.dir, "apply", "-auto-approve", "plan.json")) })
 			mustOK(b, cli(b, w.dir, "rollback", "-auto-approve", "-all"))
 			if got := sum(); got != before {
 				b.Fatalf("checksum after rollback %s, want %s", got, before)
@@ -94,8 +106,12 @@ func BenchmarkApplyVsBareUpdate(b *testing.B) {
 	b.ReportMetric(bare.Seconds()/n, "bare-update-s")
 	b.ReportMetric(oneTx.Seconds()/n, "apply-one-tx-s")
 	b.ReportMetric(inBatches.Seconds()/n, "apply-batched-s")
+	b.ReportMetric(oneTxFile.Seconds()/n, "applyfile-one-tx-s")
+	b.ReportMetric(inBatchesFile.Seconds()/n, "applyfile-batched-s")
 	b.ReportMetric(oneTx.Seconds()/bare.Seconds(), "ratio-one-tx")
 	b.ReportMetric(inBatches.Seconds()/bare.Seconds(), "ratio-batched")
+	b.ReportMetric(oneTxFile.Seconds()/bare.Seconds(), "ratio-file-one-tx")
+	b.ReportMetric(inBatchesFile.Seconds()/bare.Seconds(), "ratio-file-batched")
 }
 
 // BenchmarkAppLatencyDuringApply: an application updates single random

@@ -92,7 +92,7 @@ func TestBatchedApplyKilledResumes(t *testing.T) {
 				}
 				wantAll(t, r, r.stdout+r.stderr, "run `anomgen apply` to finish or `anomgen rollback "+k.addr+"` to undo")
 				ls := cli(t, dir, "state", "list")
-				wantAll(t, ls, ls.stdout, "partial (3 of ~")
+				wantAll(t, ls, ls.stdout, "partial (") // as of the last save: at most a second behind the catalog
 
 				// apply finishes: the rows changed are the plan's count.
 				a := mustOK(t, cli(t, dir, "apply", "-auto-approve"))

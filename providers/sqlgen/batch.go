@@ -269,11 +269,18 @@ func ApplyBatch(d Dialect, schema, id string, m *planner.Mutation, r KeyRange) (
 	if onePass(d) {
 		from, suffix, _ := d.LockedRead(t, w)
 		old := fmt.Sprintf("SELECT %s FROM %s WHERE %s%s", sel, from, w, suffix)
+		// The range again on the changed table, so that the join reads
+		// only the batch's range of its key index (without it PostgreSQL
+		// merge-joins from the first key on, and each batch reads more).
+		tr := rangeCond(d, "t", keyNames, r, a)
 		var mut string
 		if m.Op == planner.OpUpdate {
-			mut = d.UpdateJoin(t, "j", d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, "")
+			mut = d.UpdateJoin(t, "j", d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, tr)
 		} else {
 			mut = d.DeleteJoin(t, "j", quoteAll(d, keyNames))
+			if tr != "" {
+				mut += " AND " + tr
+			}
 		}
 		return []Statement{{Role: RoleMutation, Args: a.vals,
 			SQL: fmt.Sprintf("WITH j AS (%s), ins AS (%s SELECT * FROM j) %s", old, head, mut)}}, nil
@@ -293,7 +300,11 @@ func ApplyBatch(d Dialect, schema, id string, m *planner.Mutation, r KeyRange) (
 	jr := rangeCond(d, "j", keyNames, r, ja)
 	switch m.Op {
 	case planner.OpUpdate:
-		out = append(out, Statement{Role: RoleMutation, Args: ja.vals, SQL: d.UpdateJoin(t, j, d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, jr)})
+		cond := jr
+		if jr != "" { // both sides: each key index reads the batch's range only
+			cond += " AND " + rangeCond(d, "t", keyNames, r, ja)
+		}
+		out = append(out, Statement{Role: RoleMutation, Args: ja.vals, SQL: d.UpdateJoin(t, j, d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, cond)})
 	case planner.OpDelete:
 		src := j
 		if jr != "" {
@@ -319,7 +330,7 @@ func RollbackBatch(d Dialect, j state.Journal, r KeyRange) []Statement {
 		col := d.Quote(j.Column)
 		cond := d.NotDistinct("t."+col, "j."+d.Quote(AfterCol))
 		if rc := rangeCond(d, "j", j.Key, r, a); rc != "" {
-			cond += " AND " + rc
+			cond += " AND " + rc + " AND " + rangeCond(d, "t", j.Key, r, a) // both sides: each key index reads the range only
 		}
 		return []Statement{{Role: RoleRestore, Args: a.vals, SQL: d.UpdateJoin(t, jt, col, "j."+d.Quote(BeforeCol)+keep(d, j.Keep), on, cond)}}
 	case string(planner.OpDelete):
