@@ -228,7 +228,12 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 	each(cs, f.workspaces, func(c *customer) {
 		start := time.Now()
 		defer func() { c.took += time.Since(start) }()
-		if cfg, err := c.a.loadConfig(); err == nil && cfg.Workspace != "" {
+		cfg, err := c.a.loadConfig() // its diagnostics go to its output
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if cfg.Workspace != "" {
 			c.name = cfg.Workspace
 		}
 		s, err := c.a.open(ctx, openOptions{lockOp: op, lockTimeout: f.lockTimeout})
@@ -296,6 +301,9 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 	}
 	if len(run) > 0 {
 		if err := a.fleetConfirm(run, mode, f.autoApprove); err != nil {
+			for _, c := range run {
+				c.outcome = "planned, not " + map[string]string{"apply": "applied", "rollback": "rolled back"}[mode] + " (no confirmation)"
+			}
 			a.fleetReport(cs, mode)
 			return err
 		}

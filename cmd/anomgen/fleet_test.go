@@ -108,6 +108,9 @@ anomaly "null_rate" "nulls" {
 	if got := acme.checksums(t); fmt.Sprint(got) != fmt.Sprint(before["acme"]) {
 		t.Errorf("a refused fleet apply changed acme: %v", got)
 	}
+	if row := tableRow(t, r, "acme"); !strings.HasSuffix(row, "planned, not applied (no confirmation)") {
+		t.Errorf("a refused fleet apply: row %q", row)
+	}
 
 	// plan: every customer's plan, the table with the planned counts.
 	r = cli(t, work, append([]string{"fleet", "plan", "-no-color"}, dirs...)...)
@@ -203,5 +206,26 @@ func TestFleetArgs(t *testing.T) {
 	wantAll(t, r, r.stderr, "is not a folder")
 	if r.code == 0 {
 		t.Errorf("fleet plan of a missing folder exited 0:\n%s", r)
+	}
+	// An invalid workspace fails alone, its diagnostic (file:line) in its
+	// section; the valid one is planned.
+	bad, good := filepath.Join(work, "bad"), filepath.Join(work, "good")
+	for _, d := range []string{bad, good} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, bad, "main.hcl", "source \"sqlite\" \"s\" {\n  path = \"x.db\"\n}\nanomaly \"null_rat\" \"a\" {\n}\n")
+	writeFile(t, good, "main.hcl", "anomgen {\n  workspace = \"good\"\n}\n")
+	r = cli(t, work, "fleet", "plan", "-no-color", bad, good)
+	if r.code != 1 {
+		t.Fatalf("fleet plan with an invalid workspace: exit %d, want 1\n%s", r.code, r)
+	}
+	wantAll(t, r, r.stdout, "on main.hcl line 4", `The argument "target" is required`)
+	if row := tableRow(t, r, bad); !strings.HasSuffix(row, "failed: invalid scenario files or plan (see its output above)") {
+		t.Errorf("invalid workspace row %q", row)
+	}
+	if row := tableRow(t, r, "good"); !strings.HasSuffix(row, "nothing to do") {
+		t.Errorf("empty workspace row %q, want nothing to do", row)
 	}
 }
