@@ -219,4 +219,18 @@ func TestParallelismFlag(t *testing.T) {
 	if _, err := os.Stat(statePath(dir)); err == nil {
 		t.Error("a state file was written by a refused apply")
 	}
+
+	// max_connections must be positive; the diagnostic points at it.
+	b, err := os.ReadFile(dir + "/main.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "main.hcl", strings.Replace(string(b), "allow_writes = true\n", "allow_writes = true\n  max_connections = 0\n", 1))
+	r = cli(t, dir, "validate")
+	if r.code == 0 {
+		t.Fatalf("max_connections = 0 validated:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "Invalid value for max_connections", "on main.hcl line 4", "max_connections = 0: use a positive number of connections (default 4)")
+	writeFile(t, dir, "main.hcl", strings.Replace(string(b), "allow_writes = true\n", "allow_writes = true\n  max_connections = 2\n", 1))
+	mustOK(t, cli(t, dir, "validate"))
 }
