@@ -334,14 +334,14 @@ func (b *bench) latencies(ctx context.Context, g *big, db *sql.DB, c *customer, 
 		return err
 	}
 	b.logf("big: apply under pgbench")
-	if g.DuringApply, err = during("apply", 3*g.Apply+5, anomgen("apply", &g.ApplyWithLoad, "apply", "-auto-approve")); err != nil {
+	if g.DuringApply, err = during("apply", 1.5*g.Apply+10, anomgen("apply", &g.ApplyWithLoad, "apply", "-auto-approve")); err != nil {
 		return err
 	}
 	if err := b.quiesceBig(ctx, db); err != nil {
 		return err
 	}
 	b.logf("big: rollback under pgbench")
-	if g.DuringRollback, err = during("rollback", 3*g.Rollback+5, anomgen("rollback", &g.RollbackWithLoad, "rollback", "-all", "-auto-approve")); err != nil {
+	if g.DuringRollback, err = during("rollback", 1.5*g.Rollback+10, anomgen("rollback", &g.RollbackWithLoad, "rollback", "-all", "-auto-approve")); err != nil {
 		return err
 	}
 	b.logf("big: latency idle %s; during apply %s; during rollback %s", g.Idle, g.DuringApply, g.DuringRollback)
