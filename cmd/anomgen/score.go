@@ -51,11 +51,11 @@ It touches no database.`,
 			if labels == "" {
 				return fmt.Errorf("-labels FILE is required: a label file (JSON or CSV, the format in docs/labels.md). anomgen does not record labels yet (anomgen labels, which will export them, is not built); write the file by hand or from your own records meanwhile")
 			}
-			alerts, err := readInput(detections, truth.ReadAlerts)
+			alerts, err := readInput(a.in, detections, truth.ReadAlerts)
 			if err != nil {
 				return err
 			}
-			ls, err := readInput(labels, truth.ReadLabels)
+			ls, err := readInput(a.in, labels, truth.ReadLabels)
 			if err != nil {
 				return err
 			}
@@ -77,11 +77,11 @@ It touches no database.`,
 	return cmd
 }
 
-func readInput[T any](path string, read func(string, []byte) ([]T, error)) ([]T, error) {
+func readInput[T any](stdin io.Reader, path string, read func(string, []byte) ([]T, error)) ([]T, error) {
 	var data []byte
 	var err error
 	if path == "-" {
-		data, err = io.ReadAll(os.Stdin)
+		data, err = io.ReadAll(stdin)
 	} else {
 		data, err = os.ReadFile(path)
 	}

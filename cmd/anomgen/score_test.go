@@ -135,6 +135,13 @@ func TestScoreArithmetic(t *testing.T) {
 		t.Errorf("JSON inputs: precision %v recall %v, want %v 0.75", *j.RangePrecision, *j.RecallExistence, *s.RangePrecision)
 	}
 
+	// -detections - reads the alerts from standard input.
+	in := mustOK(t, cliIn(t, dir, string(mustRead(t, alerts)), "score", "-detections", "-", "-labels", labels, "-tolerance", "0", "-format", "json"))
+	var fromStdin truth.Score
+	if err := json.Unmarshal([]byte(in.stdout), &fromStdin); err != nil || fromStdin.Detected != 3 || fromStdin.Alerts != 7 {
+		t.Errorf("alerts from standard input: %v %+v", err, fromStdin)
+	}
+
 	// The text view names the figures and the false positives.
 	r := mustOK(t, cli(t, dir, "score", "-detections", alerts, "-labels", labels, "-tolerance", "0"))
 	wantAll(t, r, r.stdout, "recall (existence) 3/4 75.0%", "range precision 41.7%", "range recall 62.5%", "False positives (3 alerts match no label)", "orders.qty", "median 1d0h30m")
