@@ -146,11 +146,12 @@ func TestDaemonStaleDataSweepScheduler(t *testing.T) {
 	d := startDaemon(t, dir, "-sweep", "5m")
 	d.advanceUntil("the fire", staleFire, func() bool { a := daemonStateOf(t, dir, staleAddr); return a != nil && a.Status == "" })
 	insertLate(t, f, 3, 0)
+	// The sweep commits, then saves the state: wait for both.
 	d.advanceUntil("the sweep", staleFire.Add(15*time.Minute), func() bool {
-		return queryInt(t, f.db, "SELECT COUNT(*) FROM orders WHERE id > 3000") == 0
+		return daemonStateOf(t, dir, staleAddr).Rows == 144
 	})
-	if a := daemonStateOf(t, dir, staleAddr); a.Rows != 144 {
-		t.Fatalf("after the sweep: %+v", a)
+	if n := queryInt(t, f.db, "SELECT COUNT(*) FROM orders WHERE id > 3000"); n != 0 {
+		t.Fatalf("%d inserted rows visible after the sweep", n)
 	}
 	d.advanceUntil("the expiry", staleFire.Add(2*time.Hour), func() bool { return daemonStateOf(t, dir, staleAddr).Status == state.StatusExpired })
 	if n := queryInt(t, f.db, "SELECT COUNT(*) FROM orders WHERE id > 3000"); n != 3 {
