@@ -56,7 +56,9 @@ type Event struct {
 type Engine struct {
 	cfg   *config.Config
 	conns map[string]*providers.Conn
-	// Events receives progress; nil drops it.
+	// Events receives progress; nil drops it. While changes run at the
+	// same time (parallel.go), events arrive one at a time and in plan
+	// order, whatever the parallelism.
 	Events func(Event)
 	// Now, when set, is the clock journals record their applied and expiry
 	// times with (the daemon passes the fire time); nil: time.Now.
