@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/anomgen/anomgen/providers/providertest"
 )
 
 // Batched changes (source batch_rows): a change SIGKILLed after some of its
@@ -199,5 +201,46 @@ func TestSavedPlanApplyDoesNotRecount(t *testing.T) {
 			t.Errorf("apply of a saved plan counted the change again:\n%s", al)
 		}
 		mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))
+	})
+}
+
+// TestBatchedCompositeKey: batches follow a composite key (row-value
+// comparisons on these databases): killed after two batches, the apply
+// resumes from the journal's greatest (order_id, line) and changes exactly
+// the planned rows; rollback restores every byte.
+func TestBatchedCompositeKey(t *testing.T) {
+	bin := anomgenBinary(t)
+	allFixtures(t, func(t *testing.T, f *fixture) {
+		ts := map[string]string{"sqlite": "TEXT", "postgres": "timestamptz", "mysql": "DATETIME"}[f.name]
+		execSQL(t, f.db, fmt.Sprintf(`CREATE TABLE order_lines (order_id INTEGER NOT NULL, line INTEGER NOT NULL, price NUMERIC(10,2), created_at %s NOT NULL, PRIMARY KEY (order_id, line))`, ts))
+		// Three lines per order, at the order's time: the key (order_id,
+		// line) has three rows per first column.
+		for line := 1; line <= 3; line++ {
+			execSQL(t, f.db, fmt.Sprintf(`INSERT INTO order_lines SELECT id, %d, amount + %d, created_at FROM orders`, line, line))
+		}
+		dir := t.TempDir()
+		writeFile(t, dir, "main.hcl", batchSource(f, 100)+fmt.Sprintf("target \"lines\" {\n  source      = %s\n  table       = \"order_lines\"\n  time_column = \"created_at\"\n}\n", f.addr))
+		writeFile(t, dir, "anomalies.hcl", "anomaly \"numeric_shift\" \"prices\" {\n  target    = target.lines\n  column    = \"price\"\n  amplitude = 0.5\n  volume    = 0.6\n"+window10h+"  seed      = 9\n}\n")
+		sum := func() string {
+			return providertest.Checksum(t, f.db, "SELECT * FROM order_lines ORDER BY order_id, line")
+		}
+		before := sum()
+		plan := mustOK(t, cli(t, dir, "plan"))
+		planned := plannedRows(t, plan.stdout)["anomaly.numeric_shift.prices"]
+		if planned <= 300 {
+			t.Fatalf("the plan counts %d rows; the test needs several batches of 100\n%s", planned, plan)
+		}
+		p := startApply(t, bin, dir, "ANOMGEN_TEST_HOOK=after-batch-2")
+		p.killAfter(t, p.stderr, "anomgen-test-hook: after-batch-2", 1, 0, false)
+		if st := catalogStatus(t, f, "anomaly.numeric_shift.prices"); st != "partial" {
+			t.Fatalf("catalog status after the kill = %q, want partial", st)
+		}
+		a := mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+		wantAll(t, a, a.stdout, fmt.Sprintf("changed %d rows", planned))
+		wantAll(t, a, a.stderr, "partly applied: 2 of")
+		mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))
+		if got := sum(); got != before {
+			t.Errorf("checksum after rollback = %s, want %s", got, before)
+		}
 	})
 }
