@@ -117,8 +117,9 @@ func BenchmarkApplyVsBareUpdate(b *testing.B) {
 // BenchmarkAppLatencyDuringApply: an application updates single random
 // rows of the window in a loop while `anomgen apply` shifts every row of a
 // 1,000,000-row table, in batches (the default) and in one transaction
-// (batch_rows = 0); it reports the p99 and the longest wait of the
-// application's UPDATEs during each apply.
+// (batch_rows = 0), then rolls it back; it reports the p99 and the
+// longest wait of the application's UPDATEs during each apply and each
+// rollback.
 func BenchmarkAppLatencyDuringApply(b *testing.B) {
 	const rows = 1_000_000
 	p := providertest.NewPostgres(b)
@@ -128,41 +129,43 @@ func BenchmarkAppLatencyDuringApply(b *testing.B) {
 		for _, w := range []struct {
 			name, dir string
 		}{{"batched", batched}, {"one-tx", one}} {
-			ctx, cancel := context.WithCancel(context.Background())
-			var mu sync.Mutex
-			var waits []time.Duration
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := rand.New(rand.NewPCG(1, 2))
-				for ctx.Err() == nil {
-					id := 1 + r.Int64N(rows)
-					start := time.Now()
-					if _, err := p.DB.ExecContext(ctx, `UPDATE payments SET hits = hits + 1 WHERE id = $1`, id); err != nil && ctx.Err() == nil {
-						b.Error(err)
-						return
+			for _, cmd := range [][]string{{"apply", "-auto-approve"}, {"rollback", "-auto-approve", "-all"}} {
+				ctx, cancel := context.WithCancel(context.Background())
+				var mu sync.Mutex
+				var waits []time.Duration
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := rand.New(rand.NewPCG(1, 2))
+					for ctx.Err() == nil {
+						id := 1 + r.Int64N(rows)
+						start := time.Now()
+						if _, err := p.DB.ExecContext(ctx, `UPDATE payments SET hits = hits + 1 WHERE id = $1`, id); err != nil && ctx.Err() == nil {
+							b.Error(err)
+							return
+						}
+						d := time.Since(start)
+						mu.Lock()
+						waits = append(waits, d)
+						mu.Unlock()
 					}
-					d := time.Since(start)
-					mu.Lock()
-					waits = append(waits, d)
-					mu.Unlock()
+				}()
+				took := timed(func() { mustOK(b, cli(b, w.dir, cmd...)) })
+				cancel()
+				wg.Wait()
+				slices.Sort(waits)
+				if len(waits) == 0 {
+					b.Fatal("the application made no write")
 				}
-			}()
-			took := timed(func() { mustOK(b, cli(b, w.dir, "apply", "-auto-approve")) })
-			cancel()
-			wg.Wait()
-			mustOK(b, cli(b, w.dir, "rollback", "-auto-approve", "-all"))
-			slices.Sort(waits)
-			if len(waits) == 0 {
-				b.Fatal("the application made no write")
+				p99 := waits[len(waits)*99/100]
+				longest := waits[len(waits)-1]
+				name := w.name + "-" + cmd[0]
+				b.ReportMetric(float64(p99.Microseconds())/1000, name+"-p99-ms")
+				b.ReportMetric(float64(longest.Microseconds())/1000, name+"-max-ms")
+				b.ReportMetric(took.Seconds(), name+"-s")
+				b.Logf("%s: %s, %d application writes, p99 %s, max %s", name, took.Round(time.Millisecond), len(waits), p99.Round(time.Millisecond), longest.Round(time.Millisecond))
 			}
-			p99 := waits[len(waits)*99/100]
-			longest := waits[len(waits)-1]
-			b.ReportMetric(float64(p99.Microseconds())/1000, w.name+"-p99-ms")
-			b.ReportMetric(float64(longest.Microseconds())/1000, w.name+"-max-ms")
-			b.ReportMetric(took.Seconds(), w.name+"-apply-s")
-			b.Logf("%s: apply %s, %d application writes, p99 %s, max %s", w.name, took.Round(time.Millisecond), len(waits), p99.Round(time.Millisecond), longest.Round(time.Millisecond))
 		}
 	}
 }
