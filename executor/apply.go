@@ -711,8 +711,12 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	var early int64
 	if size := e.cfg.Source(prior.Source).BatchRows; prior.Batches != nil && !e.Force && !e.DryRun && size > 0 &&
 		sqlgen.BatchRollbackable(prior.Journal) && prior.Rows > size {
-		if early, err = e.batchedRollback(ctx, c, prior, size); err != nil {
+		var last []any
+		if early, last, err = e.batchedRollback(ctx, c, prior, size); err != nil {
 			return early, 0, fmt.Errorf("%w; the batches restored before it are committed: run the rollback again to finish (it restores only rows that still hold the injected value)", err)
+		}
+		if last != nil { // the transaction below restores the last range only
+			r.Restore = sqlgen.RollbackBatch(c.Dialect, prior.Journal, sqlgen.KeyRange{Lo: last})
 		}
 	}
 	trigOff, trigOn, err := e.rollbackTriggers(ctx, c, prior.Journal)

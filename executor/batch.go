@@ -331,12 +331,13 @@ func (e *Engine) batchFailed(ch *planner.Change, st *state.State, save Save, ent
 }
 
 // batchedRollback restores prior's journal in key-range batches of at most
-// size journal rows, each its own transaction, and returns the rows
-// restored. Rows someone changed since injection are left alone (the
+// size journal rows, each its own transaction, but the last, and returns
+// the rows restored and the key the last range starts after (the caller
+// restores that range with the conflict count and the journal's removal). Rows someone changed since injection are left alone (the
 // caller counts them once at the end); a rollback that stops part way is
 // run again from the start: it restores only rows that still hold the
 // injected value.
-func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *state.Anomaly, size int64) (int64, error) {
+func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *state.Anomaly, size int64) (int64, []any, error) {
 	d := c.Dialect
 	j := prior.Journal
 	table := planner.TableName{Schema: j.TableSchema, Name: j.Table}
@@ -346,7 +347,7 @@ func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *
 		idx := sqlgen.JournalIndex(d, j)
 		idx.SQL = "CREATE INDEX IF NOT EXISTS" + idx.SQL[len("CREATE INDEX"):]
 		if _, err := c.DB.ExecContext(ctx, idx.SQL); err != nil {
-			return 0, e.runError(err, prior.Address, idx.SQL, c, table, j.Schema)
+			return 0, nil, e.runError(err, prior.Address, idx.SQL, c, table, j.Schema)
 		}
 	}
 	var lo []any
@@ -355,39 +356,39 @@ func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *
 		bound := sqlgen.JournalBound(d, j, lo, size)
 		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(j.Key))
 		if err != nil {
-			return restored, e.runError(err, prior.Address, bound.SQL, c, table, j.Schema)
+			return restored, nil, e.runError(err, prior.Address, bound.SQL, c, table, j.Schema)
 		}
 		if hi == nil {
-			return restored, nil // the last range, (lo, end], is the caller's transaction
+			return restored, lo, nil // the last range, (lo, end], is the caller's transaction
 		}
 		trigOff, trigOn, err := e.rollbackTriggers(ctx, c, j)
 		if err != nil {
-			return restored, fmt.Errorf("%s: %w", prior.Address, err)
+			return restored, nil, fmt.Errorf("%s: %w", prior.Address, err)
 		}
 		tx, err := c.DB.BeginTx(ctx, nil)
 		if err != nil {
-			return restored, e.runError(err, prior.Address, "BEGIN", c, table, j.Schema)
+			return restored, nil, e.runError(err, prior.Address, "BEGIN", c, table, j.Schema)
 		}
 		if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOff); err != nil {
 			_ = tx.Rollback()
-			return restored, e.runError(err, prior.Address, stmt, c, table, j.Schema)
+			return restored, nil, e.runError(err, prior.Address, stmt, c, table, j.Schema)
 		}
 		for _, s := range sqlgen.RollbackBatch(d, j, sqlgen.KeyRange{Lo: lo, Hi: hi}) {
 			e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: s.SQL})
 			r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
 			if err != nil {
 				_ = tx.Rollback()
-				return restored, e.runError(err, prior.Address, s.SQL, c, table, j.Schema)
+				return restored, nil, e.runError(err, prior.Address, s.SQL, c, table, j.Schema)
 			}
 			n, _ := r.RowsAffected()
 			restored += n
 		}
 		if stmt, err := e.execTriggers(ctx, tx, prior.Address, table, trigOn); err != nil {
 			_ = tx.Rollback()
-			return restored, e.runError(err, prior.Address, stmt, c, table, j.Schema)
+			return restored, nil, e.runError(err, prior.Address, stmt, c, table, j.Schema)
 		}
 		if err := tx.Commit(); err != nil {
-			return restored, e.runError(err, prior.Address, "COMMIT", c, table, j.Schema)
+			return restored, nil, e.runError(err, prior.Address, "COMMIT", c, table, j.Schema)
 		}
 		e.emit(Event{Kind: "progress" /* EventProgress */, Address: prior.Address, Rows: restored})
 		testHook("after-rollback-batch")
