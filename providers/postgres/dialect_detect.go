@@ -11,7 +11,9 @@ var (
 )
 
 // Hour truncates to the hour (the session time zone is UTC).
-func (Dialect) Hour(col string, _ planner.TimeFormat) string { return "date_trunc('hour', " + col + ")" }
+func (Dialect) Hour(col string, _ planner.TimeFormat) string {
+	return "date_trunc('hour', " + col + ")"
+}
 
 func (Dialect) Translate(expr, from, to string) string {
 	return "translate(" + expr + ", " + from + ", " + to + ")"
