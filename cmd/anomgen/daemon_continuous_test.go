@@ -78,19 +78,24 @@ func journalRows(t *testing.T, f *fixture, id string) int64 {
 // inserted rows, exactly.
 func TestDaemonStaleDataSweep(t *testing.T) {
 	for _, db := range []struct {
-		name string
-		make func(testing.TB) *fixture
-	}{{"sqlite", sqliteFixture}, {"postgres", postgresFixture}, {"mysql", mysqlFixture}} {
+		name    string
+		make    func(testing.TB) *fixture
+		batched bool
+	}{{"sqlite", sqliteFixture, false}, {"postgres", postgresFixture, false}, {"mysql", mysqlFixture, false},
+		{"sqlite_batched", sqliteFixture, true}, {"postgres_batched", postgresFixture, true}} {
 		t.Run(db.name, func(t *testing.T) {
 			f := db.make(t)
+			if db.batched { // the occurrence applied in batches of 50 rows
+				f.source = strings.Replace(f.source, "allow_writes = true\n", "allow_writes = true\n  batch_rows   = 50\n", 1)
+			}
 			dir := staleScenario(t, f)
 			orig := f.checksum(t)
 			clock := clockwork.NewFakeClockAt(staleFire)
 			useDaemonClock(t, clock)
 			mustOK(t, cli(t, dir, "daemon", "-once"))
 			a := daemonStateOf(t, dir, staleAddr)
-			if a == nil || a.Status != "" || a.Rows != 141 {
-				t.Fatalf("after the fire: %+v", a)
+			if a == nil || a.Status != "" || a.Rows != 141 || (a.Batches != nil) != db.batched {
+				t.Fatalf("after the fire (batched %v): %+v", db.batched, a)
 			}
 			if n := queryInt(t, f.db, "SELECT COUNT(*) FROM orders WHERE id >= 1860"); n != 0 {
 				t.Fatalf("%d rows from the cutoff on are visible", n)
