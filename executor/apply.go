@@ -448,7 +448,13 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	if ch.Mutation.Op.Schema() {
 		return e.applySchema(ctx, ch, st, save) // schema.go
 	}
-	if resume := partial(ch); resume != nil && !e.DryRun { // batch.go
+	if resume := partial(ch); resume != nil { // batch.go
+		if e.DryRun {
+			// Its committed batches cannot be tried again: say what is left.
+			e.emit(Event{Kind: EventNote, Address: ch.Address, Rows: ch.Rows - resume.Rows,
+				Message: fmt.Sprintf("dry run: %s; apply would change the rest, about %d rows", PartialText(resume), ch.Rows-resume.Rows)})
+			return ch.Rows, nil
+		}
 		src := e.cfg.Source(ch.Source)
 		return e.applyBatched(ctx, ch, st, save, src.BatchRows, src.BatchTime, resume)
 	}
