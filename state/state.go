@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/anomgen/anomgen/planner/truth"
 )
 
 // Version is the state file format this package writes.
@@ -34,6 +36,10 @@ type State struct {
 	// RanLimit each: an occurrence delivered again after later ones ran
 	// is known to have run.
 	Ran map[string][]string `json:"ran,omitempty"`
+	// Labels are the ground truth of every occurrence applied from this
+	// state, kept after their rollback (RevertedAt set): what anomgen
+	// labels exports and anomgen score reads. They hold no secret.
+	Labels []truth.Label `json:"labels,omitempty"`
 }
 
 // RanLimit bounds the occurrence ids State.Ran keeps per address.
