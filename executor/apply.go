@@ -522,6 +522,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 			}
 		}
 	}
+	lp := e.labelBefore(ctx, c, ch) // labels.go: the metric before the change
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fail(err, "BEGIN")
@@ -581,6 +582,9 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
 		return 0, txFail(err, cat.SQL)
 	}
+	if err := e.writeLabel(ctx, tx, c, entry, lp); err != nil { // labels.go
+		return 0, txFail(err, "INSERT label")
+	}
 	testHook("before-commit")
 	if err := tx.Commit(); err != nil {
 		if !providers.IsConnLost(err) && providers.ClassOf(err) != providers.ClassConnLost {
@@ -600,6 +604,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	}
 	testHook("after-commit")
 	st.Put(entry)
+	recordLabel(st, lp) // labels.go
 	if err := save(st); err != nil {
 		return rows, fmt.Errorf("%s was applied (journal %s) but the state could not be saved: %w; the next plan will find the journal and record it", ch.Address, id, err)
 	}
@@ -856,6 +861,9 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 		st.Put(done)
 	default:
 		st.Remove(prior.Address)
+	}
+	if !keep {
+		e.revertLabel(ctx, c, prior, st) // labels.go
 	}
 	if err := save(st); err != nil {
 		return restored, conflicts, fmt.Errorf("%s was rolled back but the state could not be saved: %w", prior.Address, err)

@@ -224,6 +224,7 @@ func (e *Engine) applySchema(ctx context.Context, ch *planner.Change, st *state.
 		return 0, e.keepChanging(ch.Address, changing, st, save, fmt.Errorf("%s was changed, but its catalog entry could not be marked applied (%s)", ch.Address, describe(err).Detail))
 	}
 	st.Put(entry)
+	e.labelSchema(ctx, c, ch, entry, st) // labels.go
 	if err := save(st); err != nil {
 		return entry.Rows, fmt.Errorf("%s was applied (journal %s) but the state could not be saved: %w; the next plan will find the journal and record it", ch.Address, id, err)
 	}
@@ -289,6 +290,7 @@ func (e *Engine) applySchemaTx(ctx context.Context, ch *planner.Change, c *provi
 	}
 	testHook("after-commit")
 	st.Put(entry)
+	e.labelSchema(ctx, c, ch, entry, st) // labels.go
 	if err := save(st); err != nil {
 		return entry.Rows, fmt.Errorf("%s was applied (journal %s) but the state could not be saved: %w; the next plan will find the journal and record it", ch.Address, entry.Journal.ID, err)
 	}
@@ -444,6 +446,7 @@ func (e *Engine) rollbackSchema(ctx context.Context, c *providers.Conn, prior *s
 	} else {
 		st.Remove(prior.Address)
 	}
+	e.revertLabel(ctx, c, prior, st) // labels.go
 	if err := save(st); err != nil {
 		return prior.Rows, 0, fmt.Errorf("%s was rolled back but the state could not be saved: %w", prior.Address, err)
 	}

@@ -1,0 +1,354 @@
+package executor
+
+// Labels: the ground truth of every applied occurrence (planner/truth).
+// apply measures the kind's metric family over the affected range before
+// the change (labelBefore) and after it, inside the change's transaction,
+// where it also inserts the label into the label table beside the journal
+// catalog (writeLabel); once committed, the label joins the state
+// (recordLabel). A rollback sets reverted_at in both (revertLabel). The
+// label table outlives the journal, so a lost state still finds its
+// labels (Labels).
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/planner/truth"
+	"github.com/anomgen/anomgen/providers"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+// Version is the anomgen version recorded in labels (set by the command).
+var Version = "dev"
+
+// labelProbe is a label being made: its fields, and the metric query whose
+// baseline was measured before the change.
+type labelProbe struct {
+	label    truth.Label
+	q        sqlgen.Statement
+	finish   func([]float64) float64
+	measured bool
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// measure runs the probe's metric query on q.
+func (lp *labelProbe) measure(ctx context.Context, q queryer) (*float64, error) {
+	rows, err := q.QueryContext(ctx, lp.q.SQL, lp.q.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]float64, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &nullFloat{&vals[i]}
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, sql.ErrNoRows
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	v := lp.finish(vals)
+	return &v, rows.Close()
+}
+
+// labelBefore starts the label of change ch (nil under -dry-run) and
+// measures its metric before the change. Where DDL is not transactional it
+// also creates the label table now (the journal schema exists by then).
+func (e *Engine) labelBefore(ctx context.Context, c *providers.Conn, ch *planner.Change) *labelProbe {
+	if e.DryRun || ch.Mutation == nil {
+		return nil
+	}
+	m := ch.Mutation
+	lp := &labelProbe{label: newLabel(e.cfg.Workspace, ch)}
+	if !c.Dialect.TransactionalDDL() {
+		_, _ = c.DB.ExecContext(ctx, sqlgen.LabelsEnsure(c.Dialect, e.cfg.Source(ch.Source).JournalSchema))
+	}
+	if m.Op.Schema() {
+		return lp
+	}
+	q, finish, ok := sqlgen.LabelMetric(c.Dialect, m, lp.label.Metric)
+	if !ok {
+		return lp
+	}
+	lp.q, lp.finish = q, finish
+	if v, err := lp.measure(ctx, c.DB); err == nil {
+		lp.label.BaselineValue, lp.measured = v, true
+	}
+	return lp
+}
+
+// newLabel fills the label fields a change knows before it runs.
+func newLabel(workspace string, ch *planner.Change) truth.Label {
+	m := ch.Mutation
+	l := truth.Label{Address: ch.Address, Workspace: workspace, Kind: ch.Kind, Source: ch.Source, Table: ch.Table.String(),
+		Column: ch.Column, Segment: segmentText(m.Where.Segments), Seed: m.Where.Seed, AnomgenVersion: Version}
+	k := planner.LookupKind(ch.Kind)
+	if k != nil {
+		l.Category = string(k.Category)
+		l.Metric = k.MetricFamilyFor(m.Column)
+	}
+	l.Start, l.End = labelRange(ch)
+	l.Grain = "day"
+	if l.End.Sub(l.Start) < 24*time.Hour {
+		l.Grain = "hour"
+	}
+	for _, s := range ch.Settings {
+		v, err := strconv.ParseFloat(s.Value, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case s.Name == "amplitude" && k != nil && k.UsesAmplitude:
+			l.Magnitude, l.Unit = v, "ratio"
+		case s.Name == "volume" && l.Unit == "":
+			l.Magnitude, l.Unit = v, "share of rows"
+		}
+	}
+	return l
+}
+
+// labelRange is the affected range of the table's time column: the
+// selection's range (or the span of its periods), else the resolved
+// window, UTC and half-open.
+func labelRange(ch *planner.Change) (time.Time, time.Time) {
+	w := ch.Mutation.Where
+	var from, to time.Time
+	switch {
+	case len(w.Ranges) > 0:
+		from, to = w.Ranges[0].From, w.Ranges[0].To
+		for _, r := range w.Ranges[1:] {
+			if r.From.Before(from) {
+				from = r.From
+			}
+			if r.To.After(to) {
+				to = r.To
+			}
+		}
+	case !w.From.IsZero() || !w.To.IsZero():
+		from, to = w.From, w.To
+	case ch.Window != nil:
+		from, to = ch.Window.Start, ch.Window.End
+	}
+	if w.OpenEnd || to.IsZero() || !to.After(from) {
+		if ch.Window != nil && ch.Window.End.After(from) {
+			to = ch.Window.End
+		} else {
+			to = time.Now()
+		}
+	}
+	return from.UTC(), to.UTC()
+}
+
+// segmentText renders segments readably: channel = 'web' AND region IN ('eu', 'us').
+func segmentText(segs []planner.Filter) string {
+	var parts []string
+	for _, f := range segs {
+		vals := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			if f.Column.Class.Numeric() {
+				vals[i] = v
+			} else {
+				vals[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+			}
+		}
+		if len(vals) == 1 {
+			parts = append(parts, f.Column.Name+" = "+vals[0])
+		} else {
+			parts = append(parts, f.Column.Name+" IN ("+strings.Join(vals, ", ")+")")
+		}
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// writeLabel completes the label of the change that entry records, inside
+// its transaction tx after the mutation: the metric after, the rows and
+// the journal id; it creates the label table where DDL is transactional
+// and inserts the label, so that it commits with the catalog entry.
+func (e *Engine) writeLabel(ctx context.Context, tx queryer, c *providers.Conn, entry *state.Anomaly, lp *labelProbe) error {
+	if lp == nil {
+		return nil
+	}
+	l := &lp.label
+	l.AnomalyID, l.InjectedAt, l.RowsAffected = entry.Journal.ID, entry.AppliedAt.UTC(), entry.Rows
+	if lp.measured {
+		v, err := lp.measure(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("measuring %s after the change for its label: %w", l.Metric, err)
+		}
+		l.InjectedValue = v
+	}
+	schema := entry.Journal.Schema
+	if c.Dialect.TransactionalDDL() {
+		if _, err := tx.ExecContext(ctx, sqlgen.LabelsEnsure(c.Dialect, schema)); err != nil {
+			return fmt.Errorf("creating the label table %s: %w", sqlgen.LabelTable(c.Dialect, schema), err)
+		}
+	}
+	b, _ := json.Marshal(l)
+	ins := sqlgen.LabelInsert(c.Dialect, schema, l.AnomalyID, l.Address, l.InjectedAt, string(b))
+	e.emit(Event{Kind: EventStatement, Address: l.Address, Message: ins.SQL})
+	if _, err := tx.ExecContext(ctx, ins.SQL, ins.Args...); err != nil {
+		return fmt.Errorf("recording the label in %s: %w", sqlgen.LabelTable(c.Dialect, schema), err)
+	}
+	return nil
+}
+
+// recordLabel adds a committed label to the state.
+func recordLabel(st *state.State, lp *labelProbe) {
+	if lp == nil || lp.label.AnomalyID == "" {
+		return
+	}
+	for i := range st.Labels {
+		if st.Labels[i].AnomalyID == lp.label.AnomalyID {
+			st.Labels[i] = lp.label
+			return
+		}
+	}
+	st.Labels = append(st.Labels, lp.label)
+}
+
+// revertLabel marks the label of prior rolled back, in the state and in
+// the label table. The table's update is best effort: a failure is a
+// warning (the rollback itself committed).
+func (e *Engine) revertLabel(ctx context.Context, c *providers.Conn, prior *state.Anomaly, st *state.State) {
+	if e.DryRun {
+		return
+	}
+	now := e.now().UTC()
+	id := prior.Journal.ID
+	var entry *truth.Label
+	for i := range st.Labels {
+		if st.Labels[i].AnomalyID == id {
+			if st.Labels[i].RevertedAt == nil {
+				t := now
+				st.Labels[i].RevertedAt = &t
+			}
+			entry = &st.Labels[i]
+		}
+	}
+	if entry == nil { // not in this state (made before labels, or the state was lost): the table's copy
+		var raw string
+		q := fmt.Sprintf("SELECT entry FROM %s WHERE id = %s", sqlgen.LabelTable(c.Dialect, prior.Journal.Schema), c.Dialect.Placeholder(1))
+		if err := c.DB.QueryRowContext(ctx, q, id).Scan(&raw); err != nil {
+			return
+		}
+		var l truth.Label
+		if json.Unmarshal([]byte(raw), &l) != nil {
+			return
+		}
+		t := now
+		l.RevertedAt = &t
+		entry = &l
+	}
+	b, _ := json.Marshal(entry)
+	up := sqlgen.LabelRevert(c.Dialect, prior.Journal.Schema, id, *entry.RevertedAt, string(b))
+	e.emit(Event{Kind: EventStatement, Address: prior.Address, Message: up.SQL})
+	if _, err := c.DB.ExecContext(ctx, up.SQL, up.Args...); err != nil && !providers.IsUndefinedTable(err) {
+		e.emit(Event{Kind: EventWarning, Address: prior.Address, Message: fmt.Sprintf("the rollback committed, but its label could not be marked reverted in %s: %s", sqlgen.LabelTable(c.Dialect, prior.Journal.Schema), providers.FirstLine(err.Error()))})
+	}
+}
+
+// Labels returns the labels of this workspace: those of st, merged with
+// the label tables of the open sources (entries of st's lineage or of this
+// workspace that st does not hold: a lost or fresh state still finds
+// them). Oldest first.
+func (e *Engine) Labels(ctx context.Context, st *state.State) ([]truth.Label, error) {
+	out := append([]truth.Label(nil), st.Labels...)
+	seen := map[string]int{}
+	for i, l := range out {
+		seen[l.AnomalyID] = i
+	}
+	addrs := make([]string, 0, len(e.conns))
+	for a := range e.conns {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	for _, addr := range addrs {
+		c := e.conns[addr]
+		src := e.cfg.Source(addr)
+		stmt := sqlgen.LabelList(c.Dialect, src.JournalSchema)
+		rows, err := c.DB.QueryContext(ctx, stmt.SQL)
+		if providers.IsUndefinedTable(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the labels of %s: %w", addr, err)
+		}
+		for rows.Next() {
+			var id, raw string
+			if err := rows.Scan(&id, &raw); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			var l truth.Label
+			if err := json.Unmarshal([]byte(raw), &l); err != nil {
+				continue
+			}
+			if l.Workspace != e.cfg.Workspace || l.Source != addr {
+				continue
+			}
+			if i, ok := seen[l.AnomalyID]; ok {
+				if out[i].RevertedAt == nil && l.RevertedAt != nil {
+					out[i].RevertedAt = l.RevertedAt
+				}
+				continue
+			}
+			seen[l.AnomalyID] = len(out)
+			out = append(out, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].InjectedAt.Before(out[j].InjectedAt) })
+	return out, nil
+}
+
+// labelSchema records the label of an applied schema change (after its
+// commit: a schema change spans several transactions where DDL is not
+// transactional) in the label table and the state. Nothing is measured:
+// the schema snapshot is the metric. A failure to write the table is a
+// warning; the state keeps the label.
+func (e *Engine) labelSchema(ctx context.Context, c *providers.Conn, ch *planner.Change, entry *state.Anomaly, st *state.State) {
+	if e.DryRun || ch.Mutation == nil {
+		return
+	}
+	lp := &labelProbe{label: newLabel(e.cfg.Workspace, ch)}
+	l := &lp.label
+	l.AnomalyID, l.InjectedAt, l.RowsAffected = entry.Journal.ID, entry.AppliedAt.UTC(), entry.Rows
+	schema := entry.Journal.Schema
+	b, _ := json.Marshal(l)
+	ins := sqlgen.LabelInsert(c.Dialect, schema, l.AnomalyID, l.Address, l.InjectedAt, string(b))
+	for _, s := range []string{sqlgen.LabelsEnsure(c.Dialect, schema), ins.SQL} {
+		args := []any(nil)
+		if s == ins.SQL {
+			args = ins.Args
+		}
+		if _, err := c.DB.ExecContext(ctx, s, args...); err != nil {
+			e.emit(Event{Kind: EventWarning, Address: ch.Address, Message: fmt.Sprintf("applied, but its label could not be written to %s (%s); the state keeps it", sqlgen.LabelTable(c.Dialect, schema), providers.FirstLine(err.Error()))})
+			break
+		}
+	}
+	recordLabel(st, lp)
+}
