@@ -352,3 +352,90 @@ func (e *Engine) labelSchema(ctx context.Context, c *providers.Conn, ch *planner
 	}
 	recordLabel(st, lp)
 }
+
+// LabelRowColumns are the columns of the row-level truth file.
+var LabelRowColumns = []string{"anomaly_id", "address", "table", "key", "column", "original_value", "injected_value"}
+
+// StreamLabelRows writes the row-level truth of every label still applied
+// (its anomaly in st, with its journal) through write, one row at a time,
+// straight from the journal joined with the table: the key (values joined
+// by |), the column, the original value and the injected value. NULL is
+// written as an empty value; a deleted row has original "(row)" and
+// injected "(deleted)", an inserted one original "(absent)" and injected
+// "(inserted)". Reverted labels have no rows: the journal went with the
+// rollback. It returns how many labels it streamed.
+func (e *Engine) StreamLabelRows(ctx context.Context, st *state.State, labels []truth.Label, write func([]string) error) (int, error) {
+	streamed := 0
+	for _, l := range labels {
+		if l.RevertedAt != nil {
+			continue
+		}
+		var a *state.Anomaly
+		for _, x := range st.Anomalies {
+			if x.Journal.ID == l.AnomalyID && x.Status == "" {
+				a = x
+			}
+		}
+		if a == nil || planner.Op(a.Journal.Op).Schema() {
+			continue
+		}
+		c := e.conns[a.Source]
+		if c == nil {
+			continue
+		}
+		q := sqlgen.LabelRows(c.Dialect, a.Journal)
+		rows, err := c.DB.QueryContext(ctx, q.SQL, q.Args...)
+		if err != nil {
+			return streamed, fmt.Errorf("reading the journal of %s: %w", a.Address, err)
+		}
+		nk := len(a.Journal.Key)
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return streamed, err
+			}
+			keys := make([]string, nk)
+			for i := 0; i < nk; i++ {
+				keys[i] = cellText(vals[i])
+			}
+			rec := []string{l.AnomalyID, l.Address, l.Table, strings.Join(keys, "|"), l.Column}
+			switch {
+			case len(cols) > nk+1:
+				rec = append(rec, cellText(vals[nk]), cellText(vals[nk+1]))
+			case a.Journal.Op == string(planner.OpDelete):
+				rec = append(rec, "(row)", "(deleted)")
+			default:
+				rec = append(rec, "(absent)", "(inserted)")
+			}
+			if err := write(rec); err != nil {
+				rows.Close()
+				return streamed, err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return streamed, err
+		}
+		streamed++
+	}
+	return streamed, nil
+}
+
+// cellText renders a scanned value; NULL is empty.
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case []byte:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}

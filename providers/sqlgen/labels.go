@@ -15,6 +15,7 @@ import (
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/planner/truth"
+	"github.com/anomgen/anomgen/state"
 )
 
 // LabelTable names the label table of journal schema schema.
@@ -194,4 +195,25 @@ func LabelMetric(d Dialect, m *planner.Mutation, family string) (q Statement, fi
 func (s Statement) withArgs(a *args) Statement {
 	s.Args = a.vals
 	return s
+}
+
+// LabelRows returns the query that lists the row-level truth of an applied
+// anomaly from its journal j, joined with the table where the table holds
+// the injected value: the key columns, then the original value and the
+// value in the table now (update journals); the key columns only for
+// deleted or inserted rows (delete and insert journals). The journal is
+// dropped at rollback, so this works while the anomaly is applied.
+func LabelRows(d Dialect, j state.Journal) Statement {
+	jt := d.JournalTable(j.Schema, j.ID)
+	t := d.Table(planner.TableName{Schema: j.TableSchema, Name: j.Table})
+	keys := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		keys[i] = "j." + d.Quote(k)
+	}
+	order := " ORDER BY " + strings.Join(keys, ", ")
+	if j.Op == string(planner.OpUpdate) && j.Column != "" {
+		return Statement{SQL: fmt.Sprintf("SELECT %s, j.%s, t.%s FROM %s j LEFT JOIN %s t ON %s%s",
+			strings.Join(keys, ", "), d.Quote(BeforeCol), d.Quote(j.Column), jt, t, keyJoin(d, j.Key, "j", "t"), order)}
+	}
+	return Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j%s", strings.Join(keys, ", "), jt, order)}
 }
