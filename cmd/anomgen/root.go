@@ -136,6 +136,7 @@ rollback journal into the database; "anomgen rollback" restores every byte.`,
 	root.AddCommand(a.scheduleCmd()) // schedule.go
 	root.AddCommand(a.scoreCmd())    // score.go
 	root.AddCommand(a.detectCmd())   // detect.go
+	root.AddCommand(a.labelsCmd())   // labels.go
 	return root
 }
 

@@ -19,12 +19,13 @@ import (
 func (a *app) scoreCmd() *cobra.Command {
 	var detections, labels, tolerance, format string
 	cmd := &cobra.Command{
-		Use:   "score -detections FILE -labels FILE",
+		Use:   "score -detections FILE [-labels FILE]",
 		Short: "Score a monitor's alerts against the labels of the injected anomalies",
 		Long: `Score any monitor against the ground truth: read its alerts (-detections, CSV
 with a header or a JSON array: tool, table, column, metric, bucket_start,
 bucket_end, detected_at, score) and the labels of what anomgen injected
-(-labels, JSON or CSV, see docs/labels.md), match them, and print recall by
+(-labels, JSON or CSV, see docs/labels.md; without -labels, the labels this
+workspace recorded, as anomgen labels exports them), match them, and print recall by
 existence, range-based precision and recall (Tatbul et al., flat bias),
 detection latency, the figures per kind and per category, and the alerts
 that match no label (false positives).
@@ -32,7 +33,7 @@ that match no label (false positives).
 An alert matches a label on the same table (with or without its schema, any
 case), the same column where the label names one, a compatible metric
 family, and a bucket overlapping the label's range widened by -tolerance.
-It touches no database.`,
+With -labels it touches no database.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "text" && format != "json" {
@@ -48,15 +49,20 @@ It touches no database.`,
 			if detections == "" {
 				return fmt.Errorf("-detections FILE is required: the monitor's alerts as CSV or JSON (tool, table, column, metric, bucket_start, bucket_end, detected_at, score); anomgen detect -out FILE writes one")
 			}
-			if labels == "" {
-				return fmt.Errorf("-labels FILE is required: a label file (JSON or CSV, the format in docs/labels.md). anomgen does not record labels yet (anomgen labels, which will export them, is not built); write the file by hand or from your own records meanwhile")
-			}
 			alerts, err := readInput(a.in, detections, truth.ReadAlerts)
 			if err != nil {
 				return err
 			}
-			ls, err := readInput(a.in, labels, truth.ReadLabels)
-			if err != nil {
+			var ls []truth.Label
+			if labels == "" {
+				// The workspace's own labels (labels.go): state and label tables.
+				if ls, _, err = a.workspaceLabels(cmd.Context(), nil); err != nil {
+					return err
+				}
+				if len(ls) == 0 {
+					return fmt.Errorf("this workspace has no labels yet: anomgen records one for every anomaly it applies (anomgen apply), or give -labels FILE (JSON or CSV, docs/labels.md)")
+				}
+			} else if ls, err = readInput(a.in, labels, truth.ReadLabels); err != nil {
 				return err
 			}
 			s := truth.Compute(ls, alerts, truth.ScoreOptions{Tolerance: tol})
@@ -71,7 +77,7 @@ It touches no database.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&detections, "detections", "", "the monitor's alerts: CSV with a header, or a JSON array (`FILE`, - for standard input)")
-	fl.StringVar(&labels, "labels", "", "the labels of the injected anomalies: JSON or CSV (`FILE`; format in docs/labels.md)")
+	fl.StringVar(&labels, "labels", "", "the labels of the injected anomalies: JSON or CSV (`FILE`; format in docs/labels.md); default: this workspace's labels")
 	fl.StringVar(&tolerance, "tolerance", "1d", "widen each label's range by `D` on both sides when matching (e.g. 1d, 6h, 0)")
 	fl.StringVar(&format, "format", "text", "print `text` or json (for dashboards)")
 	return cmd
