@@ -1,0 +1,332 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/planner/truth"
+	"github.com/xuri/excelize/v2"
+)
+
+// labelsScenario puts four anomalies on orders, each in its own five hours
+// of 2026-01-01 (orders are one a minute, id = minutes).
+func labelsScenario(f *fixture) string {
+	win := func(h int) string {
+		return fmt.Sprintf("  window {\n    start    = \"2026-01-01T%02d:00:00Z\"\n    duration = \"5h\"\n  }\n", h)
+	}
+	return f.source + f.target() + `
+anomaly "null_rate" "emails" {
+  target = target.orders
+  column = "email"
+  volume = 0.3
+  seed   = 1
+` + win(0) + `}
+
+anomaly "numeric_shift" "amounts" {
+  target    = target.orders
+  column    = "amount"
+  amplitude = 0.5
+  volume    = 0.5
+  seed      = 2
+` + win(5) + `}
+
+anomaly "volume_drop" "outage" {
+  target = target.orders
+  volume = 0.5
+  seed   = 3
+` + win(10) + `}
+
+anomaly "duplicate_rows" "dupes" {
+  target = target.orders
+  volume = 0.2
+  seed   = 4
+` + win(15) + `}
+`
+}
+
+// rangeSQL is the condition of orders rows in [h, h+5) hours of 2026-01-01,
+// written for the fixture's time column type.
+func rangeSQL(f *fixture, h int) string {
+	lit := func(h int) string {
+		if f.name == "sqlite" {
+			return fmt.Sprintf("'2026-01-01 %02d:00:00'", h)
+		}
+		return fmt.Sprintf("timestamptz '2026-01-01 %02d:00:00+00'", h)
+	}
+	return fmt.Sprintf("created_at >= %s AND created_at < %s", lit(h), lit(h+5))
+}
+
+func queryFloat(t *testing.T, db *sql.DB, q string) float64 {
+	t.Helper()
+	var v sql.NullFloat64
+	if err := db.QueryRow(q).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v.Float64
+}
+
+// figures are the metrics the labels should carry, measured here by SQL
+// written for the test.
+type figures struct{ nullShare, mean, rows, dupShare float64 }
+
+func measureFigures(t *testing.T, f *fixture) figures {
+	t.Helper()
+	return figures{
+		nullShare: queryFloat(t, f.db, "SELECT AVG(CASE WHEN email IS NULL THEN 1.0 ELSE 0.0 END) FROM orders WHERE "+rangeSQL(f, 0)),
+		mean:      queryFloat(t, f.db, "SELECT AVG(amount) FROM orders WHERE "+rangeSQL(f, 5)),
+		rows:      queryFloat(t, f.db, "SELECT COUNT(*) FROM orders WHERE "+rangeSQL(f, 10)),
+		dupShare: queryFloat(t, f.db, "SELECT 1.0 - (SELECT COUNT(*) FROM (SELECT DISTINCT email, amount, created_at, note FROM orders WHERE "+rangeSQL(f, 15)+") d) * 1.0 / "+
+			"(SELECT COUNT(*) FROM orders WHERE "+rangeSQL(f, 15)+")"),
+	}
+}
+
+// snapshot maps id → email and amount text of every order.
+func snapshot(t *testing.T, f *fixture) map[string][2]string {
+	t.Helper()
+	rows, err := f.db.Query("SELECT id, email, amount FROM orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string][2]string{}
+	for rows.Next() {
+		var id int64
+		var email sql.NullString
+		var amount float64
+		if err := rows.Scan(&id, &email, &amount); err != nil {
+			t.Fatal(err)
+		}
+		out[strconv.FormatInt(id, 10)] = [2]string{email.String, strconv.FormatFloat(amount, 'f', 2, 64)}
+	}
+	return out
+}
+
+func TestLabels(t *testing.T) {
+	for _, mk := range []func(testing.TB) *fixture{sqliteFixture, postgresFixture} {
+		f := mk(t)
+		t.Run(f.name, func(t *testing.T) { testLabels(t, f) })
+	}
+}
+
+func testLabels(t *testing.T, f *fixture) {
+	dir := t.TempDir()
+	writeFile(t, dir, "main.hcl", labelsScenario(f))
+	before := measureFigures(t, f)
+	snapBefore := snapshot(t, f)
+	mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+	after := measureFigures(t, f)
+	snapAfter := snapshot(t, f)
+
+	r := mustOK(t, cli(t, dir, "labels", "-format", "json"))
+	var labels []truth.Label
+	if err := json.Unmarshal([]byte(r.stdout), &labels); err != nil {
+		t.Fatalf("labels -format json: %v\n%s", err, r.stdout)
+	}
+	if len(labels) != 4 {
+		t.Fatalf("want 4 labels, got %d: %s", len(labels), r.stdout)
+	}
+	by := map[string]truth.Label{}
+	for _, l := range labels {
+		by[l.Kind] = l
+		if l.RevertedAt != nil || l.AnomalyID == "" || l.InjectedAt.IsZero() || l.AnomgenVersion == "" || l.Source != f.addr || !strings.HasSuffix(l.Table, "orders") {
+			t.Errorf("%s: incomplete label %+v", l.Kind, l)
+		}
+	}
+	near := func(what string, got *float64, want float64) {
+		t.Helper()
+		if got == nil {
+			t.Errorf("%s: not measured, want %v", what, want)
+			return
+		}
+		if math.Abs(*got-want) > 1e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s = %v, the table says %v", what, *got, want)
+		}
+	}
+	rng := func(kind string, h int) {
+		t.Helper()
+		l := by[kind]
+		start := time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC)
+		if !l.Start.Equal(start) || !l.End.Equal(start.Add(5*time.Hour)) {
+			t.Errorf("%s: range [%s, %s), want [%s, %s)", kind, l.Start, l.End, start, start.Add(5*time.Hour))
+		}
+	}
+	// null_rate
+	nr := by["null_rate"]
+	if nr.Metric != truth.NullShare || nr.Column != "email" || nr.Category != "quality" || nr.Magnitude != 0.3 {
+		t.Errorf("null_rate label: %+v", nr)
+	}
+	rng("null_rate", 0)
+	near("null_rate baseline", nr.BaselineValue, before.nullShare)
+	near("null_rate injected", nr.InjectedValue, after.nullShare)
+	nulled := int64(0)
+	for id, v := range snapAfter {
+		if b, ok := snapBefore[id]; ok && b[0] != "" && v[0] == "" {
+			nulled++
+		}
+	}
+	if nr.RowsAffected != nulled || nulled == 0 {
+		t.Errorf("null_rate rows_affected = %d, the table has %d new NULLs", nr.RowsAffected, nulled)
+	}
+	// numeric_shift
+	ns := by["numeric_shift"]
+	if ns.Metric != truth.Mean || ns.Unit != "ratio" || ns.Magnitude != 0.5 {
+		t.Errorf("numeric_shift label: %+v", ns)
+	}
+	rng("numeric_shift", 5)
+	near("numeric_shift baseline", ns.BaselineValue, before.mean)
+	near("numeric_shift injected", ns.InjectedValue, after.mean)
+	shifted := int64(0)
+	for id, v := range snapAfter {
+		if b, ok := snapBefore[id]; ok && b[1] != v[1] {
+			shifted++
+		}
+	}
+	if ns.RowsAffected != shifted || shifted == 0 {
+		t.Errorf("numeric_shift rows_affected = %d, the table has %d changed amounts", ns.RowsAffected, shifted)
+	}
+	// volume_drop
+	vd := by["volume_drop"]
+	if vd.Metric != truth.RowCount || vd.Column != "" {
+		t.Errorf("volume_drop label: %+v", vd)
+	}
+	rng("volume_drop", 10)
+	near("volume_drop baseline", vd.BaselineValue, before.rows)
+	near("volume_drop injected", vd.InjectedValue, after.rows)
+	if vd.RowsAffected != int64(before.rows-after.rows) || vd.RowsAffected == 0 {
+		t.Errorf("volume_drop rows_affected = %d, the range lost %v rows", vd.RowsAffected, before.rows-after.rows)
+	}
+	// duplicate_rows
+	dr := by["duplicate_rows"]
+	if dr.Metric != truth.Uniqueness {
+		t.Errorf("duplicate_rows label: %+v", dr)
+	}
+	rng("duplicate_rows", 15)
+	near("duplicate_rows baseline", dr.BaselineValue, before.dupShare)
+	near("duplicate_rows injected", dr.InjectedValue, after.dupShare)
+	if added := int64(len(snapAfter) - len(snapBefore) + int(vd.RowsAffected)); dr.RowsAffected != added || added == 0 {
+		t.Errorf("duplicate_rows rows_affected = %d, the table gained %d rows", dr.RowsAffected, added)
+	}
+	if after.dupShare <= before.dupShare {
+		t.Errorf("duplicate share did not rise: %v → %v", before.dupShare, after.dupShare)
+	}
+
+	// -rows: exactly the changed rows, with their original and injected values.
+	rowsFile := filepath.Join(dir, "rows.csv")
+	mustOK(t, cli(t, dir, "labels", "-rows", "-rows-out", rowsFile, "-out", filepath.Join(dir, "l.csv")))
+	recs := readCSVFile(t, rowsFile)
+	perKind := map[string]int64{}
+	for _, rec := range recs[1:] {
+		addr, key, orig, inj := rec[1], rec[3], rec[5], rec[6]
+		perKind[addr]++
+		b, a := snapBefore[key], snapAfter[key]
+		_, wasThere := snapBefore[key]
+		_, isThere := snapAfter[key]
+		switch addr {
+		case "anomaly.null_rate.emails":
+			if orig != b[0] || inj != "" || a[0] != "" {
+				t.Errorf("null_rate row %s: original %q injected %q; the table had %q and has %q", key, orig, inj, b[0], a[0])
+			}
+		case "anomaly.numeric_shift.amounts":
+			o, _ := strconv.ParseFloat(orig, 64)
+			i, _ := strconv.ParseFloat(inj, 64)
+			if strconv.FormatFloat(o, 'f', 2, 64) != b[1] || strconv.FormatFloat(i, 'f', 2, 64) != a[1] {
+				t.Errorf("numeric_shift row %s: original %q injected %q; the table had %s and has %s", key, orig, inj, b[1], a[1])
+			}
+		case "anomaly.volume_drop.outage":
+			if !wasThere || isThere {
+				t.Errorf("volume_drop row %s: was there %v, is there %v", key, wasThere, isThere)
+			}
+		case "anomaly.duplicate_rows.dupes":
+			if wasThere || !isThere {
+				t.Errorf("duplicate_rows row %s: was there %v, is there %v", key, wasThere, isThere)
+			}
+		}
+	}
+	for _, l := range labels {
+		if perKind[l.Address] != l.RowsAffected {
+			t.Errorf("-rows lists %d rows of %s, its label says %d", perKind[l.Address], l.Address, l.RowsAffected)
+		}
+	}
+
+	// Rollback: the labels stay, with reverted_at.
+	mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))
+	r = mustOK(t, cli(t, dir, "labels", "-format", "json"))
+	labels = nil
+	if err := json.Unmarshal([]byte(r.stdout), &labels); err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) != 4 {
+		t.Fatalf("after rollback: want 4 labels, got %d", len(labels))
+	}
+	for _, l := range labels {
+		if l.RevertedAt == nil || l.RevertedAt.Before(l.InjectedAt) {
+			t.Errorf("%s: reverted_at %v after rollback", l.Address, l.RevertedAt)
+		}
+	}
+	// The label table keeps them too: a lost state finds them.
+	if err := os.Remove(statePath(dir)); err != nil {
+		t.Fatal(err)
+	}
+	csvOut := filepath.Join(dir, "labels.csv")
+	mustOK(t, cli(t, dir, "labels", "-format", "csv", "-out", csvOut))
+	recs = readCSVFile(t, csvOut)
+	if len(recs) != 5 || strings.Join(recs[0], ",") != strings.Join(truth.LabelColumns, ",") {
+		t.Fatalf("labels.csv from the label table: %d rows, header %v", len(recs), recs[0])
+	}
+	data, _ := os.ReadFile(csvOut)
+	parsed, err := truth.ReadLabels(csvOut, data)
+	if err != nil || len(parsed) != 4 {
+		t.Fatalf("labels.csv does not read back: %v (%d)", err, len(parsed))
+	}
+	for _, l := range parsed {
+		if l.RevertedAt == nil {
+			t.Errorf("%s: reverted_at lost in the label table", l.Address)
+		}
+	}
+	xlsx := filepath.Join(dir, "labels.xlsx")
+	mustOK(t, cli(t, dir, "labels", "-format", "xlsx", "-out", xlsx))
+	wb, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows("Labels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[0][0] != "anomaly_id" {
+		t.Fatalf("labels.xlsx: %d rows, header %v", len(rows), rows[0])
+	}
+	kinds := map[string]bool{}
+	for _, row := range rows[1:] {
+		kinds[row[3]] = true
+	}
+	for _, k := range []string{"null_rate", "numeric_shift", "volume_drop", "duplicate_rows"} {
+		if !kinds[k] {
+			t.Errorf("labels.xlsx has no %s row", k)
+		}
+	}
+}
+
+func readCSVFile(t *testing.T, path string) [][]string {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	recs, err := csv.NewReader(fh).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
