@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -370,6 +371,11 @@ type job struct {
 	au     *auditor
 	ob     *observedRun // metrics and the status page (daemon_observe.go)
 	firing time.Time
+	// addr and fire are the occurrence the job is about: close makes
+	// sure the audit table records what the databases say happened to
+	// it (recordRecovered).
+	addr string
+	fire time.Time
 }
 
 func (rp *replica) open(ctx context.Context) (*job, error) {
@@ -405,6 +411,7 @@ func (rp *replica) open(ctx context.Context) (*job, error) {
 
 // close writes the audit records and releases the session.
 func (j *job) close() {
+	j.recordRecovered()
 	j.au.mu.Lock()
 	recs := append([]auditRecord(nil), j.au.recs...)
 	j.au.mu.Unlock()
@@ -425,6 +432,95 @@ func (j *job) close() {
 		cancel()
 	}
 	j.s.close()
+}
+
+// recordRecovered adds the audit records of j's occurrence that a replica
+// killed between a commit and its audit write left out. The mutation and
+// its journal catalog entry (which carries the occurrence id) commit in
+// the target database; the audit record goes to the backend afterwards,
+// so a SIGKILL in between loses the record but not the facts: the
+// occurrence was applied when its catalog entry exists or the state
+// records it as run, and reverted when it was applied and its entry is
+// gone (an entry is only deleted with its rollback). For each fact the
+// backend's audit table (and this job's own records) lacks, a record
+// marked "recorded on recovery" is added. It runs under the state lock,
+// so two replicas never both add one.
+func (j *job) recordRecovered() {
+	if j.addr == "" || j.fire.IsZero() {
+		return
+	}
+	pg, ok := j.s.backend.(*state.Postgres)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, s := j.rp.r.a, j.s
+	occ := occurrenceID(j.rp.name, j.addr, j.fire)
+	found, err := s.eng.FindOccurrence(ctx, occ)
+	if err != nil {
+		fmt.Fprintf(a.err, "%s checking the audit records of %s: %v\n", a.paint(yellow, "Warning:"), occ, a.scrub(err))
+		return
+	}
+	applied := found != nil || s.st.HasRun(j.addr, occ)
+	if !applied {
+		return
+	}
+	reverted := found == nil
+	var applies, reverts int
+	rows, err := pg.Pool().Query(ctx, "SELECT record->>'action' FROM "+pgx.Identifier{pg.Schema(), "audit"}.Sanitize()+
+		" WHERE workspace = $1 AND record->>'address' = $2 AND record->>'outcome' = 'done' AND (record->>'occurrence')::timestamptz = $3", j.rp.name, j.addr, j.fire)
+	if err != nil {
+		fmt.Fprintf(a.err, "%s checking the audit records of %s: %v\n", a.paint(yellow, "Warning:"), occ, a.scrub(err))
+		return
+	}
+	count := func(action string) {
+		switch planner.Action(action) {
+		case planner.Create, planner.Replace:
+			applies++
+		case planner.Expire, planner.Destroy:
+			reverts++
+		}
+	}
+	for rows.Next() {
+		var action string
+		if rows.Scan(&action) == nil {
+			count(action)
+		}
+	}
+	rows.Close()
+	if rows.Err() != nil {
+		return
+	}
+	j.au.mu.Lock()
+	defer j.au.mu.Unlock()
+	for _, rec := range j.au.recs {
+		if rec.Address == j.addr && rec.Outcome == "done" && rec.Occurrence != nil && rec.Occurrence.Equal(j.fire) {
+			count(rec.Action)
+		}
+	}
+	add := func(action planner.Action, what string) {
+		host, _ := os.Hostname()
+		fire := j.fire
+		rec := auditRecord{Time: time.Now().UTC(), User: "daemon", Host: host, Command: j.au.command, Address: j.addr, Action: string(action), Outcome: "done", Occurrence: &fire,
+			Note: "recorded on recovery: the occurrence was " + what + " (the journal catalog says so) by a replica that stopped before writing this record"}
+		if an := s.cfg.Anomaly(j.addr); an != nil && an.Target != nil {
+			rec.Source, rec.Table = an.Target.Source.Addr(), an.Target.Table
+		}
+		if found != nil {
+			rec.Rows = found.Rows
+		} else if p := s.st.Get(j.addr); p != nil && p.Occurrence == occ {
+			rec.Rows = p.Rows
+		}
+		j.au.recs = append(j.au.recs, rec)
+		fmt.Fprintf(a.out, "%s: the audit log lacked the %s of the occurrence of %s: recorded on recovery\n", j.addr, what, j.fire.Format(time.RFC3339))
+	}
+	if applies == 0 {
+		add(planner.Create, "applied")
+	}
+	if reverted && reverts == 0 {
+		add(planner.Expire, "reverted")
+	}
 }
 
 // run plans only at planNow, keeps the changes of action and applies them
@@ -477,6 +573,32 @@ func (j *job) expire(ctx context.Context, addr string, now time.Time) error {
 	return nil
 }
 
+// adopt puts the occurrence found in the journal catalog into the state
+// when the state lost it (its replica was killed between the commit and
+// the state's save): with its lineage when the state is a new one, as
+// state recover does.
+func (j *job) adopt(found *state.Anomaly, addr, when string) error {
+	s := j.s
+	if cur := s.st.Get(addr); cur != nil && cur.Journal.ID == found.Journal.ID {
+		return nil
+	}
+	if cur := s.st.Get(addr); cur != nil && cur.Status == state.StatusExpired {
+		s.st.RecordRan(addr, cur.Occurrence)
+	}
+	if found.Lineage != "" && found.Lineage != s.st.Lineage {
+		if _, err := s.eng.Recover(s.st, found.Lineage); err != nil {
+			return fmt.Errorf("%s: the occurrence of %s is applied (journal %s) by state lineage %s, which this state cannot adopt: %w", addr, when, found.Journal.ID, found.Lineage, err)
+		}
+	} else {
+		s.st.Put(found.Clone())
+	}
+	if err := s.saveState(s.st); err != nil {
+		return err
+	}
+	fmt.Fprintf(j.rp.r.a.out, "%s: the state had lost the occurrence of %s: adopted it from the journal catalog\n", addr, when)
+	return nil
+}
+
 // apply runs the apply job of addr's occurrence at fire.
 func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attempt int) error {
 	r := rp.r
@@ -487,6 +609,7 @@ func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attem
 		return err
 	}
 	defer j.close()
+	j.addr, j.fire = addr, fire
 	s, au, out := j.s, j.au, r.a.out
 	occ := occurrenceID(rp.name, addr, fire)
 	when := fire.Format(time.RFC3339)
@@ -503,20 +626,18 @@ func (rp *replica) apply(ctx context.Context, addr string, fire time.Time, attem
 		return r.a.scrub(err)
 	}
 	if found != nil {
-		if cur := s.st.Get(addr); cur == nil || cur.Journal.ID != found.Journal.ID {
-			// The state lost it: adopt it (with its lineage when the
-			// state is a new one, as state recover does).
-			if found.Lineage != "" && found.Lineage != s.st.Lineage {
-				if _, err := s.eng.Recover(s.st, found.Lineage); err != nil {
-					return fmt.Errorf("%s: the occurrence of %s is applied (journal %s) by state lineage %s, which this state cannot adopt: %w", addr, when, found.Journal.ID, found.Lineage, err)
-				}
-			} else {
-				s.st.Put(found.Clone())
+		if err := j.adopt(found, addr, when); err != nil {
+			return err
+		}
+		// Its revert: the job that scheduled it may have been killed
+		// before inserting it, or a revert job may have run before the
+		// state knew of the occurrence.
+		if p := s.st.Get(addr); p != nil && p.Status == "" && p.Occurrence == occ && p.ExpiresAt != nil {
+			if now := r.o.clock.Now().UTC(); !now.Before(*p.ExpiresAt) {
+				fmt.Fprintf(out, "%s: the occurrence of %s is already applied and its duration has ended: reverting it\n", addr, when)
+				return j.expire(ctx, addr, now)
 			}
-			if err := s.saveState(s.st); err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "%s: the state had lost the occurrence of %s: adopted it from the journal catalog\n", addr, when)
+			rp.insert(ctx, revertArgs{occArgs{rp.name, addr, fire}}, *p.ExpiresAt)
 		}
 		fmt.Fprintf(out, "%s: the occurrence of %s is already applied (delivered again): nothing to do\n", addr, when)
 		return nil
@@ -589,8 +710,23 @@ func (rp *replica) revert(ctx context.Context, addr string, fire time.Time) erro
 		return err
 	}
 	defer j.close()
+	j.addr, j.fire = addr, fire
 	occ := occurrenceID(rp.name, addr, fire)
 	p := j.s.st.Get(addr)
+	if p == nil || p.Status != "" {
+		// The state may have lost it (its replica was killed between
+		// the commit and the state's save): the catalog knows.
+		found, err := j.s.eng.FindOccurrence(ctx, occ)
+		if err != nil {
+			return r.a.scrub(err)
+		}
+		if found != nil {
+			if err := j.adopt(found, addr, fire.Format(time.RFC3339)); err != nil {
+				return err
+			}
+			p = j.s.st.Get(addr)
+		}
+	}
 	if p == nil || p.Status != "" || (p.Occurrence != occ && !p.AppliedAt.Equal(fire)) {
 		fmt.Fprintf(r.a.out, "%s: nothing to revert for the occurrence of %s\n", addr, fire.Format(time.RFC3339))
 		return nil
