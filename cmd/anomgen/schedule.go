@@ -24,7 +24,9 @@ type scheduleOccurrence struct {
 	// FireLocal is the fire time in the cron timezone, when one is set.
 	FireLocal string `json:"fire_local,omitempty"`
 	Timezone  string `json:"timezone,omitempty"`
-	Revert    string `json:"revert"`
+	// Revert is when the daemon reverts it: fire + duration, or for a
+	// late_arrival (without load_time_column) fire + its delay.
+	Revert string `json:"revert"`
 	// WindowFrom and WindowTo bound the rows in scope (absent for kinds
 	// that change the whole table).
 	WindowFrom string `json:"window_from,omitempty"`
@@ -52,7 +54,8 @@ func (a *app) scheduleCmd() *cobra.Command {
 		Short: "List the next occurrences of the scheduled anomalies (no database)",
 		Long: `schedule reads the scenario files and prints, for every anomaly with a schedule
 block, its next -n occurrences sorted by time: when each fires (UTC, and local
-time for a cron in a timezone), when it is reverted (fire + duration), and the
+time for a cron in a timezone), when the daemon reverts it (fire + duration;
+for late_arrival without load_time_column, fire + its delay), and the
 window of rows it covers. Anomalies without a schedule are listed as one-time.
 No database is opened.`,
 		Args: cobra.NoArgs,
@@ -121,7 +124,7 @@ func buildSchedule(cfg *config.Config, now time.Time, n int) scheduleView {
 		}
 		for _, f := range next {
 			o := scheduleOccurrence{Address: an.Addr(), Kind: an.Kind, Schedule: how, Fire: f.UTC().Format(time.RFC3339),
-				Revert: f.Add(s.Duration).UTC().Format(time.RFC3339), Timezone: tz, fire: f}
+				Revert: f.Add(occurrenceDuration(an)).UTC().Format(time.RFC3339), Timezone: tz, fire: f}
 			if tz != "" {
 				o.FireLocal = f.In(s.Location()).Format("2006-01-02T15:04:05 MST")
 			}

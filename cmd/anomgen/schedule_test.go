@@ -121,3 +121,45 @@ func TestScheduleCommandErrors(t *testing.T) {
 		t.Fatalf("a bad -now was accepted:\n%s", r)
 	}
 }
+
+// TestScheduleLateArrivalRevert: a late_arrival occurrence is reverted
+// when its delay ends (as the daemon does), not at fire + the schedule's
+// duration; schedule shows that time in text and JSON.
+func TestScheduleLateArrivalRevert(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "main.hcl", `
+source "sqlite" "shop" {
+  path         = "shop.db"
+  allow_writes = true
+}
+target "orders" {
+  source      = source.sqlite.shop
+  table       = "orders"
+  time_column = "created_at"
+}
+anomaly "late_arrival" "late_batch" {
+  target = target.orders
+  volume = 0.5
+  delay  = "30m"
+  schedule {
+    every    = "6h"
+    duration = "2h"
+    start    = "2026-01-01T04:00:00Z"
+  }
+}
+`)
+	r := mustOK(t, cli(t, dir, "schedule", "-n", "1", "-now", "2026-01-01T00:00:00Z"))
+	if !strings.Contains(r.stdout, "2026-01-01 04:00  -      anomaly.late_arrival.late_batch  2026-01-01 04:30") {
+		t.Errorf("the text does not show the revert at fire + delay (04:30):\n%s", r.stdout)
+	}
+	r = mustOK(t, cli(t, dir, "schedule", "-n", "1", "-json", "-now", "2026-01-01T00:00:00Z"))
+	var v struct {
+		Occurrences []struct{ Fire, Revert string } `json:"occurrences"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	if len(v.Occurrences) != 1 || v.Occurrences[0].Fire != "2026-01-01T04:00:00Z" || v.Occurrences[0].Revert != "2026-01-01T04:30:00Z" {
+		t.Errorf("JSON occurrence: %+v, want fire 04:00 and revert 04:30 (the delay)", v.Occurrences)
+	}
+}
