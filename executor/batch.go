@@ -207,6 +207,7 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		}
 	}
 	size := max
+	lp := e.labelBefore(ctx, c, ch) // labels.go: the metric before the (first) batch
 	var saved time.Time
 	for {
 		if err := ctx.Err(); err != nil {
@@ -264,6 +265,10 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			*entry.Batches, entry.Rows = done, prevRows
 			return prevRows, failed(err, cat.SQL)
 		}
+		if err := e.batchLabel(ctx, tx, c, entry, lp, hi == nil); err != nil { // labels.go: with the last batch
+			*entry.Batches, entry.Rows = done, prevRows
+			return prevRows, failed(err, "INSERT label")
+		}
 		if err := tx.Commit(); err != nil {
 			*entry.Batches, entry.Rows = done, prevRows
 			if providers.IsConnLost(err) || providers.ClassOf(err) == providers.ClassConnLost {
@@ -296,6 +301,7 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		size = nextSize(size, max, time.Since(start), limit)
 	}
 	st.Put(entry.Clone())
+	recordLabel(st, lp) // labels.go
 	if err := save(st); err != nil {
 		return entry.Rows, fmt.Errorf("%s was applied in %d batches (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
 	}

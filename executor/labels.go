@@ -439,3 +439,12 @@ func cellText(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// batchLabel writes the label of a batched change with its last batch
+// (last), in that batch's transaction: the figures then cover every batch.
+func (e *Engine) batchLabel(ctx context.Context, tx queryer, c *providers.Conn, entry *state.Anomaly, lp *labelProbe, last bool) error {
+	if !last {
+		return nil
+	}
+	return e.writeLabel(ctx, tx, c, entry, lp)
+}

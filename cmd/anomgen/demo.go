@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/examples/quickstart"
+	"github.com/anomgen/anomgen/executor"
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/planner/truth"
 	"github.com/anomgen/anomgen/providers"
 	"github.com/spf13/cobra"
 )
@@ -78,7 +80,7 @@ func (a *app) runDemo(ctx context.Context, o demoOptions) error {
 		return err
 	}
 	step := func(n int, title string) {
-		fmt.Fprintf(a.out, "\n%s\n\n", a.paint(bold, fmt.Sprintf("── %d/5 %s ", n, title)+strings.Repeat("─", max(0, 60-len(title)))))
+		fmt.Fprintf(a.out, "\n%s\n\n", a.paint(bold, fmt.Sprintf("── %d/6 %s ", n, title)+strings.Repeat("─", max(0, 60-len(title)))))
 	}
 
 	if !o.seedOnly {
@@ -166,7 +168,12 @@ Next, by hand:
 	fmt.Fprintln(a.out)
 	a.demoChart(before, after)
 
-	step(4, "Roll back from the journals")
+	step(4, "Detect and score: did a standard monitor catch them?")
+	if err := a.demoLoop(ctx, s, db); err != nil {
+		return err
+	}
+
+	step(5, "Roll back from the journals")
 	rb, err := a.makePlan(ctx, s, nil, true)
 	if err != nil {
 		return err
@@ -185,10 +192,12 @@ Next, by hand:
 	fmt.Fprintf(a.out, "%s orders is byte-identical to before the apply (SHA-256 over all columns in key order: %s).\n",
 		a.paint(green, "✓"), sumAfter[:16])
 
-	step(5, "Explore by hand")
+	step(6, "Explore by hand")
 	fmt.Fprintf(a.out, `  go run ./cmd/anomgen -chdir %[1]s plan                 # what would change, exact row counts
   go run ./cmd/anomgen -chdir %[1]s apply                # type the database name to confirm
   go run ./cmd/anomgen -chdir %[1]s state list           # what is applied
+  go run ./cmd/anomgen -chdir %[1]s labels -format json  # the ground truth, kept after rollback
+  go run ./cmd/anomgen -chdir %[1]s detect -out alerts.csv && go run ./cmd/anomgen -chdir %[1]s score -detections alerts.csv
   go run ./cmd/anomgen -chdir %[1]s rollback -all        # put every byte back
   sqlite3 %[1]s/shop.db "select * from anomgen_journals"  # the journal catalog (while applied)
 
@@ -393,4 +402,77 @@ func (a *app) demoChart(before, after []quickstart.Day) {
 		fmt.Fprintf(a.out, "%s  %s%s  %s  %s  %s\n", b.Date.Format("2006-01-02"), bar, strings.Repeat(" ", width-len([]rune(bar))),
 			mark(af.Orders != b.Orders, orders), mark(af.NullEmail-b.NullEmail > 0.005, nulls), mark(af.MeanAmount/b.MeanAmount > 1.01, mean))
 	}
+}
+
+// demoLoop closes the loop on the applied anomalies: their labels (which
+// apply recorded), the reference monitor (anomgen detect at its defaults:
+// daily buckets, 14 prior days, |z| ≥ 3) and the scorer, with a short
+// summary: recall, and per anomaly whether it was flagged. So that the demo
+// stays fast, the monitor reads a snapshot of the orders of the last 35
+// days with the columns the anomalies touch (over the whole table and
+// every column, anomgen detect takes tens of seconds here); its alerts
+// name the orders table.
+func (a *app) demoLoop(ctx context.Context, s *session, db *sql.DB) error {
+	labels, err := s.eng.Labels(ctx, s.st)
+	if err != nil {
+		return err
+	}
+	t := s.cfg.Target("orders")
+	if t == nil || t.TimeColumn == "" {
+		return nil
+	}
+	cols := []string{"id", t.TimeColumn}
+	seen := map[string]bool{"id": true, t.TimeColumn: true}
+	for _, l := range labels {
+		if l.Column != "" && !seen[l.Column] {
+			seen[l.Column] = true
+			cols = append(cols, l.Column)
+		}
+	}
+	const snap = "anomgen_demo_monitor"
+	since := time.Now().UTC().AddDate(0, 0, -35).Format("2006-01-02 15:04:05")
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = `"` + c + `"`
+	}
+	defs := []string{`"id" INTEGER PRIMARY KEY`}
+	for i, c := range quoted[1:] {
+		var typ string // the column's declared type, so the monitor profiles it alike
+		_ = db.QueryRowContext(ctx, "SELECT type FROM pragma_table_info('orders') WHERE name = ?", cols[i+1]).Scan(&typ)
+		defs = append(defs, strings.TrimSpace(c+" "+typ))
+	}
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS " + snap,
+		fmt.Sprintf("CREATE TABLE %s (%s)", snap, strings.Join(defs, ", ")),
+		fmt.Sprintf(`INSERT INTO %s SELECT %s FROM orders WHERE "%s" >= '%s'`, snap, strings.Join(quoted, ", "), t.TimeColumn, since),
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("the monitor's snapshot: %w", err)
+		}
+	}
+	defer db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+snap) //nolint:errcheck // best effort
+	mt := *t
+	mt.Table = snap
+	o := executor.DetectOptions{Grain: "day", Baseline: 14, Threshold: 3, Seasonality: "none", Now: time.Now().UTC()}
+	rep, err := executor.Detect(ctx, s.eng.Conn(t.Source.Addr()), &mt, o)
+	if err != nil {
+		return err
+	}
+	alerts := rep.Alerts
+	for i := range alerts {
+		alerts[i].Table = t.Table
+	}
+	sc := truth.Compute(labels, alerts, truth.ScoreOptions{Tolerance: 24 * time.Hour})
+	fmt.Fprintf(a.out, "%d labels recorded at apply (the ground truth: anomgen labels), %d alerts from anomgen detect\n(daily buckets, 14-day baseline, |z| ≥ 3, over the last 35 days of %s).\n",
+		len(labels), len(alerts), strings.Join(cols, ", "))
+	fmt.Fprintf(a.out, "Recall: %s of the anomalies flagged (%d of %d); %d alerts matched no anomaly.\n",
+		fmtShare(sc.RecallExistence), sc.Detected, sc.Labels, len(sc.FalsePositives))
+	for _, r := range sc.Results {
+		mark, what := a.paint(green, "✓"), fmt.Sprintf("flagged on %s, max |z| %.1f", r.Metric, r.MaxScore)
+		if !r.Detected {
+			mark, what = "✗", "not flagged on "+r.Metric
+		}
+		fmt.Fprintf(a.out, "  %s %-42s %s\n", mark, r.Address, what)
+	}
+	return nil
 }

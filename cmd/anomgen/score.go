@@ -60,7 +60,7 @@ With -labels it touches no database.`,
 					return err
 				}
 				if len(ls) == 0 {
-					return fmt.Errorf("this workspace has no labels yet: anomgen records one for every anomaly it applies (anomgen apply), or give -labels FILE (JSON or CSV, docs/labels.md)")
+					return fmt.Errorf("this workspace has no labels yet: anomgen apply records one for every anomaly it applies (anomgen labels exports them), or give -labels FILE (JSON or CSV, docs/labels.md)")
 				}
 			} else if ls, err = readInput(a.in, labels, truth.ReadLabels); err != nil {
 				return err
