@@ -49,9 +49,15 @@ func (a *app) anomaliesCmd() *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(k.Info())
+				return enc.Encode(struct {
+					planner.KindInfo
+					Metric string `json:"metric"`
+				}{k.Info(), k.MetricFamily()})
 			}
 			planner.WriteDescription(a.out, k)
+			if m := k.MetricFamily(); m != "" {
+				fmt.Fprintf(a.out, "\nMetric that catches it: %s (the metric family its labels record; anomgen detect computes it, anomgen score matches alerts on it; docs/labels.md)\n", m)
+			}
 			return nil
 		},
 	}
