@@ -116,6 +116,9 @@ type wsRunner struct {
 	// (each run loads the files). Under cfgMu.
 	cfgMu sync.Mutex
 	cfg   *config.Config
+	// replicaReload, when set, reloads the workspace as a replica of a
+	// postgres backend does (daemon_river.go).
+	replicaReload func(work context.Context, s gocron.Scheduler) bool
 }
 
 // config is the configuration the runner serves (nil: load the files).
@@ -407,6 +410,12 @@ func (r *wsRunner) scheduleExpiry(ctx context.Context, s gocron.Scheduler) {
 // then the current occurrence of each scheduled anomaly not yet run (and,
 // with catch_up, missed ones; without, they are skipped and logged).
 func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
+	return r.runDueMode(ctx, now, false)
+}
+
+// runDueMode is runDue; reconcileOnly (a replica's reload) stops after the
+// reverts and replaces: a replica's new occurrences are River jobs.
+func (r *wsRunner) runDueMode(ctx context.Context, now time.Time, reconcileOnly bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now = now.UTC()
@@ -453,9 +462,13 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		return time.Time{}
 	}
 	defer func() {
+		au.mu.Lock()
+		recs := append([]auditRecord(nil), au.recs...)
+		au.mu.Unlock()
 		if err := au.flush(); err != nil {
 			fmt.Fprintf(r.a.err, "%s %v\n", r.a.paint(yellow, "Warning:"), err)
 		}
+		r.a.backendAudit(s, recs) // with a postgres backend (daemon_river.go)
 	}()
 	// run plans only at planNow (destroy: their rollback), keeps the
 	// changes of the given action and applies them with the engine's
@@ -482,9 +495,19 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 			}
 		}
 		s.eng.Now = func() time.Time { return planNow }
+		// With a backend, an occurrence's catalog entry carries its id, as
+		// the replicas' jobs write it (daemon_river.go).
+		s.eng.Occurrences = nil
+		if s.cfg.Backend != nil && !firing.IsZero() {
+			s.eng.Occurrences = map[string]string{}
+			for _, addr := range only {
+				s.eng.Occurrences[addr] = occurrenceID(s.cfg.Workspace, addr, firing)
+			}
+		}
 		// The plan carried out, as plan's summary line says it.
 		fmt.Fprintf(r.a.out, "%s: %s\n", r.dir, planSummary(p))
 		_, err = s.eng.Apply(ctx, p, s.st, s.saveState)
+		s.eng.Occurrences = nil
 		return err
 	}
 	// expire reverts the applied occurrences whose duration has ended:
@@ -564,6 +587,9 @@ func (r *wsRunner) runDue(ctx context.Context, now time.Time) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: replacing its changed occurrence: %w", addr, err))
 		}
+	}
+	if reconcileOnly {
+		return errors.Join(errs...)
 	}
 	for _, an := range sched {
 		addr := an.Addr()

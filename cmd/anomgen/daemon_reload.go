@@ -39,6 +39,9 @@ func (r *wsRunner) reload(work context.Context, s gocron.Scheduler) bool {
 	if r.stopping != nil && r.stopping.Err() != nil {
 		return false // stopping: no new work
 	}
+	if r.replicaReload != nil {
+		return r.replicaReload(work, s) // a replica's (daemon_river.go)
+	}
 	fmt.Fprintf(r.a.out, "anomgen daemon: reloading %s\n", r.dir)
 	cfg, err := r.a.loadConfig() // prints the diagnostics, at file:line:col
 	if err == nil {

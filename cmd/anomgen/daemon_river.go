@@ -119,7 +119,10 @@ func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o da
 		return true, fmt.Errorf("some of the workspaces declare a backend and %s do not: serve workspaces with a postgres backend and workspaces with a local state in separate daemon processes", strings.Join(without, ", "))
 	}
 	if o.once {
-		return true, errors.New("-once runs the local daemon only: with a postgres backend, occurrences are River jobs that the replicas run; start the daemon without -once")
+		return true, a.onceReplicated(work, reps, o)
+	}
+	for _, rp := range reps {
+		rp.r.replicaReload = rp.reload
 	}
 	defer func() {
 		for _, rp := range reps {
@@ -144,6 +147,12 @@ func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o da
 		}
 	}
 	s.Start()
+	stopReload, err := a.startReload(ctx, work, s, runners) // SIGHUP, -watch (daemon_reload.go)
+	if err != nil {
+		_ = s.Shutdown()
+		return true, err
+	}
+	defer stopReload()
 	var dirs []string
 	for _, rp := range reps {
 		dirs = append(dirs, rp.r.dir)
@@ -166,6 +175,89 @@ func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o da
 	}
 	fmt.Fprintln(a.out, "anomgen daemon: stopped.")
 	return true, nil
+}
+
+// onceReplicated is -once with a postgres backend: what is due now runs
+// in this process, without River, under the backend's state lock and with
+// the occurrence ids the replicas' jobs use, so it neither repeats nor is
+// repeated by an occurrence a replica runs: overdue reverts, the reverts
+// and replaces of removed and changed blocks (the planner's, as a reload
+// does), then each scheduled anomaly's occurrence running now. The revert
+// of an occurrence applied here is for the next run (of -once or of a
+// replica) after its end.
+func (a *app) onceReplicated(ctx context.Context, reps []*replica, o daemonOptions) error {
+	var failed error
+	now := o.clock.Now().UTC()
+	for _, rp := range reps {
+		r := rp.r
+		if err := r.runDueMode(ctx, now, true); err != nil {
+			r.report(err)
+			failed = err
+		}
+		for _, an := range rp.cfg.Anomalies {
+			if an.Schedule == nil {
+				continue
+			}
+			addr, dur := an.Addr(), occurrenceDuration(an)
+			for _, f := range planner.FiresBetween(an.Schedule, now.Add(-dur), now, addr) {
+				if err := rp.apply(ctx, addr, f.UTC(), 1); err != nil {
+					r.report(err)
+					failed = err
+				}
+			}
+		}
+	}
+	if failed != nil {
+		return exitError{1}
+	}
+	return nil
+}
+
+// reload is a replica's reload (SIGHUP, -watch): its files are read
+// again and, when they load, served. What the change means for the
+// databases runs through the planner under the backend's state lock, as
+// the local daemon's reload (runDueMode): the applied occurrence of a
+// removed block reverted, that of a changed block replaced; another
+// replica reloading the same files then finds nothing left to do. The
+// occurrences of new blocks are enqueued as River jobs at their fire
+// times, and the one running now at once.
+func (rp *replica) reload(work context.Context, s gocron.Scheduler) bool {
+	r := rp.r
+	fmt.Fprintf(r.a.out, "anomgen daemon: reloading %s\n", r.dir)
+	cfg, err := r.a.loadConfig() // prints the diagnostics, at file:line:col
+	if err == nil {
+		if diags := daemonGuards(cfg); diags.HasErrors() {
+			_ = r.a.diagnostics(cfg.Files, diags)
+			err = errors.New("the daemon refuses the new files")
+		} else if cfg.Backend == nil || cfg.Workspace != rp.name {
+			err = fmt.Errorf("the new files remove the backend block or rename the workspace (%q): restart the daemon to serve another backend or workspace", rp.name)
+			fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(r.a.err, "%s %s: the reload failed (see above); the daemon keeps serving the previous files\n", r.a.paint(yellow, "Warning:"), r.dir)
+		r.a.log.Warn("daemon reload failed", "workspace", r.dir, "error", err)
+		return false
+	}
+	r.cfgMu.Lock()
+	r.cfg = cfg
+	r.cfgMu.Unlock()
+	rp.cfg = cfg
+	now := r.o.clock.Now()
+	if err := r.runDueMode(work, now, true); err != nil {
+		r.report(err)
+	}
+	if err := rp.schedule(work, s); err != nil {
+		r.report(err)
+	}
+	for _, an := range cfg.Anomalies {
+		if an.Schedule != nil {
+			rp.enqueueDue(work, an, now)
+		}
+	}
+	fmt.Fprintf(r.a.out, "anomgen daemon: reloaded %s\n", r.dir)
+	r.a.log.Info("daemon reloaded", "workspace", r.dir)
+	return true
 }
 
 // queueName is the River queue of a workspace: replicas serving other
@@ -312,6 +404,17 @@ func nextEvent(an *config.Anomaly, now time.Time) time.Time {
 // schedule adds one gocron job per scheduled anomaly, moved to the next
 // fire or end time after each run; it only enqueues.
 func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
+	var jobs []gocron.Job
+	defer func() {
+		// A reload's: the previous files' jobs go.
+		r := rp.r
+		r.revertMu.Lock()
+		for _, j := range r.jobs {
+			_ = s.RemoveJob(j.ID())
+		}
+		r.jobs = jobs
+		r.revertMu.Unlock()
+	}()
 	for _, an := range rp.cfg.Anomalies {
 		if an.Schedule == nil {
 			continue
@@ -334,6 +437,7 @@ func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
 		if job, err = s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next)), gocron.NewTask(task), gocron.WithName(name)); err != nil {
 			return fmt.Errorf("%s: scheduling %s: %w", rp.r.dir, an.Addr(), err)
 		}
+		jobs = append(jobs, job)
 	}
 	// Continuous kinds (stale_data): the local daemon's periodic sweep,
 	// on every replica, one at a time under the state lock.
@@ -355,9 +459,11 @@ func (rp *replica) schedule(ctx context.Context, s gocron.Scheduler) error {
 			continue
 		}
 		args := revertArgs{occArgs{rp.name, p.Address, p.AppliedAt.UTC()}}
-		if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(*p.ExpiresAt)), gocron.NewTask(func() { rp.insert(ctx, args, time.Time{}) }), gocron.WithName(rp.r.dir+" revert "+p.Address)); err != nil {
+		job, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(*p.ExpiresAt)), gocron.NewTask(func() { rp.insert(ctx, args, time.Time{}) }), gocron.WithName(rp.r.dir+" revert "+p.Address))
+		if err != nil {
 			return fmt.Errorf("%s: scheduling the revert of %s: %w", rp.r.dir, p.Address, err)
 		}
+		jobs = append(jobs, job)
 	}
 	return nil
 }
@@ -419,19 +525,27 @@ func (j *job) close() {
 	if err := j.au.flush(); err != nil {
 		fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), err)
 	}
-	if pg, ok := j.s.backend.(*state.Postgres); ok && len(recs) > 0 {
-		var rows [][]byte
-		for _, rec := range recs {
-			b, _ := json.Marshal(rec)
-			rows = append(rows, b)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := pg.AppendAudit(ctx, rows); err != nil {
-			fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), a.scrub(err))
-		}
-		cancel()
-	}
+	a.backendAudit(j.s, recs)
 	j.s.close()
+}
+
+// backendAudit appends recs to the audit table of s's postgres backend,
+// shared by the replicas (none without a backend).
+func (a *app) backendAudit(s *session, recs []auditRecord) {
+	pg, ok := s.backend.(*state.Postgres)
+	if !ok || len(recs) == 0 {
+		return
+	}
+	var rows [][]byte
+	for _, rec := range recs {
+		b, _ := json.Marshal(rec)
+		rows = append(rows, b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := pg.AppendAudit(ctx, rows); err != nil {
+		fmt.Fprintf(a.err, "%s %v\n", a.paint(yellow, "Warning:"), a.scrub(err))
+	}
 }
 
 // recordRecovered adds the audit records of j's occurrence that a replica
@@ -731,7 +845,14 @@ func (rp *replica) revert(ctx context.Context, addr string, fire time.Time) erro
 		fmt.Fprintf(r.a.out, "%s: nothing to revert for the occurrence of %s\n", addr, fire.Format(time.RFC3339))
 		return nil
 	}
-	if err := j.expire(ctx, addr, r.o.clock.Now().UTC()); err != nil {
+	now := r.o.clock.Now().UTC()
+	if p.ExpiresAt != nil && p.ExpiresAt.Sub(now) > 5*time.Second && rp.client != nil {
+		// Its end moved later (a reload replaced it with a longer one):
+		// wait for it.
+		fmt.Fprintf(r.a.out, "%s: the occurrence of %s ends at %s: its revert waits\n", addr, fire.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339))
+		return river.JobSnooze(p.ExpiresAt.Sub(now))
+	}
+	if err := j.expire(ctx, addr, now); err != nil {
 		return fmt.Errorf("%s: reverting the occurrence of %s: %w", addr, fire.Format(time.RFC3339), r.a.scrub(err))
 	}
 	return nil

@@ -482,12 +482,13 @@ func TestReplicasExactlyOnce(t *testing.T) {
 	rescued := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job WHERE errors::text LIKE '%Stuck job rescued%'`)
 	retried := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job WHERE attempt > 1`)
 	total := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.river_job`)
+	recovered := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.audit WHERE record->>'note' LIKE 'recorded on recovery%'`)
 	inserts := 0
 	for _, c := range seen {
 		inserts += c.ins
 	}
-	t.Logf("%d occurrences expected, %d catalog inserts logged by the trigger, %d River jobs (%d rescued from the killed replica, %d run more than once), %d skipped records; replica killed %s after the first fire; test took %s",
-		len(want), inserts, total, rescued, retried, skipped, killedAt.Sub(start).Round(time.Second), time.Since(began).Round(time.Second))
+	t.Logf("%d occurrences expected, %d catalog inserts logged by the trigger, %d River jobs (%d rescued from the killed replica, %d run more than once), %d skipped records, %d audit records written on recovery; replica killed %s after the first fire; test took %s",
+		len(want), inserts, total, rescued, retried, skipped, recovered, killedAt.Sub(start).Round(time.Second), time.Since(began).Round(time.Second))
 	if t.Failed() {
 		for i, p := range reps {
 			t.Logf("--- replica %d ---\n%s", i, p.text())
@@ -715,5 +716,154 @@ func TestReplicaAuditRecovered(t *testing.T) {
 	}
 	if d, _ := records("create"); d != 1 {
 		t.Errorf("at the end: %d create records, want 1", d)
+	}
+}
+
+// TestReplicasReload: two in-process replicas on one postgres backend
+// serve a workspace with three running occurrences (tables t1, t2, t3).
+// The files change: the block on t2 is removed, the one on t3 changed
+// (another volume), one on t4 added; both replicas reload. The removed
+// block's occurrence is reverted once (t2's checksum is the original, one
+// destroy record), the changed one replaced once (one replace record, its
+// catalog entry carries the new parameters), and the new block's running
+// occurrence applied through a River job with its occurrence id.
+func TestReplicasReload(t *testing.T) {
+	bk := providertest.NewPostgres(t)
+	tg := providertest.NewPostgres(t)
+	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
+	t.Setenv("ANOMGEN_TARGET_DSN", tg.DSN)
+	tables := []string{"t1", "t2", "t3", "t4"}
+	for _, tb := range tables {
+		execSQL(t, tg.DB,
+			fmt.Sprintf(`CREATE TABLE %s (id bigint PRIMARY KEY, email text, created_at timestamptz NOT NULL)`, tb),
+			fmt.Sprintf(`INSERT INTO %s SELECT g, 'u' || g || '@example.com', now() - g * interval '7 seconds' FROM generate_series(1, 200) g`, tb))
+	}
+	execSQL(t, tg.DB, postgres.Dialect{}.EnsureJournal("anomgen")...)
+	sum := func(tb string) string { return providertest.Checksum(t, tg.DB, "SELECT * FROM "+tb+" ORDER BY id") }
+	orig := map[string]string{}
+	for _, tb := range tables {
+		orig[tb] = sum(tb)
+	}
+	// Every occurrence runs for an hour from a fire a few seconds ago:
+	// each block's occurrence is running when the replicas start.
+	fire := time.Now().UTC().Add(-5 * time.Second).Truncate(time.Second)
+	block := func(tb string, volume float64) string {
+		return fmt.Sprintf("\ntarget %q {\n  source      = source.postgres.shop\n  table       = \"public.%s\"\n  time_column = \"created_at\"\n}\n\nanomaly \"null_rate\" \"%s_nulls\" {\n  target = target.%s\n  column = \"email\"\n  volume = %g\n  seed   = 5\n  window {\n    last = \"2h\"\n  }\n  schedule {\n    every    = \"1h\"\n    duration = \"1h\"\n    start    = %q\n  }\n}\n",
+			tb, tb, tb, tb, volume, fire.Format(time.RFC3339))
+	}
+	src := "source \"postgres\" \"shop\" {\n  dsn          = env(\"ANOMGEN_TARGET_DSN\")\n  allow_writes = true\n  daemon       = true\n}\n"
+	dir := t.TempDir()
+	backendScenario(t, dir, "reload-ws", "    lock_timeout = \"30s\"\n")
+	writeFile(t, dir, "main.hcl", src+block("t1", 0.3)+block("t2", 0.3)+block("t3", 0.3))
+
+	type rep struct {
+		out      *lockedBuf
+		reload   chan struct{}
+		reloaded chan struct{}
+		done     chan error
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var reps []*rep
+	for i := 0; i < 2; i++ {
+		p := &rep{out: &lockedBuf{}, reload: make(chan struct{}), reloaded: make(chan struct{}, 4), done: make(chan error, 1)}
+		a := newApp(strings.NewReader(""), p.out, p.out)
+		a.dir, a.noColor = dir, true
+		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o := daemonOptions{clock: clockwork.NewRealClock(), maxRows: 1_000_000, stopTimeout: 10 * time.Second,
+			reload: p.reload, reloaded: func() { p.reloaded <- struct{}{} }}
+		go func() { p.done <- a.runDaemon(ctx, []string{dir}, o) }()
+		reps = append(reps, p)
+	}
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		for i, p := range reps {
+			select {
+			case err := <-p.done:
+				if err != nil {
+					t.Errorf("replica %d: %v\n%s", i, err, p.out.String())
+				}
+			case <-time.After(60 * time.Second):
+				t.Errorf("replica %d did not stop within 60 s", i)
+			}
+		}
+	}
+	defer stop()
+	occ := func(tb string) string { return occurrenceID("reload-ws", "anomaly.null_rate."+tb+"_nulls", fire) }
+	entries := func(tb string) int64 {
+		return queryInt(t, tg.DB, `SELECT count(*) FROM anomgen.journals WHERE entry::json->>'occurrence' = $1`, occ(tb))
+	}
+	logs := func() string {
+		var b strings.Builder
+		for i, p := range reps {
+			fmt.Fprintf(&b, "--- replica %d ---\n%s", i, p.out.String())
+		}
+		return b.String()
+	}
+	// Generous waits: the assertions are about the outcome, not the time.
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(90 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 90 s\n%s", what, logs())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	waitFor("the three running occurrences applied", func() bool { return entries("t1") == 1 && entries("t2") == 1 && entries("t3") == 1 })
+	for _, tb := range []string{"t1", "t2", "t3"} {
+		if sum(tb) == orig[tb] {
+			t.Fatalf("%s: the applied occurrence changed nothing", tb)
+		}
+	}
+	t3before := sum("t3")
+
+	writeFile(t, dir, "main.hcl", src+block("t1", 0.3)+block("t3", 0.6)+block("t4", 0.3))
+	for _, p := range reps {
+		p.reload <- struct{}{}
+	}
+	for i, p := range reps {
+		select {
+		case <-p.reloaded:
+		case <-time.After(90 * time.Second):
+			t.Fatalf("replica %d did not reload within 90 s\n%s", i, logs())
+		}
+	}
+	waitFor("the new block's occurrence applied", func() bool { return entries("t4") == 1 })
+	if got := sum("t2"); got != orig["t2"] {
+		t.Errorf("t2: the removed block's occurrence was not reverted")
+	}
+	if entries("t2") != 0 {
+		t.Errorf("t2: the removed block's catalog entry is still there")
+	}
+	if got := sum("t3"); got == t3before || got == orig["t3"] {
+		t.Errorf("t3: the changed block's occurrence was not replaced by the new settings")
+	}
+	if entries("t3") != 1 || entries("t1") != 1 {
+		t.Errorf("catalog entries after the reload: t1 %d, t3 %d (want 1 and 1)", entries("t1"), entries("t3"))
+	}
+	stop()
+	count := func(addr, action string) int64 {
+		return queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.audit WHERE record->>'address' = $1 AND record->>'action' = $2 AND record->>'outcome' = 'done'`, addr, action)
+	}
+	if n := count("anomaly.null_rate.t2_nulls", "destroy"); n != 1 {
+		t.Errorf("the removed block's occurrence was reverted %d times (audit), want 1\n%s", n, logs())
+	}
+	if n := count("anomaly.null_rate.t3_nulls", "replace"); n != 1 {
+		t.Errorf("the changed block's occurrence was replaced %d times (audit), want 1\n%s", n, logs())
+	}
+	if n := count("anomaly.null_rate.t4_nulls", "create"); n != 1 {
+		t.Errorf("the new block's occurrence was applied %d times (audit), want 1\n%s", n, logs())
+	}
+	if n := count("anomaly.null_rate.t1_nulls", "create"); n != 1 {
+		t.Errorf("the unchanged block's occurrence was applied %d times (audit), want 1\n%s", n, logs())
+	}
+	if !strings.Contains(logs(), "reloaded "+dir) {
+		t.Errorf("no reload logged:\n%s", logs())
 	}
 }
