@@ -867,3 +867,72 @@ func TestReplicasReload(t *testing.T) {
 		t.Errorf("no reload logged:\n%s", logs())
 	}
 }
+
+// TestReplicasOnce: `anomgen daemon -once` with a postgres backend runs
+// what is due now without River: the occurrence running now is applied
+// with its occurrence id (in the journal catalog and the backend's
+// state), a second -once does not apply it again, a River job delivering
+// the same occurrence finds it applied, and a -once after its end reverts
+// it; the backend's audit table holds one apply and one revert.
+func TestReplicasOnce(t *testing.T) {
+	bk := providertest.NewPostgres(t)
+	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
+	f := postgresFixture(t)
+	dir := daemonScenario(t, f, true)
+	mainHCL := readFile(t, filepath.Join(dir, "main.hcl"))
+	withBackend := strings.Replace(mainHCL, "anomgen {\n  workspace = \"customer-a\"\n}", "anomgen {\n  workspace = \"customer-a\"\n  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n  }\n}", 1)
+	if withBackend == mainHCL {
+		t.Fatalf("the scenario has no anomgen block to extend:\n%s", mainHCL)
+	}
+	writeFile(t, dir, "main.hcl", withBackend)
+	clock := clockwork.NewFakeClockAt(daemonStart.Add(10 * time.Minute))
+	useDaemonClock(t, clock)
+	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
+	occ := occurrenceID("customer-a", daemonAddr, daemonStart)
+	entries := func() int64 {
+		return queryInt(t, f.db, `SELECT count(*) FROM anomgen.journals WHERE entry::json->>'occurrence' = $1`, occ)
+	}
+	orig := sum()
+	r := mustOK(t, cli(t, dir, "daemon", "-once"))
+	applied := sum()
+	if applied == orig || entries() != 1 {
+		t.Fatalf("-once with a backend did not apply the running occurrence with its id (%d catalog entries)\n%s", entries(), r)
+	}
+	if exists(statePath(dir)) {
+		t.Errorf("-once with a backend wrote a local state file")
+	}
+	var raw string
+	if err := bk.DB.QueryRow(`SELECT state::text FROM anomgen_backend.states WHERE workspace = 'customer-a'`).Scan(&raw); err != nil || !strings.Contains(raw, occ) {
+		t.Errorf("the backend's state lacks the occurrence %s (%v): %s", occ, err, raw)
+	}
+	r = mustOK(t, cli(t, dir, "daemon", "-once"))
+	if sum() != applied || entries() != 1 {
+		t.Errorf("a second -once changed the table again (%d catalog entries)\n%s", entries(), r)
+	}
+	// A replica's River job for the same occurrence finds it applied.
+	var out lockedBuf
+	a := newApp(strings.NewReader(""), &out, &out)
+	a.dir, a.noColor = dir, true
+	a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg, err := a.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &replica{r: &wsRunner{a: a, o: daemonOptions{clock: clock, maxRows: 1_000_000}, dir: dir}, cfg: cfg, name: cfg.Workspace}
+	if err := rp.apply(context.Background(), daemonAddr, daemonStart, 1); err != nil {
+		t.Fatal(err, out.String())
+	}
+	if !strings.Contains(out.String(), "already applied") || sum() != applied {
+		t.Errorf("the River job did not find the occurrence -once applied:\n%s", out.String())
+	}
+	clock.Advance(2 * time.Hour)
+	r = mustOK(t, cli(t, dir, "daemon", "-once"))
+	if sum() != orig || entries() != 0 {
+		t.Errorf("-once after the occurrence's end did not revert it (%d catalog entries)\n%s", entries(), r)
+	}
+	creates := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.audit WHERE record->>'action' = 'create' AND record->>'outcome' = 'done'`)
+	reverts := queryInt(t, bk.DB, `SELECT count(*) FROM anomgen_backend.audit WHERE record->>'action' IN ('expire', 'destroy') AND record->>'outcome' = 'done'`)
+	if creates != 1 || reverts != 1 {
+		t.Errorf("the backend's audit table holds %d applies and %d reverts, want 1 and 1", creates, reverts)
+	}
+}
