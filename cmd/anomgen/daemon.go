@@ -74,7 +74,11 @@ and reverted when its duration ends. Only sources with allow_writes = true
 and daemon = true are touched; the daemon never prompts. On start, overdue
 reverts run first and missed occurrences are skipped and logged (run with
 catch_up = true). SIGTERM or SIGINT: no new work, the running transaction
-finishes or rolls back, exit 0. -once runs what is due now and exits.`,
+finishes or rolls back, exit 0. -once runs what is due now and exits.
+SIGHUP (or -watch) reloads the files: removed blocks are reverted, changed
+ones replaced, new ones scheduled. With a backend "postgres" block, any
+number of daemon processes serve the workspace as replicas sharing a River
+work queue in the backend: each occurrence is applied and reverted once.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{a.dir}
