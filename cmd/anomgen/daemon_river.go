@@ -553,9 +553,10 @@ func (a *app) backendAudit(s *session, recs []auditRecord) {
 // its journal catalog entry (which carries the occurrence id) commit in
 // the target database; the audit record goes to the backend afterwards,
 // so a SIGKILL in between loses the record but not the facts: the
-// occurrence was applied when its catalog entry exists or the state
-// records it as run, and reverted when it was applied and its entry is
-// gone (an entry is only deleted with its rollback). For each fact the
+// occurrence was applied when its catalog entry exists, the state records
+// it as run or the audit table holds its apply, and reverted when it was
+// applied and its entry is gone (an entry is only deleted with its
+// rollback). For each fact the
 // backend's audit table (and this job's own records) lacks, a record
 // marked "recorded on recovery" is added. It runs under the state lock,
 // so two replicas never both add one.
@@ -576,11 +577,6 @@ func (j *job) recordRecovered() {
 		fmt.Fprintf(a.err, "%s checking the audit records of %s: %v\n", a.paint(yellow, "Warning:"), occ, a.scrub(err))
 		return
 	}
-	applied := found != nil || s.st.HasRun(j.addr, occ)
-	if !applied {
-		return
-	}
-	reverted := found == nil
 	var applies, reverts int
 	rows, err := pg.Pool().Query(ctx, "SELECT record->>'action' FROM "+pgx.Identifier{pg.Schema(), "audit"}.Sanitize()+
 		" WHERE workspace = $1 AND record->>'address' = $2 AND record->>'outcome' = 'done' AND (record->>'occurrence')::timestamptz = $3", j.rp.name, j.addr, j.fire)
@@ -613,6 +609,14 @@ func (j *job) recordRecovered() {
 			count(rec.Action)
 		}
 	}
+	// An apply record is evidence too: the state may have forgotten an
+	// occurrence whose rollback committed before its save (the refresh
+	// then drops it from the state).
+	applied := found != nil || s.st.HasRun(j.addr, occ) || applies > 0
+	if !applied {
+		return
+	}
+	reverted := found == nil
 	add := func(action planner.Action, what string) {
 		host, _ := os.Hostname()
 		fire := j.fire

@@ -714,6 +714,16 @@ func TestReplicaAuditRecovered(t *testing.T) {
 	if d, _ := records("expire"); d != 1 {
 		t.Errorf("after the revert's third delivery: %d expire records, want 1", d)
 	}
+	// The kill after the revert's commit and before both its state save
+	// and its audit write: the state forgets the occurrence, the apply
+	// record still says it was applied, the catalog that it is reverted.
+	execSQL(t, bk.DB, `DELETE FROM anomgen_backend.audit WHERE record->>'action' = 'expire'`, `DELETE FROM anomgen_backend.states`)
+	if err := rp.revert(ctx, daemonAddr, fire); err != nil {
+		t.Fatal(err, out.String())
+	}
+	if d, rec := records("expire"); d != 1 || rec != 1 {
+		t.Errorf("after the revert delivered again with the state lost: %d expire records, %d recorded on recovery; want 1 and 1\n%s", d, rec, out.String())
+	}
 	if d, _ := records("create"); d != 1 {
 		t.Errorf("at the end: %d create records, want 1", d)
 	}
