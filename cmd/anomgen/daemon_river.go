@@ -182,7 +182,8 @@ func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o da
 // the occurrence ids the replicas' jobs use, so it neither repeats nor is
 // repeated by an occurrence a replica runs: overdue reverts, the reverts
 // and replaces of removed and changed blocks (the planner's, as a reload
-// does), then each scheduled anomaly's occurrence running now. The revert
+// does), then each scheduled anomaly's occurrence running now, then the
+// stale_data sweep. The revert
 // of an occurrence applied here is for the next run (of -once or of a
 // replica) after its end.
 func (a *app) onceReplicated(ctx context.Context, reps []*replica, o daemonOptions) error {
@@ -206,6 +207,7 @@ func (a *app) onceReplicated(ctx context.Context, reps []*replica, o daemonOptio
 				}
 			}
 		}
+		r.sweepNow(ctx) // stale_data (daemon_sweep.go)
 	}
 	if failed != nil {
 		return exitError{1}
