@@ -218,13 +218,37 @@ func recordLabel(st *state.State, lp *labelProbe) {
 	if lp == nil || lp.label.AnomalyID == "" {
 		return
 	}
-	for i := range st.Labels {
-		if st.Labels[i].AnomalyID == lp.label.AnomalyID {
-			st.Labels[i] = lp.label
+	putLabel(st, lp.label)
+}
+
+// putLabel adds or replaces label l in st, copy on write: a change's
+// scratch state shares its Labels with the run's state (parallel.go), so
+// the slice is never written in place.
+func putLabel(st *state.State, l truth.Label) {
+	ls := append([]truth.Label(nil), st.Labels...)
+	for i := range ls {
+		if ls[i].AnomalyID == l.AnomalyID {
+			ls[i] = l
+			st.Labels = ls
 			return
 		}
 	}
-	st.Labels = append(st.Labels, lp.label)
+	st.Labels = append(ls, l)
+}
+
+// mergeLabels copies into st the labels of a change's scratch state sc
+// that st lacks or holds unreverted while sc has them reverted; the caller
+// holds st's lock (parallel.go's guard.sync).
+func mergeLabels(st, sc *state.State) {
+	have := map[string]*truth.Label{}
+	for i := range st.Labels {
+		have[st.Labels[i].AnomalyID] = &st.Labels[i]
+	}
+	for _, l := range sc.Labels {
+		if h, ok := have[l.AnomalyID]; !ok || (h.RevertedAt == nil && l.RevertedAt != nil) {
+			putLabel(st, l)
+		}
+	}
 }
 
 // revertLabel marks the label of prior rolled back, in the state and in
@@ -237,13 +261,14 @@ func (e *Engine) revertLabel(ctx context.Context, c *providers.Conn, prior *stat
 	now := e.now().UTC()
 	id := prior.Journal.ID
 	var entry *truth.Label
-	for i := range st.Labels {
-		if st.Labels[i].AnomalyID == id {
-			if st.Labels[i].RevertedAt == nil {
+	for _, l := range st.Labels {
+		if l.AnomalyID == id {
+			if l.RevertedAt == nil {
 				t := now
-				st.Labels[i].RevertedAt = &t
+				l.RevertedAt = &t
+				putLabel(st, l)
 			}
-			entry = &st.Labels[i]
+			entry = &l
 		}
 	}
 	if entry == nil { // not in this state (made before labels, or the state was lost): the table's copy

@@ -263,6 +263,7 @@ func (g *guard) scratch(ch *planner.Change) *state.State {
 func (g *guard) sync(sc *state.State, addrs []string, save bool) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	mergeLabels(g.st, sc) // labels.go
 	for _, addr := range addrs {
 		if a := sc.Get(addr); a != nil {
 			g.st.Put(a.Clone())

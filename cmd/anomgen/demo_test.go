@@ -599,7 +599,7 @@ func TestParseConnURL(t *testing.T) {
 // the database still holds every label, marked reverted.
 func TestDemoLoop(t *testing.T) {
 	dir := t.TempDir()
-	r := mustOK(t, cli(t, dir, "demo", "-days", "28"))
+	r := mustOK(t, cli(t, dir, "demo", "-days", "1"))
 	wantAll(t, r, r.stdout, "Plan: 3 to create", "Detect and score", "3 labels recorded at apply", "byte-identical")
 	m := regexp.MustCompile(`Recall: ([0-9.]+)% of the anomalies flagged \((\d+) of (\d+)\)`).FindStringSubmatch(r.stdout)
 	if m == nil {

@@ -131,6 +131,9 @@ func testLabels(t *testing.T, f *fixture) {
 	after := measureFigures(t, f)
 	snapAfter := snapshot(t, f)
 
+	if ls := stateLabels(t, dir); len(ls) != 4 {
+		t.Errorf("the state holds %d labels after apply, want 4", len(ls))
+	}
 	r := mustOK(t, cli(t, dir, "labels", "-format", "json"))
 	var labels []truth.Label
 	if err := json.Unmarshal([]byte(r.stdout), &labels); err != nil {
@@ -277,6 +280,16 @@ func testLabels(t *testing.T, f *fixture) {
 			t.Errorf("%s: reverted_at %v after rollback", l.Address, l.RevertedAt)
 		}
 	}
+	// The state holds them too, reverted.
+	if ls := stateLabels(t, dir); len(ls) != 4 {
+		t.Errorf("the state holds %d labels after rollback, want 4", len(ls))
+	} else {
+		for _, l := range ls {
+			if l.RevertedAt == nil {
+				t.Errorf("%s: the state's label has no reverted_at", l.Address)
+			}
+		}
+	}
 	// The label table keeps them too: a lost state finds them.
 	if err := os.Remove(statePath(dir)); err != nil {
 		t.Fatal(err)
@@ -334,4 +347,20 @@ func readCSVFile(t *testing.T, path string) [][]string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return recs
+}
+
+// stateLabels reads the labels of the workspace's state file.
+func stateLabels(t *testing.T, dir string) []truth.Label {
+	t.Helper()
+	b, err := os.ReadFile(statePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Labels []truth.Label `json:"labels"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Labels
 }
