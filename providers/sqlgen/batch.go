@@ -253,6 +253,12 @@ func ApplyBatch(d Dialect, schema, id string, m *planner.Mutation, r KeyRange) (
 			return nil, err
 		}
 		col := "t." + d.Quote(m.Column.Name)
+		if onePass(d) && !strings.Contains(set, "t.") && m.Column.Type != "" {
+			// A NULL or a literal is of unknown type, which a CTE's
+			// output makes text: the journal insert and the UPDATE would
+			// refuse it for a column of another type (integer, enum).
+			set = fmt.Sprintf("CAST(%s AS %s)", set, m.Column.Type)
+		}
 		sel = fmt.Sprintf("%s, %s AS %s, %s AS %s", keys, col, d.Quote(BeforeCol), set, d.Quote(AfterCol))
 		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
 		head = fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", "))

@@ -1,0 +1,80 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/postgres"
+	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// TestOnePassTypedValues applies, on a live PostgreSQL, the one-statement
+// apply (journal read, journal insert and UPDATE in one CTE) of changes
+// whose new value is a NULL or a literal: a CTE's output column of such a
+// value is text, which an integer or an enum column refuses unless the
+// value is cast to the column's type. Each change is applied in one
+// transaction and in one batch; the column must hold the new value and the
+// journal the old one.
+func TestOnePassTypedValues(t *testing.T) {
+	pg := providertest.NewPostgres(t)
+	d := postgres.Dialect{}
+	for _, s := range []string{
+		`CREATE TYPE mood AS ENUM ('calm', 'unknown')`,
+		`CREATE TABLE items (id bigint PRIMARY KEY, qty integer, mood mood)`,
+		`INSERT INTO items SELECT i, i, 'calm' FROM generate_series(1, 20) i`,
+	} {
+		if _, err := pg.DB.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := []planner.Column{{Name: "id", Type: "bigint", Class: planner.ClassInteger}}
+	qty := planner.Column{Name: "qty", Type: "integer", Class: planner.ClassInteger, Nullable: true}
+	mood := planner.Column{Name: "mood", Type: "mood", Class: planner.ClassEnum, Nullable: true, Labels: []string{"calm", "unknown"}}
+	table := planner.TableName{Schema: "public", Name: "items"}
+	cols := []planner.Column{key[0], qty, mood}
+	for i, c := range []struct {
+		name  string
+		m     *planner.Mutation
+		check string
+	}{
+		{"null into integer", &planner.Mutation{Op: planner.OpUpdate, Table: table, Key: key, Columns: cols, Column: &qty, Set: planner.SetNull{}, Where: planner.Selection{Share: 1}},
+			`SELECT COUNT(*) FROM items WHERE qty IS NULL`},
+	} {
+		if !sqlgen.Batchable(d, c.m) {
+			t.Fatalf("%s: not batchable, the one-statement apply is not what runs", c.name)
+		}
+		id := "onepass" + string(rune('a'+i))
+		stmts, err := sqlgen.Apply(d, "anomgen", id, c.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := pg.DB.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows int64
+		for _, s := range stmts {
+			r, err := tx.Exec(s.SQL, s.Args...)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", c.name, s.SQL, err)
+			}
+			if s.Role == sqlgen.RoleMutation {
+				rows, _ = r.RowsAffected()
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		var changed, journaled int64
+		if err := pg.DB.QueryRow(c.check).Scan(&changed); err != nil {
+			t.Fatal(err)
+		}
+		if err := pg.DB.QueryRow(`SELECT COUNT(*) FROM anomgen.j_` + id + ` WHERE anomgen_before IS NOT NULL`).Scan(&journaled); err != nil {
+			t.Fatal(err)
+		}
+		if rows != 20 || changed != 20 || journaled != 20 {
+			t.Errorf("%s: %d rows changed by the statement, %d rows hold the new value, %d before-images journaled; want 20 each", c.name, rows, changed, journaled)
+		}
+	}
+}
