@@ -364,3 +364,46 @@ func stateLabels(t *testing.T, dir string) []truth.Label {
 	}
 	return st.Labels
 }
+
+// TestLabelsSeveralWorkspaces: anomgen labels DIR... exports the labels of
+// each workspace folder together.
+func TestLabelsSeveralWorkspaces(t *testing.T) {
+	parent := t.TempDir()
+	ids := map[string]bool{}
+	for _, name := range []string{"a", "b"} {
+		f := sqliteFixture(t)
+		dir := filepath.Join(parent, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, "main.hcl", "anomgen {\n  workspace = \""+name+"\"\n}\n"+f.source+f.target()+`
+anomaly "null_rate" "emails" {
+  target = target.orders
+  column = "email"
+  volume = 0.2
+`+window10h+`}
+`)
+		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+		r := mustOK(t, cli(t, dir, "labels", "-format", "json"))
+		var ls []truth.Label
+		if err := json.Unmarshal([]byte(r.stdout), &ls); err != nil || len(ls) != 1 {
+			t.Fatalf("%s: %v %s", name, err, r.stdout)
+		}
+		ids[ls[0].AnomalyID] = true
+	}
+	r := mustOK(t, cli(t, parent, "labels", "-format", "json", "a", "b"))
+	var ls []truth.Label
+	if err := json.Unmarshal([]byte(r.stdout), &ls); err != nil {
+		t.Fatal(err)
+	}
+	workspaces := map[string]bool{}
+	for _, l := range ls {
+		workspaces[l.Workspace] = true
+		if !ids[l.AnomalyID] {
+			t.Errorf("label %s is from neither workspace", l.AnomalyID)
+		}
+	}
+	if len(ls) != 2 || !workspaces["a"] || !workspaces["b"] {
+		t.Errorf("labels a b: %d labels from workspaces %v, want one from each of a and b", len(ls), workspaces)
+	}
+}
