@@ -737,7 +737,8 @@ func TestReplicaAuditRecovered(t *testing.T) {
 // TestReplicasReload: two in-process replicas on one postgres backend
 // serve a workspace with three running occurrences (tables t1, t2, t3).
 // The files change: the block on t2 is removed, the one on t3 changed
-// (another volume), one on t4 added; both replicas reload. The removed
+// (another volume), one on t4 added; both replicas reload (one by -watch,
+// one as on SIGHUP). The removed
 // block's occurrence is reverted once (t2's checksum is the original, one
 // destroy record), the changed one replaced once (one replace record, its
 // catalog entry carries the new parameters), and the new block's running
@@ -780,12 +781,19 @@ func TestReplicasReload(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var reps []*rep
 	for i := 0; i < 2; i++ {
-		p := &rep{out: &lockedBuf{}, reload: make(chan struct{}), reloaded: make(chan struct{}, 4), done: make(chan error, 1)}
+		p := &rep{out: &lockedBuf{}, reload: make(chan struct{}), reloaded: make(chan struct{}, 16), done: make(chan error, 1)}
 		a := newApp(strings.NewReader(""), p.out, p.out)
 		a.dir, a.noColor = dir, true
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 		o := daemonOptions{clock: clockwork.NewRealClock(), maxRows: 1_000_000, stopTimeout: 10 * time.Second,
-			reload: p.reload, reloaded: func() { p.reloaded <- struct{}{} }}
+			reload: p.reload, reloaded: func() {
+				select {
+				case p.reloaded <- struct{}{}:
+				default:
+				}
+			},
+			// Replica 0 reloads by -watch, replica 1 as on SIGHUP.
+			watch: i == 0}
 		go func() { p.done <- a.runDaemon(ctx, []string{dir}, o) }()
 		reps = append(reps, p)
 	}
@@ -839,9 +847,7 @@ func TestReplicasReload(t *testing.T) {
 	t3before := sum("t3")
 
 	writeFile(t, dir, "main.hcl", src+block("t1", 0.3)+block("t3", 0.6)+block("t4", 0.3))
-	for _, p := range reps {
-		p.reload <- struct{}{}
-	}
+	reps[1].reload <- struct{}{}
 	for i, p := range reps {
 		select {
 		case <-p.reloaded:
