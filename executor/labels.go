@@ -473,3 +473,11 @@ func (e *Engine) batchLabel(ctx context.Context, tx queryer, c *providers.Conn, 
 	}
 	return e.writeLabel(ctx, tx, c, entry, lp)
 }
+
+// ensureLabels creates the label table of journal schema schema when it is
+// missing, before an apply's changes run in parallel (PostgreSQL's CREATE
+// TABLE IF NOT EXISTS fails when two transactions run it at once). A
+// failure is left for the change's own statements to report.
+func ensureLabels(ctx context.Context, c *providers.Conn, schema string) {
+	_, _ = c.DB.ExecContext(ctx, sqlgen.LabelsEnsure(c.Dialect, schema))
+}

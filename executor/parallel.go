@@ -607,5 +607,6 @@ func (e *Engine) ensureJournals(ctx context.Context, p *planner.Plan) {
 				break
 			}
 		}
+		ensureLabels(ctx, c, src.JournalSchema) // labels.go: before changes run in parallel
 	}
 }
