@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/planner/truth"
+	"github.com/jonboulle/clockwork"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -405,5 +406,56 @@ anomaly "null_rate" "emails" {
 	}
 	if len(ls) != 2 || !workspaces["a"] || !workspaces["b"] {
 		t.Errorf("labels a b: %d labels from workspaces %v, want one from each of a and b", len(ls), workspaces)
+	}
+}
+
+// TestLabelsDaemon: the daemon's occurrences are labelled by the same code
+// path: one label per occurrence, over the occurrence's window, injected at
+// its fire time, with reverted_at at the end of its duration; the null
+// share figures match the test's own SQL on the window (orders 120..239).
+func TestLabelsDaemon(t *testing.T) {
+	f := sqliteFixture(t)
+	dir := daemonScenario(t, f, true)
+	clock := clockwork.NewFakeClockAt(daemonStart.Add(-time.Hour))
+	useDaemonClock(t, clock)
+	once := func(at time.Time) {
+		t.Helper()
+		clock.Advance(at.Sub(clock.Now()))
+		mustOK(t, cli(t, dir, "daemon", "-once"))
+	}
+	share := func() float64 {
+		return queryFloat(t, f.db, "SELECT AVG(CASE WHEN email IS NULL THEN 1.0 ELSE 0.0 END) FROM orders WHERE id >= 120 AND id < 240")
+	}
+	read := func() []truth.Label {
+		t.Helper()
+		r := mustOK(t, cli(t, dir, "labels", "-format", "json"))
+		var ls []truth.Label
+		if err := json.Unmarshal([]byte(r.stdout), &ls); err != nil {
+			t.Fatal(err)
+		}
+		return ls
+	}
+	before := share()
+	once(daemonStart)
+	after := share()
+	ls := read()
+	if len(ls) != 1 {
+		t.Fatalf("after the first occurrence: %d labels", len(ls))
+	}
+	l := ls[0]
+	if !l.InjectedAt.Equal(daemonStart) || !l.Start.Equal(daemonStart.Add(-2*time.Hour)) || !l.End.Equal(daemonStart) || l.RevertedAt != nil || l.Workspace != "customer-a" {
+		t.Errorf("the occurrence's label: %+v", l)
+	}
+	if l.BaselineValue == nil || l.InjectedValue == nil || math.Abs(*l.BaselineValue-before) > 1e-9 || math.Abs(*l.InjectedValue-after) > 1e-9 {
+		t.Errorf("label figures %v → %v, the table says %v → %v", l.BaselineValue, l.InjectedValue, before, after)
+	}
+	once(daemonStart.Add(2 * time.Hour))
+	ls = read()
+	if len(ls) != 1 || ls[0].RevertedAt == nil || !ls[0].RevertedAt.Equal(daemonStart.Add(2*time.Hour)) {
+		t.Fatalf("after the revert: %+v", ls)
+	}
+	once(daemonStart.Add(6 * time.Hour))
+	if ls = read(); len(ls) != 2 || ls[1].AnomalyID == ls[0].AnomalyID || !ls[1].InjectedAt.Equal(daemonStart.Add(6*time.Hour)) {
+		t.Fatalf("after the second occurrence: %+v", ls)
 	}
 }
