@@ -266,6 +266,12 @@ func testLabels(t *testing.T, f *fixture) {
 		}
 	}
 
+	// score without -labels reads the workspace's labels: one alert on the
+	// null_rate's column and range is one of the four detected.
+	writeFile(t, dir, "alerts.csv", "tool,table,column,metric,bucket_start,bucket_end\nme,orders,email,null_share,2026-01-01T01:00:00Z,2026-01-01T02:00:00Z\n")
+	r = mustOK(t, cli(t, dir, "score", "-detections", filepath.Join(dir, "alerts.csv"), "-tolerance", "0"))
+	wantAll(t, r, r.stdout, "recall (existence) 1/4 25.0%")
+
 	// Rollback: the labels stay, with reverted_at.
 	mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))
 	r = mustOK(t, cli(t, dir, "labels", "-format", "json"))
