@@ -111,6 +111,9 @@ type wsRunner struct {
 	// (moved, not added, by each run).
 	revertMu sync.Mutex
 	revert   gocron.Job
+	// overdue is the revert time scheduleExpiry last saw: one already
+	// due is retried at once the first time, then every minute.
+	overdue time.Time
 	// jobs are the workspace's per-anomaly jobs (replaced on reload) and
 	// sweeper its sweep job; under revertMu.
 	jobs    []gocron.Job
@@ -389,7 +392,7 @@ func (r *wsRunner) scheduleExpiry(ctx context.Context, s gocron.Scheduler) {
 	now := r.o.clock.Now()
 	var next time.Time
 	for _, an := range st.Anomalies {
-		if an.Status == "" && an.ExpiresAt != nil && an.ExpiresAt.After(now) && (next.IsZero() || an.ExpiresAt.Before(next)) {
+		if an.Status == "" && an.ExpiresAt != nil && (next.IsZero() || an.ExpiresAt.Before(next)) {
 			next = *an.ExpiresAt
 		}
 	}
@@ -398,7 +401,22 @@ func (r *wsRunner) scheduleExpiry(ctx context.Context, s gocron.Scheduler) {
 	}
 	r.revertMu.Lock()
 	defer r.revertMu.Unlock()
-	def := gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(next))
+	start := gocron.OneTimeJobStartDateTime(next)
+	if !next.After(now) {
+		// Already due: its end passed while the run that applied it (or
+		// another) was running; revert it now rather than at the next
+		// fire. Once only: when that run could not revert it either (its
+		// database is down), retry a minute later, not in a busy loop.
+		if r.overdue.Equal(next) {
+			start = gocron.OneTimeJobStartDateTime(now.Add(time.Minute))
+		} else {
+			start = gocron.OneTimeJobStartImmediately()
+		}
+		r.overdue = next
+	} else {
+		r.overdue = time.Time{}
+	}
+	def := gocron.OneTimeJob(start)
 	task := gocron.NewTask(func() { r.tick(ctx, s) })
 	if r.revert != nil {
 		if _, err := s.Update(r.revert.ID(), def, task, gocron.WithName(r.dir+" revert")); err == nil {
