@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
-
-	"github.com/anomgen/anomgen/planner/truth"
 )
 
 // Version is the state file format this package writes.
@@ -39,7 +37,7 @@ type State struct {
 	// Labels are the ground truth of every occurrence applied from this
 	// state, kept after their rollback (RevertedAt set): what anomgen
 	// labels exports and anomgen score reads. They hold no secret.
-	Labels []truth.Label `json:"labels,omitempty"`
+	Labels []Label `json:"labels,omitempty"`
 }
 
 // RanLimit bounds the occurrence ids State.Ran keeps per address.

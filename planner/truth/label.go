@@ -3,9 +3,9 @@
 // every applied occurrence, the alert any monitor reports, the metric
 // families both are classified by, and their encodings (JSON and CSV).
 //
-// It imports nothing of anomgen's, so that the executor (which writes
-// labels), the reference monitor (which writes alerts) and the scorer
-// (which reads both) share one definition.
+// It imports only package state (where the label record lives), so that
+// the executor (which writes labels), the reference monitor (which writes
+// alerts) and the scorer (which reads both) share one definition.
 package truth
 
 import (
@@ -17,50 +17,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/anomgen/anomgen/state"
 )
 
-// Label is the ground truth of one applied occurrence of an anomaly.
-type Label struct {
-	// AnomalyID identifies the occurrence (the journal id).
-	AnomalyID string `json:"anomaly_id"`
-	// Address is the anomaly's address, e.g. anomaly.null_rate.email_nulls.
-	Address   string `json:"address"`
-	Workspace string `json:"workspace"`
-	Kind      string `json:"kind"`
-	Category  string `json:"category"`
-	// Source is the source address, e.g. source.postgres.shop.
-	Source string `json:"source"`
-	// Table is the table as the target names it (schema-qualified or not).
-	Table string `json:"table"`
-	// Column is empty for a table-level anomaly (volume, freshness, schema).
-	Column string `json:"column"`
-	// Segment is the readable segment condition, e.g. channel = 'web'.
-	Segment string `json:"segment"`
-	// Metric is the metric family that catches the anomaly (Families).
-	Metric string `json:"metric"`
-	// Start and End bound the affected range of the table's time column:
-	// [Start, End), UTC.
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	// InjectedAt is when apply committed the change; RevertedAt when it was
-	// rolled back (nil while applied).
-	InjectedAt time.Time  `json:"injected_at"`
-	RevertedAt *time.Time `json:"reverted_at,omitempty"`
-	// Grain is the bucket the figures are measured over: day or hour.
-	Grain string `json:"grain"`
-	// Magnitude is the anomaly's size in Unit (e.g. 0.3 share, -0.95
-	// relative, 365 days).
-	Magnitude float64 `json:"magnitude"`
-	Unit      string  `json:"unit"`
-	// BaselineValue and InjectedValue are the metric over the range as
-	// anomgen measured it before and after the change (nil: not measured).
-	BaselineValue *float64 `json:"baseline_value,omitempty"`
-	InjectedValue *float64 `json:"injected_value,omitempty"`
-	RowsAffected  int64    `json:"rows_affected"`
-	Seed          int64    `json:"seed"`
-	// AnomgenVersion is the version of anomgen that applied it.
-	AnomgenVersion string `json:"anomgen_version"`
-}
+// Label is the ground truth of one applied occurrence of an anomaly. The
+// record itself lives in package state (state keeps labels after rollback
+// and imports nothing of ours); this package encodes, decodes and scores
+// it.
+type Label = state.Label
 
 // LabelColumns are the CSV header of a label file, in order (the JSON
 // names of Label's fields).
@@ -68,7 +33,7 @@ var LabelColumns = []string{"anomaly_id", "address", "workspace", "kind", "categ
 	"start", "end", "injected_at", "reverted_at", "grain", "magnitude", "unit", "baseline_value", "injected_value", "rows_affected", "seed", "anomgen_version"}
 
 // record renders l as a CSV row in LabelColumns' order.
-func (l *Label) record() []string {
+func labelRecord(l *Label) []string {
 	return []string{l.AnomalyID, l.Address, l.Workspace, l.Kind, l.Category, l.Source, l.Table, l.Column, l.Segment, l.Metric,
 		fmtTime(l.Start), fmtTime(l.End), fmtTime(l.InjectedAt), fmtTimePtr(l.RevertedAt), l.Grain,
 		strconv.FormatFloat(l.Magnitude, 'g', -1, 64), l.Unit, fmtFloatPtr(l.BaselineValue), fmtFloatPtr(l.InjectedValue),
@@ -82,7 +47,7 @@ func WriteLabelsCSV(w io.Writer, labels []Label) error {
 		return err
 	}
 	for i := range labels {
-		if err := cw.Write(labels[i].record()); err != nil {
+		if err := cw.Write(labelRecord(&labels[i])); err != nil {
 			return err
 		}
 	}
@@ -110,7 +75,7 @@ func ReadLabels(name string, data []byte) ([]Label, error) {
 			return nil, fmt.Errorf("%s: not a JSON array of labels: %w", name, err)
 		}
 		for i := range out {
-			if err := out[i].check(); err != nil {
+			if err := checkLabel(&out[i]); err != nil {
 				return nil, fmt.Errorf("%s: label %d: %w", name, i+1, err)
 			}
 		}
@@ -171,7 +136,7 @@ func ReadLabels(name string, data []byte) ([]Label, error) {
 		l.BaselineValue, l.InjectedValue = fl("baseline_value"), fl("injected_value")
 		l.RowsAffected, l.Seed = in("rows_affected"), in("seed")
 		if len(errs) == 0 {
-			if err := l.check(); err != nil {
+			if err := checkLabel(&l); err != nil {
 				errs = append(errs, err.Error())
 			}
 		}
@@ -184,7 +149,7 @@ func ReadLabels(name string, data []byte) ([]Label, error) {
 }
 
 // check reports a label the scorer cannot use.
-func (l *Label) check() error {
+func checkLabel(l *Label) error {
 	switch {
 	case l.Table == "":
 		return fmt.Errorf("table is empty (every label names the table it changed)")
