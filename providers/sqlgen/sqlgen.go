@@ -337,32 +337,7 @@ func Apply(d Dialect, schema, id string, m *planner.Mutation) ([]Statement, erro
 	default:
 		return nil, fmt.Errorf("sqlgen: unknown op %q", m.Op)
 	}
-	if onePass(d) && Batchable(d, m) {
-		return onePassApply(d, schema, id, m, out)
-	}
 	return out, nil
-}
-
-// onePassApply keeps the DDL of stmts (journal schema, catalog, journal
-// table) and replaces the before-image read and the mutation by the
-// batches' one statement over the whole selection (ApplyBatch with an
-// unbounded range): the locked read of the before-images, the journal
-// insert and the UPDATE (DELETE) joined to the read, so the table is read
-// once and the journal is not read back. On a 300,000-row table this
-// takes 1.5-1.7 times one bare UPDATE, where the two statements took 1.9-2.2
-// times.
-func onePassApply(d Dialect, schema, id string, m *planner.Mutation, stmts []Statement) ([]Statement, error) {
-	var out []Statement
-	for _, s := range stmts {
-		if s.DDL {
-			out = append(out, s)
-		}
-	}
-	one, err := ApplyBatch(d, schema, id, m, KeyRange{})
-	if err != nil {
-		return nil, err
-	}
-	return append(out, one...), nil
 }
 
 // journalRead renders the statements that fill a journal with the rows m
