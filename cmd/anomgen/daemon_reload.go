@@ -58,6 +58,7 @@ func (r *wsRunner) reload(work context.Context, s gocron.Scheduler) bool {
 	r.cfgMu.Lock()
 	r.cfg = cfg
 	r.cfgMu.Unlock()
+	r.o.observe.obs.workspace(r.dir, cfg) // the status page and metrics follow the new files at once
 	if err := r.schedule(work, s); err != nil {
 		r.report(err)
 	}

@@ -244,6 +244,7 @@ func (rp *replica) reload(work context.Context, s gocron.Scheduler) bool {
 	r.cfgMu.Lock()
 	r.cfg = cfg
 	r.cfgMu.Unlock()
+	r.o.observe.obs.workspace(r.dir, cfg) // the status page and metrics follow the new files at once
 	rp.cfg = cfg
 	now := r.o.clock.Now()
 	if err := r.runDueMode(work, now, true); err != nil {
