@@ -19,10 +19,10 @@ var parallelTables = []string{"t1", "t2", "t3", "t4"}
 
 // parallelDB is one fresh copy of the parallelism workspace's database.
 type parallelDB struct {
-	db     *sql.DB
+	db *sql.DB
 	// name is the database's name where output shows it (MySQL
 	// qualifies tables with it), masked when two copies are compared.
-	name string
+	name   string
 	source string // the source block
 	addr   string
 }

@@ -3,8 +3,8 @@ package sqlserver_test
 import (
 	"testing"
 
-	"github.com/anomgen/anomgen/providers/sqlserver"
 	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/providers/sqlserver"
 )
 
 // TestGoldenDetect pins the SQL of anomgen detect.
