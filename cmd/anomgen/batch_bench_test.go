@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -93,8 +94,8 @@ func BenchmarkApplyVsBareUpdate(b *testing.B) {
 			}
 			execSQL(b, p.DB, `VACUUM ANALYZE payments`)
 			// apply FILE: the reviewed plan, not counted again.
-			mustOK(b, cli(b, w.dir, "plan", "-out", "plan.json"))
-			*w.file += timed(func() { mustOK(b, cli(b, w.dir, "apply", "-auto-approve", "plan.json")) })
+			mustOK(b, cli(b, w.dir, "plan", "-out", filepath.Join(w.dir, "plan.json")))
+			*w.file += timed(func() { mustOK(b, cli(b, w.dir, "apply", "-auto-approve", filepath.Join(w.dir, "plan.json"))) })
 			mustOK(b, cli(b, w.dir, "rollback", "-auto-approve", "-all"))
 			if got := sum(); got != before {
 				b.Fatalf("checksum after rollback %s, want %s", got, before)
