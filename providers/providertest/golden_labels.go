@@ -1,0 +1,57 @@
+package providertest
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/planner/truth"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+	"github.com/anomgen/anomgen/state"
+)
+
+// GoldenLabels pins the SQL of labels (sqlgen/labels.go) with dialect d:
+// the label table's DDL, insert, revert and list, the metric queries
+// apply measures before and after a change (every family the executor
+// measures, on the batch scenario's mutations), and the row-level truth
+// read from update and delete journals. It compares with
+// testdata/labels.golden, like Golden.
+func GoldenLabels(t *testing.T, d sqlgen.Dialect) {
+	var b strings.Builder
+	write := func(title string, s sqlgen.Statement) {
+		fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
+		if len(s.Args) > 0 {
+			fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
+		}
+		b.WriteString("\n")
+	}
+	at := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	write("label table", sqlgen.Statement{SQL: sqlgen.LabelsEnsure(d, "anomgen")})
+	write("insert", sqlgen.LabelInsert(d, "anomgen", "0123456789abcdef", "anomaly.null_rate.emails", at, `{"kind":"null_rate"}`))
+	write("revert", sqlgen.LabelRevert(d, "anomgen", "0123456789abcdef", at.Add(time.Hour), `{"kind":"null_rate"}`))
+	write("list", sqlgen.LabelList(d, "anomgen"))
+	families := []string{truth.RowCount, truth.NullShare, truth.Mean, truth.Stddev, truth.Distinct, truth.Uniqueness}
+	for _, ch := range planGolden(t, goldenBatchScenario, goldenBatchProfiles(), 3).Changes {
+		for _, f := range families {
+			if (f != truth.RowCount && f != truth.Uniqueness) && ch.Mutation.Column == nil {
+				continue // column metrics of a table-level change
+			}
+			q, _, ok := sqlgen.LabelMetric(d, ch.Mutation, f)
+			if !ok {
+				fmt.Fprintf(&b, "-- %s: %s not measured\n\n", ch.Address, f)
+				continue
+			}
+			write(ch.Address+": "+f, q)
+		}
+	}
+	for _, j := range []state.Journal{
+		{Schema: "anomgen", ID: "0123456789abcdef", TableSchema: "shop", Table: "orders", Op: string(planner.OpUpdate), Column: "email", Key: []string{"id"}},
+		{Schema: "anomgen", ID: "fedcba9876543210", TableSchema: "shop", Table: "order_lines", Op: string(planner.OpDelete), Key: []string{"order_id", "line"}},
+	} {
+		write("row-level truth, "+j.Op+" journal", sqlgen.LabelRows(d, j))
+	}
+	compareGolden(t, "labels", filepath.Join("testdata", "labels.golden"), b.String())
+}

@@ -1,0 +1,11 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/providers/sqlite"
+)
+
+// TestGoldenLabels pins the SQL of labels.
+func TestGoldenLabels(t *testing.T) { providertest.GoldenLabels(t, sqlite.Dialect{}) }
