@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -367,18 +366,8 @@ func (a *app) fleetConfirm(run []*customer, verb string, autoApprove bool) error
 	fmt.Fprintln(a.err, a.paint(bold+red, fmt.Sprintf("WARNING: this fleet %s changes data in place in these databases:", verb)))
 	n := 0
 	for _, c := range run {
-		perSource := map[string][]*planner.Change{}
-		for _, ch := range c.plan.Changes {
-			if ch.Action != planner.NoOp {
-				perSource[ch.Source] = append(perSource[ch.Source], ch)
-			}
-		}
-		var sources []string
-		for s := range perSource {
-			sources = append(sources, s)
-		}
-		sort.Strings(sources)
-		for _, addr := range sources {
+		for _, t := range planTouches(c.plan) {
+			addr := t.addr
 			conn := c.s.eng.Conn(addr)
 			if conn == nil {
 				continue
@@ -387,19 +376,7 @@ func (a *app) fleetConfirm(run []*customer, verb string, autoApprove bool) error
 			if src := c.s.cfg.Source(addr); src != nil && src.Type == "sqlite" {
 				db = filepath.Base(db)
 			}
-			var rows int64
-			tables := map[string]bool{}
-			for _, ch := range perSource[addr] {
-				tables[ch.Table.String()] = true
-				if ch.Rows > 0 {
-					rows += ch.Rows
-				}
-			}
-			var tl []string
-			for t := range tables {
-				tl = append(tl, t)
-			}
-			sort.Strings(tl)
+			tl, rows := t.tables, t.rows
 			n++
 			fmt.Fprintf(a.err, "  %s: %s on host %s, database %s: %d tables (%s), %s rows\n", c.name, addr, conn.Host, db, len(tl), strings.Join(tl, ", "), planner.Thousands(rows))
 		}

@@ -328,25 +328,51 @@ func (a *app) event(ev executor.Event) {
 	}
 }
 
-// confirm shows what apply or rollback will touch and asks the user to type
-// the database name. With autoApprove it only shows; without a terminal it
-// refuses.
-func (a *app) confirm(s *session, p *planner.Plan, verb string, autoApprove bool) error {
-	type dbKey struct{ source string }
+// sourceTouch is what a plan changes in one source: its tables (sorted) and
+// the rows of its changes that know their row count.
+type sourceTouch struct {
+	addr   string
+	tables []string
+	rows   int64
+}
+
+// planTouches groups a plan's non-no-op changes by source, sorted by address;
+// confirm and fleetConfirm both list them.
+func planTouches(p *planner.Plan) []sourceTouch {
 	perSource := map[string][]*planner.Change{}
 	for _, ch := range p.Changes {
 		if ch.Action != planner.NoOp {
 			perSource[ch.Source] = append(perSource[ch.Source], ch)
 		}
 	}
-	var sources []string
-	for src := range perSource {
-		sources = append(sources, src)
+	var out []sourceTouch
+	for addr, chs := range perSource {
+		t := sourceTouch{addr: addr}
+		tables := map[string]bool{}
+		for _, ch := range chs {
+			tables[ch.Table.String()] = true
+			if ch.Rows > 0 {
+				t.rows += ch.Rows
+			}
+		}
+		for tb := range tables {
+			t.tables = append(t.tables, tb)
+		}
+		sort.Strings(t.tables)
+		out = append(out, t)
 	}
-	sort.Strings(sources)
-	for _, addr := range sources {
-		if src := s.cfg.Source(addr); src != nil && !src.AllowWrites {
-			return fmt.Errorf("%s does not allow writes. anomgen changes data in place, so a source must opt in: add allow_writes = true to its block (only for databases you may change, never production)", addr)
+	sort.Slice(out, func(i, j int) bool { return out[i].addr < out[j].addr })
+	return out
+}
+
+// confirm shows what apply or rollback will touch and asks the user to type
+// the database name. With autoApprove it only shows; without a terminal it
+// refuses.
+func (a *app) confirm(s *session, p *planner.Plan, verb string, autoApprove bool) error {
+	touches := planTouches(p)
+	for _, t := range touches {
+		if src := s.cfg.Source(t.addr); src != nil && !src.AllowWrites {
+			return fmt.Errorf("%s does not allow writes. anomgen changes data in place, so a source must opt in: add allow_writes = true to its block (only for databases you may change, never production)", t.addr)
 		}
 	}
 	fmt.Fprintln(a.err)
@@ -356,28 +382,16 @@ func (a *app) confirm(s *session, p *planner.Plan, verb string, autoApprove bool
 		fmt.Fprintln(a.err, a.paint(bold+red, "WARNING: this "+verb+" changes data in place."))
 	}
 	var names []string
-	for _, addr := range sources {
+	for _, t := range touches {
+		addr := t.addr
 		c := s.eng.Conn(addr)
 		name := c.Database
 		if s.cfg.Source(addr).Type == "sqlite" {
 			name = filepath.Base(name) // the file name, not its whole path
 		}
 		names = append(names, name)
-		var total int64
-		tables := map[string]bool{}
-		for _, ch := range perSource[addr] {
-			tables[ch.Table.String()] = true
-			if ch.Rows > 0 {
-				total += ch.Rows
-			}
-		}
-		var tl []string
-		for t := range tables {
-			tl = append(tl, t)
-		}
-		sort.Strings(tl)
 		fmt.Fprintf(a.err, "  %s: host %s, database %s\n    tables %s, %s rows; before-images are kept in journal schema %q of that database.\n",
-			addr, c.Host, c.Database, strings.Join(tl, ", "), planner.Thousands(total), s.cfg.Source(addr).JournalSchema)
+			addr, c.Host, c.Database, strings.Join(t.tables, ", "), planner.Thousands(t.rows), s.cfg.Source(addr).JournalSchema)
 	}
 	if autoApprove {
 		return nil
