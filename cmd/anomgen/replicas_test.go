@@ -542,29 +542,12 @@ func dumpJobs(t *testing.T, db *sql.DB) string {
 // state lost, it adopts it from there), the revert restores it once, and
 // an apply delivered after the revert knows the occurrence ran.
 func TestReplicaJobsIdempotent(t *testing.T) {
-	bk := providertest.NewPostgres(t)
-	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
-	f := postgresFixture(t)
-	dir := daemonScenario(t, f, true)
-	mainHCL := readFile(t, filepath.Join(dir, "main.hcl"))
-	withBackend := strings.Replace(mainHCL, "anomgen {\n  workspace = \"customer-a\"\n}", "anomgen {\n  workspace = \"customer-a\"\n  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n  }\n}", 1)
-	if withBackend == mainHCL {
-		t.Fatalf("the scenario has no anomgen block to extend:\n%s", mainHCL)
-	}
-	writeFile(t, dir, "main.hcl", withBackend)
+	bk, f, dir := backendDaemonScenario(t)
 
 	fire := daemonStart
 	clock := clockwork.NewFakeClockAt(fire.Add(5 * time.Minute))
 	var out lockedBuf
-	a := newApp(strings.NewReader(""), &out, &out)
-	a.dir, a.noColor = dir, true
-	a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg, err := a.loadConfig()
-	if err != nil {
-		t.Fatal(err, out.String())
-	}
-	r := &wsRunner{a: a, o: daemonOptions{clock: clock, maxRows: 1_000_000, stopTimeout: 5 * time.Second}, dir: dir}
-	rp := &replica{r: r, cfg: cfg, name: cfg.Workspace}
+	rp := testReplica(t, dir, clock, &out)
 	ctx := context.Background()
 	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
 	occ := occurrenceID("customer-a", daemonAddr, fire)
@@ -611,6 +594,39 @@ func TestReplicaJobsIdempotent(t *testing.T) {
 	}
 }
 
+// backendDaemonScenario is daemonScenario (opted in, on a PostgreSQL
+// fixture) with a postgres backend in its anomgen block, the backend's
+// DSN in ANOMGEN_BACKEND_DSN.
+func backendDaemonScenario(t *testing.T) (bk *providertest.Postgres, f *fixture, dir string) {
+	t.Helper()
+	bk = providertest.NewPostgres(t)
+	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
+	f = postgresFixture(t)
+	dir = daemonScenario(t, f, true)
+	mainHCL := readFile(t, filepath.Join(dir, "main.hcl"))
+	withBackend := strings.Replace(mainHCL, "anomgen {\n  workspace = \"customer-a\"\n}", "anomgen {\n  workspace = \"customer-a\"\n  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n  }\n}", 1)
+	if withBackend == mainHCL {
+		t.Fatalf("the scenario has no anomgen block to extend:\n%s", mainHCL)
+	}
+	writeFile(t, dir, "main.hcl", withBackend)
+	return bk, f, dir
+}
+
+// testReplica is the replica a River worker would run for dir's
+// workspace, in-process, writing to out.
+func testReplica(t *testing.T, dir string, clock clockwork.Clock, out *lockedBuf) *replica {
+	t.Helper()
+	a := newApp(strings.NewReader(""), out, out)
+	a.dir, a.noColor = dir, true
+	a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg, err := a.loadConfig()
+	if err != nil {
+		t.Fatal(err, out.String())
+	}
+	r := &wsRunner{a: a, o: daemonOptions{clock: clock, maxRows: 1_000_000, stopTimeout: 5 * time.Second}, dir: dir}
+	return &replica{r: r, cfg: cfg, name: cfg.Workspace}
+}
+
 // lockedBuf is a bytes.Buffer safe for River's and the test's goroutines.
 type lockedBuf struct {
 	mu sync.Mutex
@@ -637,28 +653,11 @@ func (l *lockedBuf) String() string {
 // finds the state without the occurrence adopts it from the catalog and
 // reverts it.
 func TestReplicaAuditRecovered(t *testing.T) {
-	bk := providertest.NewPostgres(t)
-	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
-	f := postgresFixture(t)
-	dir := daemonScenario(t, f, true)
-	mainHCL := readFile(t, filepath.Join(dir, "main.hcl"))
-	withBackend := strings.Replace(mainHCL, "anomgen {\n  workspace = \"customer-a\"\n}", "anomgen {\n  workspace = \"customer-a\"\n  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n  }\n}", 1)
-	if withBackend == mainHCL {
-		t.Fatalf("the scenario has no anomgen block to extend:\n%s", mainHCL)
-	}
-	writeFile(t, dir, "main.hcl", withBackend)
+	bk, f, dir := backendDaemonScenario(t)
 	fire := daemonStart
 	clock := clockwork.NewFakeClockAt(fire.Add(5 * time.Minute))
 	var out lockedBuf
-	a := newApp(strings.NewReader(""), &out, &out)
-	a.dir, a.noColor = dir, true
-	a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg, err := a.loadConfig()
-	if err != nil {
-		t.Fatal(err, out.String())
-	}
-	r := &wsRunner{a: a, o: daemonOptions{clock: clock, maxRows: 1_000_000, stopTimeout: 5 * time.Second}, dir: dir}
-	rp := &replica{r: r, cfg: cfg, name: cfg.Workspace}
+	rp := testReplica(t, dir, clock, &out)
 	ctx := context.Background()
 	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
 	records := func(action string) (done, recovered int64) {
@@ -896,16 +895,7 @@ func TestReplicasReload(t *testing.T) {
 // the same occurrence finds it applied, and a -once after its end reverts
 // it; the backend's audit table holds one apply and one revert.
 func TestReplicasOnce(t *testing.T) {
-	bk := providertest.NewPostgres(t)
-	t.Setenv("ANOMGEN_BACKEND_DSN", bk.DSN)
-	f := postgresFixture(t)
-	dir := daemonScenario(t, f, true)
-	mainHCL := readFile(t, filepath.Join(dir, "main.hcl"))
-	withBackend := strings.Replace(mainHCL, "anomgen {\n  workspace = \"customer-a\"\n}", "anomgen {\n  workspace = \"customer-a\"\n  backend \"postgres\" {\n    dsn = env(\"ANOMGEN_BACKEND_DSN\")\n  }\n}", 1)
-	if withBackend == mainHCL {
-		t.Fatalf("the scenario has no anomgen block to extend:\n%s", mainHCL)
-	}
-	writeFile(t, dir, "main.hcl", withBackend)
+	bk, f, dir := backendDaemonScenario(t)
 	clock := clockwork.NewFakeClockAt(daemonStart.Add(10 * time.Minute))
 	useDaemonClock(t, clock)
 	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
@@ -932,14 +922,7 @@ func TestReplicasOnce(t *testing.T) {
 	}
 	// A replica's River job for the same occurrence finds it applied.
 	var out lockedBuf
-	a := newApp(strings.NewReader(""), &out, &out)
-	a.dir, a.noColor = dir, true
-	a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg, err := a.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := &replica{r: &wsRunner{a: a, o: daemonOptions{clock: clock, maxRows: 1_000_000}, dir: dir}, cfg: cfg, name: cfg.Workspace}
+	rp := testReplica(t, dir, clock, &out)
 	if err := rp.apply(context.Background(), daemonAddr, daemonStart, 1); err != nil {
 		t.Fatal(err, out.String())
 	}
