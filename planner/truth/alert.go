@@ -70,12 +70,7 @@ func WriteAlertsCSV(w io.Writer, alerts []Alert) error {
 
 // WriteAlertsJSON writes alerts as an indented JSON array.
 func WriteAlertsJSON(w io.Writer, alerts []Alert) error {
-	if alerts == nil {
-		alerts = []Alert{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(alerts)
+	return writeJSONArray(w, alerts)
 }
 
 // ReadAlerts reads an alert file: a JSON array, or CSV with a header row

@@ -57,12 +57,18 @@ func WriteLabelsCSV(w io.Writer, labels []Label) error {
 
 // WriteLabelsJSON writes labels as an indented JSON array.
 func WriteLabelsJSON(w io.Writer, labels []Label) error {
-	if labels == nil {
-		labels = []Label{}
+	return writeJSONArray(w, labels)
+}
+
+// writeJSONArray writes items as an indented JSON array, [] when there are
+// none (never null).
+func writeJSONArray[T any](w io.Writer, items []T) error {
+	if items == nil {
+		items = []T{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(labels)
+	return enc.Encode(items)
 }
 
 // ReadLabels reads a label file: a JSON array of labels, or CSV with a
