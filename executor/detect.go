@@ -274,11 +274,11 @@ func Detect(ctx context.Context, conn *providers.Conn, t *config.Target, o Detec
 			switch f.Measure {
 			case "bucket":
 			case "rows":
-				rowsN, _ = detectNum(v)
+				rowsN, _ = providers.ToFloat(v)
 				put("", "row_count", "", i, rowsN)
 			case "max_time": // above
 			default:
-				if x, ok := detectNum(v); ok {
+				if x, ok := providers.ToFloat(v); ok {
 					if per[f.Column] == nil {
 						per[f.Column] = map[string]float64{}
 					}
@@ -542,31 +542,6 @@ func detectRound(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 func detectPtr(f float64) *float64 { return &f }
 
-func detectNum(v any) (float64, bool) {
-	switch x := v.(type) {
-	case nil:
-		return 0, false
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case []byte:
-		f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64)
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return f, err == nil
-	}
-	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
-	return f, err == nil
-}
-
 func detectText(v any) string {
 	switch x := v.(type) {
 	case []byte:
@@ -612,7 +587,7 @@ func detectTimeValue(v any, f planner.TimeFormat) (time.Time, bool) {
 	case time.Time:
 		return x.UTC(), true
 	case int64, float64, int32, int:
-		n, _ := detectNum(x)
+		n, _ := providers.ToFloat(x)
 		if f.Epoch == "ms" {
 			return time.UnixMilli(int64(n)).UTC(), true
 		}

@@ -82,15 +82,15 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 				c.Max = s
 			}
 		case "mean":
-			if x, ok := toFloat(v); ok {
+			if x, ok := ToFloat(v); ok {
 				c.Mean = &x
 			}
 		case "stddev":
-			if x, ok := toFloat(v); ok {
+			if x, ok := ToFloat(v); ok {
 				c.Stddev = &x
 			}
 		case "mean_sq":
-			if x, ok := toFloat(v); ok {
+			if x, ok := ToFloat(v); ok {
 				meanSq[f.Column] = x
 			}
 		case "min_len", "max_len":
@@ -229,13 +229,15 @@ func toInt(v any) int64 {
 		n, _ := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 		return n
 	}
-	if f, ok := toFloat(v); ok {
+	if f, ok := ToFloat(v); ok {
 		return int64(f)
 	}
 	return 0
 }
 
-func toFloat(v any) (float64, bool) {
+// ToFloat reads a scanned numeric value (a number, or text holding one) as
+// a float64; false for NULL or anything that is not a number.
+func ToFloat(v any) (float64, bool) {
 	switch x := v.(type) {
 	case nil:
 		return 0, false
@@ -247,6 +249,8 @@ func toFloat(v any) (float64, bool) {
 		return float64(x), true
 	case int32:
 		return float64(x), true
+	case int:
+		return float64(x), true
 	case []byte:
 		f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64)
 		return f, err == nil
@@ -254,11 +258,8 @@ func toFloat(v any) (float64, bool) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 		return f, err == nil
 	}
-	if s, ok := v.(fmt.Stringer); ok {
-		f, err := strconv.ParseFloat(s.String(), 64)
-		return f, err == nil
-	}
-	return 0, false
+	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
+	return f, err == nil
 }
 
 // toText renders a value for display; epoch numbers of a SQLite time
@@ -276,7 +277,7 @@ func toText(v any, c *planner.Column, f planner.TimeFormat, isTime bool) string 
 		return string(x)
 	}
 	if isTime && f.Epoch != "" {
-		if n, ok := toFloat(v); ok {
+		if n, ok := ToFloat(v); ok {
 			if f.Epoch == "ms" {
 				return time.UnixMilli(int64(n)).UTC().Format(time.RFC3339Nano)
 			}
