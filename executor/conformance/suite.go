@@ -637,6 +637,21 @@ func (h *harness) mustApply(e *executor.Engine, p *planner.Plan, st *state.State
 	return res
 }
 
+// applyCounted applies p and returns addr's state entry, failing unless
+// the entry exists and apply and state both report the plan's rows.
+func (h *harness) applyCounted(t *testing.T, e *executor.Engine, p *planner.Plan, st *state.State, addr string, rows int64) *state.Anomaly {
+	t.Helper()
+	h.mustApply(e, p, st)
+	entry := st.Get(addr)
+	if entry == nil {
+		t.Fatalf("%s is not in state after apply", addr)
+	}
+	if h.done[addr] != rows || entry.Rows != rows {
+		t.Errorf("plan counted %d rows, apply reported %d, state has %d", rows, h.done[addr], entry.Rows)
+	}
+	return entry
+}
+
 // only returns the single change of p.
 func (h *harness) only(p *planner.Plan) *planner.Change {
 	h.t.Helper()

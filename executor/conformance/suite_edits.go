@@ -143,14 +143,7 @@ func testEditKind(t *testing.T, s *suite, c editCase) {
 		t.Errorf("changed share %.3f of the %d eligible window values, want %.2f ± 0.02", share, eligible, textVolume)
 	}
 	t.Logf("%d of %d eligible window values chosen (%d rows in the window)", ch.Rows, eligible, ch.WindowRows)
-	h.mustApply(e, p, st)
-	entry := st.Get(addr)
-	if entry == nil {
-		t.Fatalf("%s is not in state after apply", addr)
-	}
-	if h.done[addr] != ch.Rows || entry.Rows != ch.Rows {
-		t.Errorf("plan counted %d rows, apply reported %d, state has %d", ch.Rows, h.done[addr], entry.Rows)
-	}
+	entry := h.applyCounted(t, e, p, st, addr, ch.Rows)
 	after := h.snapshot()
 	chosenSet := map[int64]bool{}
 	col := before.col(c.column)

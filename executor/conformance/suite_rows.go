@@ -278,14 +278,7 @@ func testRowKind(t *testing.T, s *suite, c rowCase) {
 	if c.rows == 0 {
 		t.Fatal("the data gives the case no rows")
 	}
-	h.mustApply(e, p, st)
-	entry := st.Get(c.addr())
-	if entry == nil {
-		t.Fatalf("%s is not in state after apply", c.addr())
-	}
-	if h.done[c.addr()] != ch.Rows || entry.Rows != ch.Rows {
-		t.Errorf("plan counted %d rows, apply reported %d, state has %d", ch.Rows, h.done[c.addr()], entry.Rows)
-	}
+	entry := h.applyCounted(t, e, p, st, c.addr(), ch.Rows)
 	after := h.snapshot()
 	d := diffSnapshots(before, after)
 	c.check(t, h, d, after, entry.Rows)

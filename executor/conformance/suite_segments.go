@@ -200,14 +200,7 @@ func testSegmentCase(t *testing.T, s *suite, c segmentCase) {
 	if ch.WindowRows != c.windowRows || ch.Rows != int64(len(c.want)) {
 		t.Errorf("plan counted %d rows of %d in the window, want %d of %d (computed from the data)", ch.Rows, ch.WindowRows, len(c.want), c.windowRows)
 	}
-	h.mustApply(e, p, st)
-	entry := st.Get(c.addr)
-	if entry == nil {
-		t.Fatalf("%s is not in state after apply", c.addr)
-	}
-	if h.done[c.addr] != ch.Rows || entry.Rows != ch.Rows {
-		t.Errorf("plan counted %d rows, apply reported %d, state has %d", ch.Rows, h.done[c.addr], entry.Rows)
-	}
+	entry := h.applyCounted(t, e, p, st, c.addr, ch.Rows)
 	d := diffSnapshots(before, h.snapshot())
 	idsEqual(t, "changed ids", d.changed, c.want)
 	if share := float64(len(d.changed)) / float64(c.base); math.Abs(share-c.share) > 0.02 {

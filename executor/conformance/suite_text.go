@@ -149,14 +149,7 @@ func testTextKind(t *testing.T, s *suite, c textCase) {
 	if share := float64(ch.Rows) / float64(eligible); math.Abs(share-textVolume) > 0.02 {
 		t.Errorf("changed share %.3f of the non-NULL window values, want %.2f ± 0.02", share, textVolume)
 	}
-	h.mustApply(e, p, st)
-	entry := st.Get(addr)
-	if entry == nil {
-		t.Fatalf("%s is not in state after apply", addr)
-	}
-	if h.done[addr] != ch.Rows || entry.Rows != ch.Rows {
-		t.Errorf("plan counted %d rows, apply reported %d, state has %d", ch.Rows, h.done[addr], entry.Rows)
-	}
+	entry := h.applyCounted(t, e, p, st, addr, ch.Rows)
 	after := h.snapshot()
 	chosenSet := map[int64]bool{}
 	for _, id := range wantIDs {
