@@ -226,20 +226,15 @@ func (a *app) runDaemon(ctx context.Context, dirs []string, o daemonOptions) err
 		}
 		return nil
 	}
-	s, err := gocron.NewScheduler(gocron.WithClock(o.clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(o.stopTimeout))
-	if err != nil {
-		return err
-	}
-	for _, r := range runners {
-		if err := r.schedule(work, s); err != nil {
-			_ = s.Shutdown()
-			return err
+	s, stopReload, err := a.startScheduler(ctx, work, o, runners, func(s gocron.Scheduler) error {
+		for _, r := range runners {
+			if err := r.schedule(work, s); err != nil {
+				return err
+			}
 		}
-	}
-	s.Start()
-	stopReload, err := a.startReload(ctx, work, s, runners)
+		return nil
+	})
 	if err != nil {
-		_ = s.Shutdown()
 		return err
 	}
 	defer stopReload()
@@ -323,6 +318,28 @@ func occurrenceDuration(an *config.Anomaly) time.Duration {
 		return an.Schedule.Every
 	}
 	return time.Hour
+}
+
+// startScheduler creates the gocron scheduler on o's clock, lets
+// schedule add the jobs, starts it and the reloads (SIGHUP, -watch:
+// daemon_reload.go); the local daemon and the replicas share it. On an
+// error the scheduler is shut down.
+func (a *app) startScheduler(ctx, work context.Context, o daemonOptions, runners []*wsRunner, schedule func(gocron.Scheduler) error) (gocron.Scheduler, func(), error) {
+	s, err := gocron.NewScheduler(gocron.WithClock(o.clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(o.stopTimeout))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := schedule(s); err != nil {
+		_ = s.Shutdown()
+		return nil, nil, err
+	}
+	s.Start()
+	stopReload, err := a.startReload(ctx, work, s, runners)
+	if err != nil {
+		_ = s.Shutdown()
+		return nil, nil, err
+	}
+	return s, stopReload, nil
 }
 
 // schedule adds one gocron job per scheduled anomaly; each wakes runDue.

@@ -136,20 +136,15 @@ func (a *app) runReplicated(ctx, work context.Context, runners []*wsRunner, o da
 			return true, fmt.Errorf("%s: %w", rp.r.dir, err)
 		}
 	}
-	s, err := gocron.NewScheduler(gocron.WithClock(o.clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(o.stopTimeout))
-	if err != nil {
-		return true, err
-	}
-	for _, rp := range reps {
-		if err := rp.schedule(work, s); err != nil {
-			_ = s.Shutdown()
-			return true, err
+	s, stopReload, err := a.startScheduler(ctx, work, o, runners, func(s gocron.Scheduler) error {
+		for _, rp := range reps {
+			if err := rp.schedule(work, s); err != nil {
+				return err
+			}
 		}
-	}
-	s.Start()
-	stopReload, err := a.startReload(ctx, work, s, runners) // SIGHUP, -watch (daemon_reload.go)
+		return nil
+	})
 	if err != nil {
-		_ = s.Shutdown()
 		return true, err
 	}
 	defer stopReload()
