@@ -151,17 +151,7 @@ func TestDaemonAppliedBeforeScheduled(t *testing.T) {
 // protected: the daemon rolls the applied occurrence back at once and
 // refuses a new one (as protect refuses any apply).
 func TestDaemonChangedBlockProtected(t *testing.T) {
-	f := sqliteFixture(t)
-	dir := daemonScenario(t, f, true)
-	orig := f.checksum(t)
-	clock := clockwork.NewFakeClockAt(daemonStart)
-	useDaemonClock(t, clock)
-	mustOK(t, cli(t, dir, "daemon", "-once"))
-	if f.checksum(t) == orig {
-		t.Fatal("nothing applied")
-	}
-	writeFile(t, dir, "anomalies.hcl", strings.Replace(readFile(t, filepath.Join(dir, "anomalies.hcl")), "volume = 0.5", "volume = 0.6", 1))
-	writeFile(t, dir, "main.hcl", strings.Replace(readFile(t, filepath.Join(dir, "main.hcl")), "time_column = \"created_at\"\n", "time_column = \"created_at\"\n  protect     = true\n", 1))
+	f, dir, orig, clock := appliedThenChangedAndProtected(t)
 	clock.Advance(time.Hour)
 	r := cli(t, dir, "daemon", "-once")
 	wantAll(t, r, r.stdout, daemonAddr+": its block changed: the applied occurrence is rolled back; its target is protected now")

@@ -547,17 +547,7 @@ func TestDaemonSIGTERM(t *testing.T) {
 // duration ends even if its block changed meanwhile (plan would propose a
 // replace) and its target became protected (no new occurrence may run).
 func TestDaemonRevertsWhateverTheBlock(t *testing.T) {
-	f := sqliteFixture(t)
-	dir := daemonScenario(t, f, true)
-	orig := f.checksum(t)
-	clock := clockwork.NewFakeClockAt(daemonStart)
-	useDaemonClock(t, clock)
-	mustOK(t, cli(t, dir, "daemon", "-once"))
-	if f.checksum(t) == orig {
-		t.Fatal("nothing applied")
-	}
-	writeFile(t, dir, "anomalies.hcl", strings.Replace(readFile(t, filepath.Join(dir, "anomalies.hcl")), "volume = 0.5", "volume = 0.6", 1))
-	writeFile(t, dir, "main.hcl", strings.Replace(readFile(t, filepath.Join(dir, "main.hcl")), "time_column = \"created_at\"\n", "time_column = \"created_at\"\n  protect     = true\n", 1))
+	f, dir, orig, clock := appliedThenChangedAndProtected(t)
 	clock.Advance(2 * time.Hour)
 	mustOK(t, cli(t, dir, "daemon", "-once"))
 	if f.checksum(t) != orig {
@@ -566,4 +556,24 @@ func TestDaemonRevertsWhateverTheBlock(t *testing.T) {
 	if a := daemonState(t, dir); a != nil && a.Status == "" {
 		t.Fatalf("still applied: %+v", a)
 	}
+}
+
+// appliedThenChangedAndProtected runs daemon -once on a SQLite fixture at
+// daemonStart (applying the occurrence), then changes the anomaly's block
+// and makes its target protected; it returns the table's checksum before
+// the apply and the daemon's fake clock.
+func appliedThenChangedAndProtected(t *testing.T) (f *fixture, dir, orig string, clock *clockwork.FakeClock) {
+	t.Helper()
+	f = sqliteFixture(t)
+	dir = daemonScenario(t, f, true)
+	orig = f.checksum(t)
+	clock = clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock)
+	mustOK(t, cli(t, dir, "daemon", "-once"))
+	if f.checksum(t) == orig {
+		t.Fatal("nothing applied")
+	}
+	writeFile(t, dir, "anomalies.hcl", strings.Replace(readFile(t, filepath.Join(dir, "anomalies.hcl")), "volume = 0.5", "volume = 0.6", 1))
+	writeFile(t, dir, "main.hcl", strings.Replace(readFile(t, filepath.Join(dir, "main.hcl")), "time_column = \"created_at\"\n", "time_column = \"created_at\"\n  protect     = true\n", 1))
+	return f, dir, orig, clock
 }
