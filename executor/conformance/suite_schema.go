@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/anomgen/anomgen/providers/providertest"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/executor"
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/anomgen/anomgen/providers/sqlgen"
 	"github.com/anomgen/anomgen/state"
 )
