@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/anomgen/anomgen/planner"
@@ -48,7 +47,7 @@ func SweepStatements(d sqlgen.Dialect, j state.Journal, m *planner.Mutation) (pr
 		for _, f := range m.Where.Segments {
 			in := make([]string, len(f.Values))
 			for i, v := range f.Values {
-				in[i] = ph(segmentValue(f.Column, v))
+				in[i] = ph(sqlgen.FilterValue(f.Column, v))
 			}
 			conds = append(conds, fmt.Sprintf("t.%s IN (%s)", d.Quote(f.Column.Name), strings.Join(in, ", ")))
 		}
@@ -75,22 +74,6 @@ func SweepStatements(d sqlgen.Dialect, j state.Journal, m *planner.Mutation) (pr
 	}
 	del = sqlgen.Statement{Role: sqlgen.RoleMutation, SQL: fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s j WHERE %s)", t, jt, strings.Join(same, " AND "))}
 	return pre, insert, del, nil
-}
-
-// segmentValue binds a segment value as the column's type: numbers for
-// numeric columns, text otherwise.
-func segmentValue(c planner.Column, v string) any {
-	switch {
-	case c.Class == planner.ClassInteger:
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return n
-		}
-	case c.Class.Numeric():
-		if x, err := strconv.ParseFloat(v, 64); err == nil {
-			return x
-		}
-	}
-	return v
 }
 
 // Sweep runs one sweep of the applied continuous anomaly prior, whose

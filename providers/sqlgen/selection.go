@@ -35,12 +35,14 @@ func window(d Dialect, s planner.Selection, alias string, a *args) string {
 func filterIn(d Dialect, f planner.Filter, alias string, a *args) string {
 	ph := make([]string, len(f.Values))
 	for i, v := range f.Values {
-		ph[i] = a.add(filterValue(f.Column, v))
+		ph[i] = a.add(FilterValue(f.Column, v))
 	}
 	return fmt.Sprintf("%s.%s IN (%s)", alias, d.Quote(f.Column.Name), strings.Join(ph, ", "))
 }
 
-func filterValue(c planner.Column, v string) any {
+// FilterValue binds a filter or segment value as the column's type: numbers
+// for numeric columns (when the text is one), text otherwise.
+func FilterValue(c planner.Column, v string) any {
 	switch {
 	case c.Class == planner.ClassInteger:
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
