@@ -35,6 +35,8 @@ import (
 // daemonOptions are the settings of one daemon run.
 type daemonOptions struct {
 	once bool
+	// file is a fleet file listing workspace folders (-file).
+	file string
 	// maxRows bounds the rows one occurrence may change.
 	maxRows int64
 	// stopTimeout bounds how long a stop waits for running work before
@@ -80,6 +82,13 @@ ones replaced, new ones scheduled. With a backend "postgres" block, any
 number of daemon processes serve the workspace as replicas sharing a River
 work queue in the backend: each occurrence is applied and reverted once.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.file != "" {
+				dirs, err := fleetDirs(args, o.file) // fleet.go: the fleet file's folders
+				if err != nil {
+					return err
+				}
+				args = dirs
+			}
 			if len(args) == 0 {
 				args = []string{a.dir}
 			}
@@ -90,6 +99,7 @@ work queue in the backend: each occurrence is applied and reverted once.`,
 			return a.runDaemon(cmd.Context(), args, o)
 		},
 	}
+	cmd.Flags().StringVar(&o.file, "file", "", "serve the workspace folders listed in `FILE` (a fleet file: one folder a line, # comments, relative to the file's folder), besides any DIR")
 	cmd.Flags().BoolVar(&o.once, "once", false, "run what is due now (applies and overdue reverts) and exit")
 	cmd.Flags().Int64Var(&o.maxRows, "max-rows", planner.DefaultMaxRowsPerApply, "the most rows one occurrence may change")
 	cmd.Flags().DurationVar(&o.stopTimeout, "stop-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long running work may go on before it is cancelled (rolled back)")

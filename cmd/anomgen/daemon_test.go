@@ -315,6 +315,38 @@ func TestDaemonOnceTwoWorkspaces(t *testing.T) {
 	}
 }
 
+// TestDaemonFleetFile: -file serves the workspaces a fleet file lists
+// (the same file fleet apply reads), together with any DIR argument; a
+// listed folder that does not exist is refused before anything runs.
+func TestDaemonFleetFile(t *testing.T) {
+	f1, f2 := sqliteFixture(t), sqliteFixture(t)
+	d1, d2 := daemonScenario(t, f1, true), daemonScenario(t, f2, true)
+	o1, o2 := f1.checksum(t), f2.checksum(t)
+	clock := clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock)
+	list := t.TempDir()
+	writeFile(t, list, "fleet.txt", "# customers\n"+d1+"\n")
+	mustOK(t, cli(t, t.TempDir(), "daemon", "-once", "-file", filepath.Join(list, "fleet.txt"), d2))
+	for _, d := range []string{d1, d2} {
+		if a := daemonState(t, d); a == nil || a.Status != "" {
+			t.Fatalf("%s: not applied: %+v", d, a)
+		}
+	}
+	if f1.checksum(t) == o1 || f2.checksum(t) == o2 {
+		t.Fatal("a workspace's table did not change")
+	}
+	writeFile(t, list, "bad.txt", "missing-customer\n")
+	r := cli(t, t.TempDir(), "daemon", "-once", "-file", filepath.Join(list, "bad.txt"))
+	if r.code == 0 || !strings.Contains(r.stderr, "missing-customer is not a folder") {
+		t.Fatalf("a fleet file naming a missing folder: exit %d\n%s", r.code, r)
+	}
+	clock.Advance(2 * time.Hour)
+	mustOK(t, cli(t, t.TempDir(), "daemon", "-once", "-file", filepath.Join(list, "fleet.txt"), d2))
+	if f1.checksum(t) != o1 || f2.checksum(t) != o2 {
+		t.Fatal("a workspace's table is not the original after the revert")
+	}
+}
+
 // TestDaemonStopDuringApply (PostgreSQL): the occurrence's UPDATE waits on
 // rows another transaction holds when the stop comes (SIGTERM and SIGINT
 // cancel the command's context); after -stop-timeout its transaction is
