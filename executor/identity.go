@@ -53,7 +53,7 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 		fp, ok := p.Targets[ch.Target]
 		if !ok {
 			var err error
-			if fp, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target]); err != nil {
+			if fp, _, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], nil); err != nil {
 				return fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
 			}
 		}
@@ -66,16 +66,26 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 	return nil
 }
 
-// fingerprint reads the table's exact row count, the newest value of the
-// time column, and lists its columns with their types.
-func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile) (planner.Fingerprint, error) {
+// fingerprint reads, in one query and one scan of the table
+// (sqlgen.Fingerprint), the table's exact row count, the newest value of
+// the time column and the rows of each of windows, and lists the columns
+// with their types (prof's, from Profiles, else m's).
+func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, windows []planner.Selection) (planner.Fingerprint, []int64, error) {
 	var fp planner.Fingerprint
-	if err := c.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+c.Dialect.Table(m.Table)).Scan(&fp.Rows); err != nil {
-		return fp, err
+	q := sqlgen.Fingerprint(c.Dialect, m, windows)
+	dest := []any{&fp.Rows}
+	var newest any
+	if q.HasMax {
+		dest = append(dest, &newest)
 	}
-	if t, ok, err := providers.Newest(ctx, c.DB.QueryRowContext, c.Dialect, m); err != nil {
-		return fp, err
-	} else if ok {
+	counts := make([]int64, q.Windows)
+	for i := range counts {
+		dest = append(dest, &counts[i])
+	}
+	if err := c.DB.QueryRowContext(ctx, q.SQL, q.Args...).Scan(dest...); err != nil {
+		return fp, nil, err
+	}
+	if t, ok := providers.NewestOf(newest, m); ok {
 		fp.MaxTime = &t
 	}
 	cols := m.Columns
@@ -85,7 +95,7 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 	for _, col := range cols {
 		fp.Columns = append(fp.Columns, col.Name+" "+col.Type)
 	}
-	return fp, nil
+	return fp, counts, nil
 }
 
 // statements renders what apply runs for ch and what its rollback runs.
@@ -227,28 +237,9 @@ func (e *Engine) Stale(ctx context.Context, saved *planner.Plan, st *state.State
 			ch.Rows, ch.WindowRows, ch.Metric, ch.Unchanged, ch.NonFinite = -1, -1, nil, 0, 0
 		}
 	}
-	if err := e.staleCounts(ctx, saved, current); err != nil { // savedcount.go: no recount
+	now, err := e.staleCounts(ctx, saved, current, profiles) // savedcount.go: no recount, one query per target
+	if err != nil {
 		return nil, err
-	}
-	now := map[string]planner.Fingerprint{}
-	for _, ch := range current.Changes {
-		if ch.Mutation == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) {
-			continue
-		}
-		fp, ok := now[ch.Target]
-		if !ok {
-			c := e.conns[ch.Source]
-			if c == nil {
-				return nil, fmt.Errorf("%s: source %s is not connected", ch.Address, ch.Source)
-			}
-			var err error
-			if fp, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target]); err != nil {
-				return nil, fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
-			}
-			fp.WindowRows = map[string]int64{}
-		}
-		fp.WindowRows[ch.Address] = ch.WindowRows
-		now[ch.Target] = fp
 	}
 	for _, n := range names {
 		was, is := saved.Targets[n], now[n]

@@ -5,41 +5,93 @@ import (
 	"fmt"
 
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
 // staleCounts fills in what the stale check of a saved plan compares
-// without counting the plan again (apply FILE does not recount): the rows
-// of each row-level change's window, by one COUNT over the window, and its
-// row count as planned, since the fingerprints (the table's rows, its
-// newest time, the window's rows, the columns) and the state's serial say
-// whether the table moved on. Schema changes (whose counts read no hash)
-// and replaces (counted against the table with the prior restored) are
-// counted as plan counts them.
-func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan) error {
+// without counting the plan again (apply FILE does not recount), and
+// returns each target's fingerprint now. Per target it runs one query, one
+// scan of the table (sqlgen.Fingerprint): the table's rows, its newest
+// time, and the rows of the window of each of its row-level changes; their
+// row counts are the plan's, since the fingerprints and the state's serial
+// say whether the table moved on. Schema changes (whose counts read no
+// hash) and replaces (counted against the table with the prior restored)
+// are counted as plan counts them. The targets' queries run at the same
+// time within the engine's bounds.
+func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, profiles map[string]*planner.TableProfile) (map[string]planner.Fingerprint, error) {
+	type target struct {
+		name    string
+		source  string
+		c       *providers.Conn
+		m       *planner.Mutation // the first change's: the table and its time column
+		all     []*planner.Change // every change on it
+		windows []*planner.Change // those whose window the query counts
+		q       sqlgen.FingerprintQuery
+		fp      planner.Fingerprint
+		counts  []int64
+	}
+	var targets []*target
+	byName := map[string]*target{}
 	for i, ch := range current.Changes {
 		if ch.Mutation == nil || (ch.Action != planner.Create && ch.Action != planner.Replace) {
 			continue
 		}
+		c := e.conns[ch.Source]
+		if c == nil {
+			return nil, fmt.Errorf("%s: source %s is not connected", ch.Address, ch.Source)
+		}
+		t := byName[ch.Target]
+		if t == nil {
+			t = &target{name: ch.Target, source: ch.Source, c: c, m: ch.Mutation}
+			byName[ch.Target] = t
+			targets = append(targets, t)
+		}
+		t.all = append(t.all, ch)
 		if ch.Mutation.Op.Schema() || ch.Action == planner.Replace || partial(ch) != nil || i >= len(saved.Changes) {
 			sub := *current
 			sub.Changes = []*planner.Change{ch}
 			if err := e.Count(ctx, &sub); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
-		c := e.conns[ch.Source]
-		if c == nil {
-			return fmt.Errorf("%s: source %s is not connected", ch.Address, ch.Source)
-		}
-		st := sqlgen.WindowCount(c.Dialect, ch.Mutation)
-		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: st.SQL})
-		if err := c.DB.QueryRowContext(ctx, st.SQL, st.Args...).Scan(&ch.WindowRows); err != nil {
-			return fmt.Errorf("counting the window of %s: %w", ch.Address, e.explain(err, st.SQL, c, ch.Table, e.cfg.Source(ch.Source).JournalSchema))
-		}
+		t.windows = append(t.windows, ch)
 		was := saved.Changes[i]
 		ch.Rows, ch.Metric, ch.Unchanged, ch.NonFinite = was.Rows, was.Metric, was.Unchanged, was.NonFinite
 	}
-	return nil
+	var tasks []task
+	for _, t := range targets {
+		var sels []planner.Selection
+		for _, ch := range t.windows {
+			sels = append(sels, ch.Mutation.Where)
+		}
+		t.q = sqlgen.Fingerprint(t.c.Dialect, t.m, sels)
+		e.emit(Event{Kind: EventStatement, Address: t.all[0].Address, Message: t.q.SQL})
+		tasks = append(tasks, task{sources: []string{t.source}, run: func() error {
+			var err error
+			if t.fp, t.counts, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], sels); err != nil {
+				return fmt.Errorf("fingerprinting %s (target %s): %w", t.m.Table, t.name, e.explain(err, t.q.SQL, t.c, t.m.Table, e.cfg.Source(t.source).JournalSchema))
+			}
+			return nil
+		}})
+	}
+	_, errs := e.schedule(ctx, tasks, true)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	now := map[string]planner.Fingerprint{}
+	for _, t := range targets {
+		for i, ch := range t.windows {
+			ch.WindowRows = t.counts[i]
+		}
+		t.fp.WindowRows = map[string]int64{}
+		for _, ch := range t.all {
+			t.fp.WindowRows[ch.Address] = ch.WindowRows
+		}
+		now[t.name] = t.fp
+	}
+	return now, nil
 }

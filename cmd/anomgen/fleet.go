@@ -31,6 +31,9 @@ type fleetFlags struct {
 	maxRows         int64
 	force           bool
 	continueOnError bool
+	destroy         bool   // fleet plan -destroy
+	out             string // fleet plan -out NAME
+	planName        string // fleet apply -plan NAME
 }
 
 func (a *app) fleetCmd() *cobra.Command {
@@ -43,7 +46,13 @@ files and state. Workspaces run concurrently (-workspaces at a time), their
 changes under one cap (-parallelism across the whole fleet); one failing
 customer never stops the others. The run ends with one table: customer,
 anomalies, rows, duration, outcome. Exit code 0 when every customer
-succeeded (or had nothing to do), 1 otherwise.`,
+succeeded (or had nothing to do), 1 otherwise.
+
+Reviewed runs: fleet plan -out NAME saves each workspace's plan as the file
+NAME in its folder (as plan -out does); fleet apply -plan NAME applies each
+workspace's saved plan without planning again, once it is checked against
+the state and the tables as apply FILE checks it. A workspace whose saved
+plan is missing or stale fails alone; the others are applied.`,
 	}
 	common := func(c *cobra.Command, f *fleetFlags) {
 		c.Flags().StringVar(&f.file, "file", "", "read the workspace folders from `FILE`, one a line (# comments; relative to the file's folder)")
@@ -67,6 +76,11 @@ succeeded (or had nothing to do), 1 otherwise.`,
 		}
 		if mode == "apply" {
 			c.Flags().Int64Var(&f.maxRows, "max-rows", planner.DefaultMaxRowsPerApply, "the most rows one workspace's apply may change in all")
+			c.Flags().StringVar(&f.planName, "plan", "", "apply the plan each workspace saved as `NAME` in its folder (fleet plan -out NAME) instead of planning again; it is checked as apply FILE checks it")
+		}
+		if mode == "plan" {
+			c.Flags().StringVar(&f.out, "out", "", "save each workspace's plan as `NAME` in its folder (mode 0600, no secrets), for fleet apply -plan NAME")
+			c.Flags().BoolVar(&f.destroy, "destroy", false, "plan the rollback of every applied anomaly (with -out: a reviewed rollback, applied by fleet apply -plan NAME)")
 		}
 		if mode == "rollback" {
 			c.Flags().BoolVar(&f.force, "force", false, "overwrite rows changed since injection too")
@@ -203,6 +217,11 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 	if f.workspaces < 1 {
 		return fmt.Errorf("-workspaces %d: use 1 or more (the default is 4)", f.workspaces)
 	}
+	for flag, name := range map[string]string{"-out": f.out, "-plan": f.planName} {
+		if err := savedPlanName(flag, name); err != nil {
+			return err
+		}
+	}
 	dirs, err := fleetDirs(args, f.file)
 	if err != nil {
 		return err
@@ -220,7 +239,7 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 		return a.fleetStatus(ctx, cs, f)
 	}
 	slots := executor.NewSlots(f.parallelism) // shared by every workspace
-	destroy := mode == "rollback"
+	destroy := mode == "rollback" || f.destroy
 	op := map[string]string{"plan": "", "apply": "apply", "rollback": "rollback"}[mode]
 
 	// 1. Open and plan every workspace.
@@ -244,13 +263,29 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 		s.eng.Slots = slots
 		s.eng.Force = f.force
 		s.eng.ContinueOnError = f.continueOnError
-		p, err := c.a.makePlan(ctx, s, nil, destroy)
+		var p *planner.Plan
+		if f.planName != "" {
+			p, err = c.a.loadFleetPlan(ctx, s, f.planName)
+		} else {
+			p, err = c.a.makePlan(ctx, s, nil, destroy)
+		}
 		if err != nil {
+			if f.out != "" {
+				c.a.dropSavedPlan(f.out)
+			}
 			c.fail(err)
 			return
 		}
 		c.plan = p
 		writePlanText(c.a.out, p, textOptions{})
+		if f.out != "" {
+			path := filepath.Join(c.a.dir, f.out)
+			if err := c.a.writeSavedPlan(path, p); err != nil {
+				c.fail(err)
+				return
+			}
+			fmt.Fprintf(c.a.out, "\nSaved the plan to %s.\n", path)
+		}
 		for _, ch := range p.Changes {
 			if ch.Action != planner.NoOp {
 				c.anomalies++
@@ -288,6 +323,9 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 	}()
 	if mode == "plan" {
 		a.fleetReport(cs, "plan")
+		if f.out != "" {
+			fmt.Fprintf(a.out, "\nSaved each planned workspace's plan as %s in its folder. To apply exactly these plans, run: anomgen fleet apply -plan %s DIR...\n", f.out, f.out)
+		}
 		return fleetExit(cs)
 	}
 
@@ -349,6 +387,46 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 	pr.stop()
 	a.fleetReport(cs, mode)
 	return fleetExit(cs)
+}
+
+// savedPlanName checks the name given to fleet plan -out or fleet apply
+// -plan: a file name relative to each workspace folder.
+func savedPlanName(flag, name string) error {
+	switch {
+	case name == "":
+		return nil
+	case filepath.IsAbs(name):
+		return fmt.Errorf("%s %s: give a file name, relative to each workspace folder (e.g. %s reviewed.plan), not an absolute path: every workspace saves its own plan", flag, name, flag)
+	case filepath.Clean(name) == "." || strings.HasSuffix(name, string(filepath.Separator)):
+		return fmt.Errorf("%s %q: give a file name, relative to each workspace folder (e.g. %s reviewed.plan)", flag, name, flag)
+	}
+	return nil
+}
+
+// loadFleetPlan reads the plan this workspace saved as name and checks it
+// as apply FILE does (saved.go).
+func (a *app) loadFleetPlan(ctx context.Context, s *session, name string) (*planner.Plan, error) {
+	path := filepath.Join(a.dir, name)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no saved plan %s in this workspace: plan it with `anomgen fleet plan -out %s DIR...`, review it, then run fleet apply -plan %s again (looked for %s; nothing was changed in this workspace)", name, name, name, path)
+	}
+	p, err := a.loadSavedPlan(ctx, s, path)
+	var stale *staleError
+	if errors.As(err, &stale) {
+		return nil, fmt.Errorf("the saved plan %s is stale: %s; nothing was changed in this workspace\n  - %s\nPlan it again with `anomgen fleet plan -out %s DIR...`, review it, then run fleet apply -plan %s again",
+			name, stale.why[0], strings.Join(stale.why, "\n  - "), name, name)
+	}
+	return p, err
+}
+
+// dropSavedPlan removes an older plan saved as name when planning this
+// workspace failed, so that fleet apply -plan name never applies a plan
+// other than the one this fleet plan showed.
+func (a *app) dropSavedPlan(name string) {
+	path := filepath.Join(a.dir, name)
+	if err := os.Remove(path); err == nil {
+		fmt.Fprintf(a.out, "Removed the older saved plan %s: planning this workspace failed.\n", path)
+	}
 }
 
 func fleetExit(cs []*customer) error {

@@ -229,3 +229,111 @@ func TestFleetArgs(t *testing.T) {
 		t.Errorf("empty workspace row %q, want nothing to do", row)
 	}
 }
+
+// TestFleetSavedPlans: fleet plan -out saves each workspace's plan in its
+// folder; fleet apply -plan applies them without planning again, to the
+// same rows as fleet apply (checksums); a stale plan and a missing one
+// fail their customer alone, clearly, and the others are applied; a saved
+// destroy plan (fleet plan -destroy -out) rolls back.
+func TestFleetSavedPlans(t *testing.T) {
+	acme, acmeDir := fleetCustomer(t, "postgres", "acme")
+	globex, globexDir := fleetCustomer(t, "sqlite", "globex")
+	initech, initechDir := fleetCustomer(t, "sqlite", "initech")
+	_, hooliDir := fleetCustomer(t, "sqlite", "hooli")
+	dbs := map[string]*parallelDB{"acme": acme, "globex": globex}
+	before := map[string]map[string]string{}
+	for name, db := range dbs {
+		before[name] = db.checksums(t)
+	}
+	work := t.TempDir()
+	two := []string{acmeDir, globexDir}
+
+	// The reference: fleet apply, which plans again.
+	mustOK(t, cli(t, work, append([]string{"fleet", "apply", "-auto-approve", "-no-color"}, two...)...))
+	applied := map[string]map[string]string{}
+	for name, db := range dbs {
+		applied[name] = db.checksums(t)
+	}
+	mustOK(t, cli(t, work, append([]string{"fleet", "rollback", "-auto-approve", "-no-color"}, two...)...))
+	for name, db := range dbs {
+		if got := db.checksums(t); fmt.Sprint(got) != fmt.Sprint(before[name]) {
+			t.Fatalf("%s after the reference rollback: %v, want %v", name, got, before[name])
+		}
+	}
+
+	// Bad names are refused before anything runs.
+	r := cli(t, work, "fleet", "plan", "-out", filepath.Join(work, "x.plan"), acmeDir)
+	wantAll(t, r, r.stderr, "not an absolute path")
+
+	all := []string{acmeDir, globexDir, initechDir, hooliDir}
+	r = mustOK(t, cli(t, work, append([]string{"fleet", "plan", "-no-color", "-out", "reviewed.plan"}, all...)...))
+	wantAll(t, r, r.stdout, "Saved the plan to "+filepath.Join(acmeDir, "reviewed.plan"), "anomgen fleet apply -plan reviewed.plan")
+	for _, d := range all {
+		fi, err := os.Stat(filepath.Join(d, "reviewed.plan"))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: saved plan %v, mode %v", d, err, fi)
+		}
+		_, p := readPlanFile(t, filepath.Join(d, "reviewed.plan"))
+		if n := len(p.Changes); n != 7 || p.Targets["t1"].Rows != 500 {
+			t.Errorf("%s: the saved plan has %d changes, t1's fingerprint %+v", d, n, p.Targets["t1"])
+		}
+	}
+	// hooli's plan goes missing; initech's t2 gains a row in its window.
+	if err := os.Remove(filepath.Join(hooliDir, "reviewed.plan")); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, initech.db, `INSERT INTO t2 VALUES (9001, 'late@example.com', 1, '2026-01-01 01:30:00', 'late')`)
+	initechBefore := initech.checksums(t)
+
+	// Without -auto-approve, the one confirmation lists every database.
+	r = cli(t, work, append([]string{"fleet", "apply", "-no-color", "-plan", "reviewed.plan"}, all...)...)
+	if r.code == 0 {
+		t.Fatalf("fleet apply -plan without -auto-approve ran:\n%s", r)
+	}
+	wantAll(t, r, r.stderr, "refusing to apply without confirmation", "acme: source.postgres.shop on host 127.0.0.1", "globex: source.sqlite.shop on host local file")
+	if got := acme.checksums(t); fmt.Sprint(got) != fmt.Sprint(before["acme"]) {
+		t.Errorf("a refused fleet apply -plan changed acme")
+	}
+
+	r = cli(t, work, append([]string{"fleet", "apply", "-auto-approve", "-no-color", "-plan", "reviewed.plan"}, all...)...)
+	if r.code != 1 {
+		t.Fatalf("fleet apply -plan with a stale and a missing plan: exit %d, want 1:\n%s", r.code, r)
+	}
+	for name, db := range dbs {
+		if row := tableRow(t, r, name); !strings.HasSuffix(row, " ok") || !strings.Contains(row, " 7 ") {
+			t.Errorf("%s: row %q, want 7 anomalies and ok", name, row)
+		}
+		if got := db.checksums(t); fmt.Sprint(got) != fmt.Sprint(applied[name]) {
+			t.Errorf("%s after fleet apply -plan: %v, want what fleet apply made: %v", name, got, applied[name])
+		}
+	}
+	if row := tableRow(t, r, "initech"); !strings.Contains(row, "failed: the saved plan reviewed.plan is stale: target t2: the table held 500 rows when planned, 501 now") {
+		t.Errorf("initech: row %q, want failed naming the stale plan and what changed", row)
+	}
+	wantAll(t, r, r.stdout, "anomaly.null_rate.d_t2_nulls: its window held 359 rows when planned, 360 now", "anomgen fleet plan -out reviewed.plan")
+	if got := initech.checksums(t); fmt.Sprint(got) != fmt.Sprint(initechBefore) {
+		t.Errorf("the stale plan changed initech: %v, want %v", got, initechBefore)
+	}
+	if row := tableRow(t, r, "hooli"); !strings.Contains(row, "failed: no saved plan reviewed.plan in this workspace") {
+		t.Errorf("hooli: row %q, want failed: no saved plan", row)
+	}
+
+	// Applied once, the plans are stale: the state moved on.
+	r = cli(t, work, append([]string{"fleet", "apply", "-auto-approve", "-no-color", "-plan", "reviewed.plan"}, two...)...)
+	if row := tableRow(t, r, "acme"); r.code != 1 || !strings.Contains(row, "failed: the saved plan reviewed.plan is stale: the state moved on") {
+		t.Errorf("a second fleet apply -plan: exit %d, acme row %q", r.code, row)
+	}
+
+	// A reviewed rollback: fleet plan -destroy -out, then fleet apply -plan.
+	mustOK(t, cli(t, work, append([]string{"fleet", "plan", "-destroy", "-no-color", "-out", "undo.plan"}, two...)...))
+	r = mustOK(t, cli(t, work, append([]string{"fleet", "apply", "-auto-approve", "-no-color", "-plan", "undo.plan"}, two...)...))
+	for name, db := range dbs {
+		if got := db.checksums(t); fmt.Sprint(got) != fmt.Sprint(before[name]) {
+			t.Errorf("%s after the saved destroy plan: %v, want the original %v", name, got, before[name])
+		}
+	}
+	r = mustOK(t, cli(t, work, append([]string{"fleet", "status", "-no-color"}, two...)...))
+	if row := tableRow(t, r, "acme"); !strings.HasSuffix(row, "nothing applied") {
+		t.Errorf("status after the saved destroy plan: acme row %q", row)
+	}
+}

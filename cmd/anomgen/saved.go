@@ -160,8 +160,7 @@ func (a *app) loadSavedPlan(ctx context.Context, s *session, path string) (*plan
 		return nil, err
 	}
 	if len(why) > 0 {
-		return nil, fmt.Errorf("the saved plan %s is stale; nothing was changed:\n  - %s\nPlan again with `anomgen plan -out %s`, review it, then `anomgen apply %s`",
-			path, strings.Join(why, "\n  - "), path, path)
+		return nil, &staleError{path: path, why: why}
 	}
 	if p.Serial == 0 && s.st.Serial == 0 {
 		// Planned before any state was saved: the apply records the
@@ -176,6 +175,18 @@ func (a *app) loadSavedPlan(ctx context.Context, s *session, path string) (*plan
 		}
 	}
 	return p, nil
+}
+
+// staleError is a saved plan that no longer holds: what changed since it
+// was made.
+type staleError struct {
+	path string
+	why  []string
+}
+
+func (e *staleError) Error() string {
+	return fmt.Sprintf("the saved plan %s is stale; nothing was changed:\n  - %s\nPlan again with `anomgen plan -out %s`, review it, then `anomgen apply %s`",
+		e.path, strings.Join(e.why, "\n  - "), e.path, e.path)
 }
 
 func (a *app) showCmd() *cobra.Command {
