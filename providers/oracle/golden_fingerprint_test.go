@@ -1,0 +1,11 @@
+package oracle_test
+
+import (
+	"testing"
+
+	"github.com/anomgen/anomgen/providers/oracle"
+	"github.com/anomgen/anomgen/providers/providertest"
+)
+
+// TestGoldenFingerprint pins the query of a saved plan's fingerprints.
+func TestGoldenFingerprint(t *testing.T) { providertest.GoldenFingerprint(t, oracle.Dialect{}) }

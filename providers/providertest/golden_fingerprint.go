@@ -1,0 +1,67 @@
+package providertest
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// GoldenFingerprint pins the one query that reads a target's fingerprint
+// for a saved plan (sqlgen.Fingerprint: rows, newest time, each window's
+// rows) for d, in testdata/fingerprint.golden: without windows (what plan
+// records), with a time window, an open-ended one, one narrowed to a
+// segment and one of several ranges (the stale check of apply FILE), and
+// for a table without a time column.
+func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
+	p := GoldenProfile()
+	var tc *planner.Column
+	for i := range p.Columns {
+		if p.Columns[i].Name == "created_at" {
+			tc = &p.Columns[i]
+		}
+	}
+	var status planner.Column
+	for _, c := range p.Columns {
+		if c.Name == "status" {
+			status = c
+		}
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.Add(6 * time.Hour)
+	win := planner.Selection{TimeColumn: tc, From: from, To: to, TimeFormat: p.TimeFormat, Share: 0.5, Seed: 7}
+	open := win
+	open.OpenEnd = true
+	seg := win
+	seg.Segments = []planner.Filter{{Column: status, Values: []string{"paid", "shipped"}}}
+	ranges := win
+	ranges.Ranges = []planner.TimeRange{{From: from, To: from.Add(time.Hour)}, {From: from.Add(3 * time.Hour), To: from.Add(4 * time.Hour)}}
+	m := &planner.Mutation{Table: p.Table, Columns: p.Columns, Where: win}
+	noTime := &planner.Mutation{Table: p.Table, Columns: p.Columns}
+	var b strings.Builder
+	for _, c := range []struct {
+		title   string
+		m       *planner.Mutation
+		windows []planner.Selection
+	}{
+		{"rows and the newest time (plan)", m, nil},
+		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}},
+		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}},
+	} {
+		q := sqlgen.Fingerprint(d, c.m, c.windows)
+		fmt.Fprintf(&b, "-- %s\n%s;\n", c.title, q.SQL)
+		if len(q.Args) > 0 {
+			var args []string
+			for _, a := range q.Args {
+				args = append(args, fmt.Sprintf("%v", a))
+			}
+			fmt.Fprintf(&b, "--   args: %s\n", strings.Join(args, ", "))
+		}
+		b.WriteString("\n")
+	}
+	compareGolden(t, "the fingerprint", filepath.Join("testdata", "fingerprint.golden"), b.String())
+}
