@@ -3,8 +3,8 @@ package sqlite_test
 import (
 	"testing"
 
-	"github.com/anomgen/anomgen/providers/sqlite"
 	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/providers/sqlite"
 )
 
 // TestGoldenFingerprint pins the query of a saved plan's fingerprints.

@@ -3,8 +3,8 @@ package sqlserver_test
 import (
 	"testing"
 
-	"github.com/anomgen/anomgen/providers/sqlserver"
 	"github.com/anomgen/anomgen/providers/providertest"
+	"github.com/anomgen/anomgen/providers/sqlserver"
 )
 
 // TestGoldenFingerprint pins the query of a saved plan's fingerprints.
