@@ -26,6 +26,41 @@ type ScratchTabler interface {
 	ScratchTable(table, scratch string) (create, fallback string, drop []string)
 }
 
+// TrialNeeder is implemented by a Dialect whose count (Count) computes a
+// column update's new values cast to the column's type (ChangeDialect's
+// Differs) as strictly as the UPDATE's assignment would store them, for
+// some types: there the count refuses what the type refuses, and the
+// value trial is needed only for what it leaves out.
+type TrialNeeder interface {
+	// TrialNeeded returns a query yielding one boolean: false when the
+	// database can refuse nothing of a new value of column c of table
+	// beyond what the count's cast refuses (no CHECK constraint on the
+	// table or its partitions, the column's type one whose cast is the
+	// assignment's), true otherwise.
+	TrialNeeded(table planner.TableName, c planner.Column) Statement
+}
+
+// TrialCheck returns the query of TrialNeeder for m, or ok false where the
+// value trial must run whatever the catalog says: d has no TrialNeeder;
+// m is no single-column update (a swap of two columns is not cast by the
+// count); its new value is one the count does not cast (it is not
+// rendered by the change filter); or it may write NULL into a NOT NULL
+// column (the count computes NULL without refusing it).
+func TrialCheck(d Dialect, m *planner.Mutation) (q Statement, ok bool) {
+	tn, can := d.(TrialNeeder)
+	if !can || m.Op != planner.OpUpdate || m.Column == nil || m.With != nil || m.Set == nil || !m.Column.Nullable {
+		return Statement{}, false
+	}
+	if _, isNull := m.Set.(planner.SetNull); !isNull {
+		// The count's change filter holds the cast new value (unchanged.go);
+		// where it cannot be rendered the count is made without it.
+		if f, err := changeFilter(d, m, &args{d: d}); err != nil || f == "" {
+			return Statement{}, false
+		}
+	}
+	return tn.TrialNeeded(m.Table, *m.Column), true
+}
+
 // ValueTrial returns the statements of m's value trial: create the scratch
 // table, then insert into it every chosen row with its new values (the
 // insert's error is the refusal), and drop it after the rollback; ok is
