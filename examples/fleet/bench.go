@@ -29,6 +29,9 @@ type bench struct {
 	customers []*customer
 	stderr    io.Writer
 	res       *results
+	// saved is true when the binary has fleet plan -out and fleet apply
+	// -plan: apply is then measured as the reviewed flow.
+	saved bool
 
 	mu  sync.Mutex
 	dbs map[string]*sql.DB
@@ -48,6 +51,31 @@ type step struct {
 	// RSSKB is anomgen's peak resident set (the largest process), KB.
 	RSSKB int64  `json:"anomgen_peak_rss_kb,omitempty"`
 	Note  string `json:"note,omitempty"`
+	// NotInTotal marks a step measured for comparison only (apply (plans
+	// again) next to apply (saved plan)): the totals leave it out.
+	NotInTotal bool `json:"not_in_total,omitempty"`
+}
+
+// The steps of the report. With a binary that has saved fleet plans, plan
+// is fleet plan -out, "apply (saved plan)" fleet apply -plan (the reviewed
+// flow, compared with the hand-written apply), and "apply (plans again)"
+// the plain fleet apply, measured afterwards for comparison; without, only
+// the latter.
+const (
+	stepPlan       = "plan"
+	stepApplySaved = "apply (saved plan)"
+	stepApplyAgain = "apply (plans again)"
+	stepRollback   = "rollback"
+	// savedPlanName is the file fleet plan -out writes in each workspace.
+	savedPlanName = "reviewed.plan"
+)
+
+// applyStep is the apply the hand-written SQL is compared with.
+func (b *bench) applyStep() string {
+	if b.saved {
+		return stepApplySaved
+	}
+	return stepApplyAgain
 }
 
 // results is what the benchmark prints.
@@ -98,9 +126,6 @@ func run(ctx context.Context, opt options, stdout, stderr io.Writer) (*results, 
 		end: time.Now().UTC().Truncate(24 * time.Hour)}
 	b.res = &results{Date: time.Now().UTC().Format(time.RFC3339), Customers: opt.Customers, Tables: opt.Tables,
 		Rows: opt.Rows, Days: opt.Days, Parallelism: opt.Parallelism, CPUs: runtime.NumCPU(), HandFirst: opt.HandFirst}
-	for _, st := range []string{"plan", "apply", "rollback"} {
-		b.res.step(st) // the report's order, whichever side runs first
-	}
 	defer func() {
 		for _, db := range b.dbs {
 			db.Close()
@@ -125,6 +150,17 @@ func run(ctx context.Context, opt options, stdout, stderr io.Writer) (*results, 
 	}
 	if err := b.build(ctx); err != nil {
 		return nil, err
+	}
+	if b.hasFleet(ctx) {
+		b.res.Mode = "fleet"
+		b.saved = b.hasSavedPlans(ctx)
+	} else {
+		b.res.Mode = "per-workspace"
+	}
+	for _, st := range []string{stepPlan, stepApplySaved, stepApplyAgain, stepRollback} {
+		if st != stepApplySaved || b.saved {
+			b.res.step(st) // the report's order, whichever side runs first
+		}
 	}
 	b.logf("workdir %s, anomgen %s", b.workdir, b.bin)
 
@@ -162,8 +198,13 @@ func run(ctx context.Context, opt options, stdout, stderr io.Writer) (*results, 
 			return b.res, err
 		}
 	}
+	if b.saved {
+		// The hand-written apply is the counterpart of both applies.
+		main, again := b.res.step(stepApplySaved), b.res.step(stepApplyAgain)
+		again.Hand, again.HandRows = main.Hand, main.HandRows
+	}
 	for _, s := range b.res.Steps {
-		if s.Hand > 0 {
+		if s.Hand > 0 && s.Anomgen > 0 {
 			b.res.step(s.Step).Ratio = s.Anomgen / s.Hand
 		}
 	}
@@ -264,40 +305,75 @@ func (b *bench) hasFleet(ctx context.Context) bool {
 }
 
 // measureAnomgen runs plan, apply and rollback over every workspace and
-// verifies the checksums after the rollback.
+// verifies the checksums after the rollback. With saved fleet plans, plan
+// saves each workspace's plan (fleet plan -out) and apply applies them
+// (fleet apply -plan): the reviewed flow; after the rollback, the plain
+// fleet apply (which plans again) is measured too, from the same vacuumed
+// start, and rolled back unmeasured.
 func (b *bench) measureAnomgen(ctx context.Context) error {
 	if err := b.quiesce(ctx); err != nil {
 		return err
 	}
-	if b.hasFleet(ctx) {
-		b.res.Mode = "fleet"
-	} else {
-		b.res.Mode = "per-workspace"
-	}
-	for _, st := range []string{"plan", "apply", "rollback"} {
-		b.logf("anomgen %s (%s)", st, b.res.Mode)
+	measure := func(name, st, logName string, extra ...string) (step, error) {
+		b.logf("anomgen %s (%s)", name, b.res.Mode)
 		var s step
 		var err error
 		if b.res.Mode == "fleet" {
-			s, err = b.fleetStep(ctx, st)
+			s, err = b.fleetStep(ctx, st, logName, extra...)
 		} else {
 			s, err = b.perWorkspaceStep(ctx, st)
 		}
-		r := b.res.step(st)
+		if err != nil {
+			return s, err
+		}
+		b.logf("anomgen %s: %.2fs, %d rows, peak RSS %d KB", name, s.Anomgen, s.Rows, s.RSSKB)
+		if s.Rows <= 0 {
+			return s, fmt.Errorf("anomgen %s changed no row (see %s)", name, b.workdir)
+		}
+		return s, nil
+	}
+	record := func(name string, s step) {
+		r := b.res.step(name)
 		r.Anomgen, r.Rows, r.RSSKB = s.Anomgen, s.Rows, s.RSSKB
+	}
+	var planArgs, applyArgs []string
+	if b.saved {
+		planArgs, applyArgs = []string{"-out", savedPlanName}, []string{"-plan", savedPlanName}
+	}
+	for _, st := range []struct{ name, cmd string }{{stepPlan, "plan"}, {b.applyStep(), "apply"}, {stepRollback, "rollback"}} {
+		extra := map[string][]string{"plan": planArgs, "apply": applyArgs}[st.cmd]
+		s, err := measure(st.name, st.cmd, "fleet-"+st.cmd+".log", extra...)
+		record(st.name, s)
 		if err != nil {
 			return err
 		}
-		b.logf("anomgen %s: %.2fs, %d rows, peak RSS %d KB", st, s.Anomgen, s.Rows, s.RSSKB)
-		if s.Rows <= 0 {
-			return fmt.Errorf("anomgen %s changed no row (see %s)", st, b.workdir)
-		}
 	}
-	if p, a := b.res.step("plan").Rows, b.res.step("apply").Rows; p != a {
+	if p, a := b.res.step(stepPlan).Rows, b.res.step(b.applyStep()).Rows; p != a {
 		return fmt.Errorf("plan counted %d rows but apply changed %d", p, a)
 	}
-	if a, r := b.res.step("apply").Rows, b.res.step("rollback").Rows; a != r {
+	if a, r := b.res.step(b.applyStep()).Rows, b.res.step(stepRollback).Rows; a != r {
 		return fmt.Errorf("apply changed %d rows but rollback restored %d", a, r)
+	}
+	if b.saved {
+		if err := b.quiesce(ctx); err != nil {
+			return err
+		}
+		s, err := measure(stepApplyAgain, "apply", "fleet-apply-plans-again.log")
+		record(stepApplyAgain, s)
+		b.res.step(stepApplyAgain).NotInTotal = true
+		if err != nil {
+			return err
+		}
+		if p := b.res.step(stepPlan).Rows; s.Rows != p {
+			return fmt.Errorf("plan counted %d rows but fleet apply (planning again) changed %d", p, s.Rows)
+		}
+		r, err := measure("rollback after apply (plans again), not in the report", "rollback", "fleet-rollback-2.log")
+		if err != nil {
+			return err
+		}
+		if r.Rows != s.Rows {
+			return fmt.Errorf("fleet apply (planning again) changed %d rows but rollback restored %d", s.Rows, r.Rows)
+		}
 	}
 	n, err := b.checksums(ctx, false, "anomgen rollback")
 	b.res.ChecksumsAfterRollback = n
@@ -316,16 +392,25 @@ func (b *bench) dirs() []string {
 	return d
 }
 
-// fleetStep runs one `anomgen fleet` command over every workspace.
-func (b *bench) fleetStep(ctx context.Context, st string) (step, error) {
+// hasSavedPlans tells whether the binary has fleet plan -out and fleet
+// apply -plan.
+func (b *bench) hasSavedPlans(ctx context.Context) bool {
+	out, err := exec.CommandContext(ctx, b.bin, "fleet", "apply", "-h").CombinedOutput()
+	return err == nil && strings.Contains(string(out), "-plan NAME")
+}
+
+// fleetStep runs one `anomgen fleet` command over every workspace, with
+// extra flags; its output goes to logName in the workdir.
+func (b *bench) fleetStep(ctx context.Context, st, logName string, extra ...string) (step, error) {
 	args := []string{"fleet", st}
 	if st != "plan" {
 		args = append(args, "-auto-approve")
 	}
+	args = append(args, extra...)
 	args = append(args, "-parallelism", strconv.Itoa(b.opt.Parallelism),
 		"-workspaces", strconv.Itoa(min(b.opt.Parallelism, len(b.customers))))
 	args = append(args, b.dirs()...)
-	p, err := b.runAnomgen(ctx, "fleet-"+st+".log", args...)
+	p, err := b.runAnomgen(ctx, logName, args...)
 	s := step{Anomgen: p.wall.Seconds(), RSSKB: p.rssKB}
 	if err != nil {
 		return s, err

@@ -35,22 +35,22 @@ func (b *bench) measureHand(ctx context.Context) error {
 		}
 	}
 	for _, phase := range []struct {
-		step string
-		jobs []job
-	}{{"apply", applies}, {"rollback", restores}} {
-		b.logf("hand-written SQL: %s (psql, %d sessions at a time)", phase.step, b.opt.Parallelism)
+		step, name string // the report's step; the scripts' file names
+		jobs       []job
+	}{{b.applyStep(), "apply", applies}, {stepRollback, "rollback", restores}} {
+		b.logf("hand-written SQL: %s (psql, %d sessions at a time)", phase.name, b.opt.Parallelism)
 		var mu sync.Mutex
 		var rows int64
 		start := time.Now()
 		err := b.forEach(ctx, len(phase.jobs), func(ctx context.Context, i int) error {
 			j := phase.jobs[i]
-			name := filepath.Join(b.workdir, "hand", j.c.Name, j.t+"-"+phase.step+".sql")
+			name := filepath.Join(b.workdir, "hand", j.c.Name, j.t+"-"+phase.name+".sql")
 			if err := writeFile(name, j.script); err != nil {
 				return err
 			}
 			n, err := b.psql(ctx, j.c.DSN, name)
 			if err != nil {
-				return fmt.Errorf("hand-written %s of %s.%s: %w", phase.step, j.c.Name, j.t, err)
+				return fmt.Errorf("hand-written %s of %s.%s: %w", phase.name, j.c.Name, j.t, err)
 			}
 			mu.Lock()
 			rows += n
@@ -63,12 +63,12 @@ func (b *bench) measureHand(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.logf("hand-written %s: %.2fs, %d rows", phase.step, s.Hand, rows)
+		b.logf("hand-written %s: %.2fs, %d rows", phase.name, s.Hand, rows)
 		if rows <= 0 {
-			return fmt.Errorf("the hand-written %s changed no row", phase.step)
+			return fmt.Errorf("the hand-written %s changed no row", phase.name)
 		}
 	}
-	if a, r := b.res.step("apply").HandRows, b.res.step("rollback").HandRows; a != r {
+	if a, r := b.res.step(b.applyStep()).HandRows, b.res.step(stepRollback).HandRows; a != r {
 		return fmt.Errorf("the hand-written apply changed %d rows but its restore %d", a, r)
 	}
 	n, err := b.checksums(ctx, false, "the hand-written restore")
