@@ -353,3 +353,39 @@ func TestSavedSchemaPlan(t *testing.T) {
 		}
 	})
 }
+
+// TestSavedPlanStaleCheckQueries: apply FILE reads a target's rows, newest
+// time and the windows of all its changes in one query (one scan), not a
+// COUNT, a MAX and one window count per change; the statements are those
+// the debug log records as they run.
+func TestSavedPlanStaleCheckQueries(t *testing.T) {
+	savedFixtures(t, true, func(t *testing.T, f *fixture) {
+		dir := scenario(t, f, nullRate("a_nulls", "0.3")+numericShift("b_shift"))
+		file := filepath.Join(dir, "reviewed.plan")
+		mustOK(t, cli(t, dir, "plan", "-out", file))
+		logFile := filepath.Join(t.TempDir(), "apply.log")
+		mustOK(t, cli(t, dir, "-log-level=debug", "-log-file="+logFile, "apply", "-auto-approve", file))
+		b, err := os.ReadFile(logFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fingerprints, counts, maxes int
+		for _, line := range strings.Split(string(b), "\n") {
+			switch {
+			case strings.Contains(line, "SELECT COUNT(*), MAX("):
+				fingerprints++
+				if n := strings.Count(line, "FILTER (WHERE") + strings.Count(line, "COUNT(CASE WHEN"); n != 2 {
+					t.Errorf("the fingerprint query counts %d windows, want the 2 changes':\n%s", n, line)
+				}
+			case strings.Contains(line, "SELECT COUNT(*) FROM") && strings.Contains(line, "orders") && strings.Contains(line, " WHERE "):
+				counts++ // a window's count of its own (the profile's exact count of MySQL has no WHERE)
+			case strings.Contains(line, "SELECT MAX("):
+				maxes++
+			}
+		}
+		if fingerprints != 1 || counts != 0 || maxes != 0 {
+			t.Errorf("apply FILE ran %d fingerprint queries, %d window counts of their own and %d MAX queries; want 1, 0, 0:\n%s", fingerprints, counts, maxes, b)
+		}
+		mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+	}, "mysql")
+}
