@@ -103,74 +103,6 @@ func scanKey(row *sql.Row, n int) ([]any, error) {
 	return vals, nil
 }
 
-// boundsAhead is how many batch bounds one query reads ahead where the
-// dialect can (sqlgen.BatchBounds).
-const boundsAhead = 8
-
-// bounds are the upper bounds of the next batches, read ahead in one
-// query (sqlgen.BatchBounds) for batches of size rows: a round trip per
-// boundsAhead batches instead of one per batch. They are read again when
-// the batch size changes (batch_time) or they run out.
-type bounds struct {
-	keys [][]any
-	size int64
-	// last is set when the query found fewer than boundsAhead bounds:
-	// after the last of keys, the last batch runs to the end.
-	last bool
-}
-
-// next returns the upper bound of the batch after lo of size rows (nil:
-// the last batch, to the end of the table), and the statement that failed
-// where one did.
-func (b *bounds) next(ctx context.Context, c *providers.Conn, m *planner.Mutation, lo []any, size int64) ([]any, string, error) {
-	if b.size != size || (len(b.keys) == 0 && !b.last) {
-		q, ok := sqlgen.BatchBounds(c.Dialect, m, lo, size, boundsAhead)
-		if !ok {
-			one := sqlgen.BatchBound(c.Dialect, m, lo, size)
-			hi, err := scanKey(c.DB.QueryRowContext(ctx, one.SQL, one.Args...), len(m.Key))
-			return hi, one.SQL, err
-		}
-		keys, err := scanKeys(ctx, c, q, len(m.Key))
-		if err != nil {
-			return nil, q.SQL, err
-		}
-		*b = bounds{keys: keys, size: size, last: len(keys) < boundsAhead}
-	}
-	if len(b.keys) == 0 {
-		return nil, "", nil
-	}
-	hi := b.keys[0]
-	b.keys = b.keys[1:]
-	return hi, "", nil
-}
-
-// scanKeys runs q and reads its rows as keys of n columns.
-func scanKeys(ctx context.Context, c *providers.Conn, q sqlgen.Statement, n int) ([][]any, error) {
-	rows, err := c.DB.QueryContext(ctx, q.SQL, q.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, n)
-		ptrs := make([]any, n)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(append([]byte(nil), b...))
-			}
-		}
-		out = append(out, vals)
-	}
-	return out, rows.Err()
-}
-
 // nextSize adapts the batch size to the time bound: a batch slower than
 // limit makes the next one proportionally smaller, a quicker one lets it
 // grow back (doubling) up to max.
@@ -277,15 +209,15 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 	size := max
 	lp := e.labelBefore(ctx, c, ch) // labels.go: the metric before the (first) batch
 	var saved time.Time
-	var ahead bounds
 	for {
 		if err := ctx.Err(); err != nil {
 			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "")
 		}
 		start := time.Now()
-		hi, stmt, err := ahead.next(ctx, c, m, lo, size)
+		bound := sqlgen.BatchBound(d, m, lo, size)
+		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key))
 		if err != nil {
-			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, stmt)
+			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, bound.SQL)
 		}
 		stmts, err := sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: lo, Hi: hi})
 		if err != nil {

@@ -161,36 +161,6 @@ func BatchBound(d Dialect, m *planner.Mutation, lo []any, n int64) Statement {
 	return Statement{SQL: sql + " " + firstRow(d, strings.Join(qualify(d, "t", m.Key), ", "), n-1), Args: a.vals, Role: RoleJournal}
 }
 
-// BatchBounds returns the query for the upper bounds of the next k
-// batches of n rows after lo (nil: from the first) in one scan: the keys
-// of the n-th, 2n-th, … k·n-th rows of m's window after lo, in key order,
-// one row each, fewer where the window ends sooner (after the last one
-// the last batch runs to the end of the table, as when BatchBound finds
-// no row). ok is false where d is not served (BatchBound then asks for
-// one bound at a time): PostgreSQL only for now.
-func BatchBounds(d Dialect, m *planner.Mutation, lo []any, n int64, k int) (Statement, bool) {
-	if d.Name() != "postgres" || n < 1 || k < 1 {
-		return Statement{}, false
-	}
-	a := &args{d: d}
-	keys := names(m.Key)
-	var conds []string
-	if w := window(d, m.Where, "t", a); w != "" {
-		conds = append(conds, w)
-	}
-	if lo != nil {
-		conds = append(conds, rangeCond(d, "t", keys, KeyRange{Lo: lo}, a))
-	}
-	order := strings.Join(qualify(d, "t", m.Key), ", ")
-	inner := fmt.Sprintf("SELECT %s, ROW_NUMBER() OVER (ORDER BY %s) AS anomgen_rn FROM %s t", order, order, d.Table(m.Table))
-	if len(conds) > 0 {
-		inner += " WHERE " + strings.Join(conds, " AND ")
-	}
-	inner += fmt.Sprintf(" ORDER BY %s LIMIT %d", order, n*int64(k))
-	return Statement{SQL: fmt.Sprintf("SELECT %s FROM (%s) s WHERE s.anomgen_rn %% %d = 0 ORDER BY s.anomgen_rn",
-		strings.Join(qualify(d, "s", m.Key), ", "), inner, n), Args: a.vals, Role: RoleJournal}, true
-}
-
 // JournalBound returns the query for the upper bound of a rollback batch
 // after lo: the key of the n-th journal row after lo, in key order.
 func JournalBound(d Dialect, j state.Journal, lo []any, n int64) Statement {
