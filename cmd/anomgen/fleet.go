@@ -270,9 +270,6 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 			p, err = c.a.makePlan(ctx, s, nil, destroy)
 		}
 		if err != nil {
-			if f.out != "" {
-				c.a.dropSavedPlan(f.out)
-			}
 			c.fail(err)
 			return
 		}
@@ -322,6 +319,11 @@ func (a *app) runFleet(ctx context.Context, mode string, args []string, f fleetF
 		}
 	}()
 	if mode == "plan" {
+		for _, c := range cs {
+			if c.failed && f.out != "" {
+				c.a.dropSavedPlan(f.out)
+			}
+		}
 		a.fleetReport(cs, "plan")
 		if f.out != "" {
 			fmt.Fprintf(a.out, "\nSaved each planned workspace's plan as %s in its folder. To apply exactly these plans, run: anomgen fleet apply -plan %s DIR...\n", f.out, f.out)

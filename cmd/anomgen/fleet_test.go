@@ -278,8 +278,15 @@ func TestFleetSavedPlans(t *testing.T) {
 			t.Errorf("%s: the saved plan has %d changes, t1's fingerprint %+v", d, n, p.Targets["t1"])
 		}
 	}
-	// hooli's plan goes missing; initech's t2 gains a row in its window.
-	if err := os.Remove(filepath.Join(hooliDir, "reviewed.plan")); err != nil {
+	// hooli fails to plan again: its older plan file is removed, so it is
+	// missing below. initech's t2 gains a row in its window.
+	writeFile(t, hooliDir, "broken.hcl", "anomaly \"null_rat\" \"x\" {\n}\n")
+	r = cli(t, work, "fleet", "plan", "-no-color", "-out", "reviewed.plan", hooliDir)
+	if r.code != 1 || exists(filepath.Join(hooliDir, "reviewed.plan")) {
+		t.Fatalf("a failed fleet plan -out: exit %d, the older plan file still there: %v\n%s", r.code, exists(filepath.Join(hooliDir, "reviewed.plan")), r)
+	}
+	wantAll(t, r, r.stdout, "Removed the older saved plan")
+	if err := os.Remove(filepath.Join(hooliDir, "broken.hcl")); err != nil {
 		t.Fatal(err)
 	}
 	execSQL(t, initech.db, `INSERT INTO t2 VALUES (9001, 'late@example.com', 1, '2026-01-01 01:30:00', 'late')`)
