@@ -548,6 +548,8 @@ func (e *Engine) change(ctx context.Context, p *planner.Plan, ch *planner.Change
 // starts no further count after a failure.
 func (e *Engine) CountParallel(ctx context.Context, p *planner.Plan) error {
 	resumeChanges(p) // batch.go: partly applied batched changes become creates that finish them
+	// labelreuse.go: the changes whose plan metric can be their label's baseline
+	noteFirstWriters(p)
 	ord := newOrdered(e, len(p.Changes))
 	var tasks []task
 	var units []int // the change of each task

@@ -1,0 +1,114 @@
+package executor
+
+import (
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers/sqlgen"
+)
+
+// The plan's metric as a label's baseline. Count measures each change's
+// metric (sqlgen.Metric) before the change; for some kinds the label's
+// metric before the change (labelBefore) is the very same statement (the
+// row count of the window, the distinct values of a column). apply, which
+// counts and then applies in one command, then takes the plan's figure as
+// the label's baseline instead of running the statement again, where
+// nothing of the command can have changed the table in between: the
+// change is a create, no earlier change of the plan writes a table of that
+// name (an apply runs a table's changes one after another in plan order,
+// and different tables' at once), and the count was less than
+// planMeasuredFor ago (an apply that waits for a person's approval
+// measures again).
+
+// planMeasuredFor is how old a plan's measurement may be to serve as a
+// label's baseline.
+const planMeasuredFor = 10 * time.Second
+
+// measurement is one plan metric: its statement, its value and when it
+// was measured.
+type measurement struct {
+	q     sqlgen.Statement
+	value float64
+	at    time.Time
+}
+
+// planMeasured maps a counted *planner.Change to its measurement; an entry
+// is taken (removed) by the change's labelBefore, and entries older than
+// planMeasuredFor are dropped whenever one is added.
+var planMeasured sync.Map
+
+// firstWriters holds the create changes of a plan being counted
+// (noteFirstWriters) that no earlier change of the plan (create, replace,
+// destroy, expire, or the prior a change reverts) writes the table of
+// before them, by table name, with when they were noted; Count takes its
+// change's entry. Only CountParallel, which counts the whole plan, notes
+// them: a count of one change on its own cannot tell.
+var firstWriters sync.Map
+
+// noteFirstWriters notes the first writers of p's tables.
+func noteFirstWriters(p *planner.Plan) {
+	now := time.Now()
+	prune(&firstWriters, now)
+	seen := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.Action == planner.NoOp {
+			continue
+		}
+		if ch.Action == planner.Create && !seen[ch.Table.Name] {
+			firstWriters.Store(ch, now)
+		}
+		seen[ch.Table.Name] = true
+		if pr := ch.Prior; pr != nil {
+			seen[pr.Journal.Table] = true
+		}
+	}
+}
+
+// firstWriter reports (once) whether ch was noted as the first writer of
+// its table.
+func firstWriter(ch *planner.Change) bool {
+	_, ok := firstWriters.LoadAndDelete(ch)
+	return ok
+}
+
+// prune drops the entries of m noted more than planMeasuredFor before now.
+func prune(m *sync.Map, now time.Time) {
+	m.Range(func(k, v any) bool {
+		var at time.Time
+		switch v := v.(type) {
+		case time.Time:
+			at = v
+		case measurement:
+			at = v.at
+		}
+		if now.Sub(at) > planMeasuredFor {
+			m.Delete(k)
+		}
+		return true
+	})
+}
+
+// rememberMeasured records the plan metric of ch, measured by q, for its
+// label.
+func rememberMeasured(ch *planner.Change, q sqlgen.Statement, value float64) {
+	now := time.Now()
+	prune(&planMeasured, now)
+	planMeasured.Store(ch, measurement{q: q, value: value, at: now})
+}
+
+// planMeasurement returns the plan's measurement of ch where it was made
+// by q itself (the same statement and arguments) less than
+// planMeasuredFor ago; it is taken either way.
+func planMeasurement(ch *planner.Change, q sqlgen.Statement) (float64, bool) {
+	v, ok := planMeasured.LoadAndDelete(ch)
+	if !ok {
+		return 0, false
+	}
+	m := v.(measurement)
+	if m.q.SQL != q.SQL || !reflect.DeepEqual(m.q.Args, q.Args) || time.Since(m.at) > planMeasuredFor {
+		return 0, false
+	}
+	return m.value, true
+}
