@@ -37,7 +37,7 @@ func (b *bench) measureHand(ctx context.Context) error {
 	for _, phase := range []struct {
 		step, name string // the report's step; the scripts' file names
 		jobs       []job
-	}{{b.applyStep(), "apply", applies}, {stepRollback, "rollback", restores}} {
+	}{{b.applyStep(), "apply", applies}, {b.rollbackStep(), "rollback", restores}} {
 		b.logf("hand-written SQL: %s (psql, %d sessions at a time)", phase.name, b.opt.Parallelism)
 		var mu sync.Mutex
 		var rows int64
@@ -68,7 +68,7 @@ func (b *bench) measureHand(ctx context.Context) error {
 			return fmt.Errorf("the hand-written %s changed no row", phase.name)
 		}
 	}
-	if a, r := b.res.step(b.applyStep()).HandRows, b.res.step(stepRollback).HandRows; a != r {
+	if a, r := b.res.step(b.applyStep()).HandRows, b.res.step(b.rollbackStep()).HandRows; a != r {
 		return fmt.Errorf("the hand-written apply changed %d rows but its restore %d", a, r)
 	}
 	n, err := b.checksums(ctx, false, "the hand-written restore")
