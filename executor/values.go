@@ -18,8 +18,9 @@ import (
 // the scratch table cannot be made (no right to create temporary tables),
 // the trial is skipped. So is it where the catalog says the database
 // can refuse nothing the count's cast of the new values has not refused
-// already (sqlgen.TrialCheck): on PostgreSQL, a nullable column of one of
-// its own base types in a table without CHECK constraints.
+// already (sqlgen.TrialCheck): on PostgreSQL, a column of one of its own
+// base types in a table without CHECK constraints, nullable or given a
+// new value that is NULL only where the old one is.
 func (e *Engine) checkValues(ctx context.Context, ch *planner.Change, c *providers.Conn) error {
 	m := ch.Mutation
 	if q, ok := sqlgen.TrialCheck(c.Dialect, m); ok {

@@ -12,10 +12,11 @@ import (
 // writes every chosen row with its new value into an empty scratch copy
 // of the table, still refuses a value a CHECK constraint refuses (the
 // count's cast of the new value cannot), still runs for a column of a
-// table with a CHECK constraint elsewhere and for a NOT NULL column, and
-// no longer runs for a nullable column of one of PostgreSQL's own types
-// in a table without CHECK constraints (the count's cast refuses what the
-// type would). The debug log quotes every statement.
+// table with a CHECK constraint elsewhere and for a NOT NULL column whose
+// new value may be NULL, and no longer runs for a column of one of
+// PostgreSQL's own types in a table without CHECK constraints (the
+// count's cast refuses what the type would), nullable or multiplied. The
+// debug log quotes every statement.
 func TestValueTrialOnlyWhereNeeded(t *testing.T) {
 	p := providertest.NewPostgres(t)
 	execSQL(t, p.DB,
@@ -56,9 +57,17 @@ func TestValueTrialOnlyWhereNeeded(t *testing.T) {
 		t.Errorf("the shift of plain.amount left no amount above 91")
 	}
 
+	// A NOT NULL column multiplied: NULL only where the old value is, so
+	// no trial either.
+	r = mustOK(t, cli(t, workspace(shift("plain", "qty")), "-log-level=debug", "plan"))
+	wantNone(t, r, r.stderr, trial)
+
 	// A column of a table with a CHECK constraint on another column, and
-	// a NOT NULL column: the trial runs, and lets the values through.
-	for _, a := range []string{shift("checked", "qty"), shift("plain", "qty")} {
+	// a NOT NULL column whose new values are statistics of the window
+	// (outliers: NULL for a window of one row): the trial runs, and lets
+	// the values through.
+	outliers := "anomaly \"outliers\" \"plain_qty_outliers\" {\n  target    = target.plain\n  column    = \"qty\"\n  volume    = 0.1\n  window {\n    start    = \"2026-01-01T00:00:00Z\"\n    duration = \"1d\"\n  }\n  seed = 3\n}\n"
+	for _, a := range []string{shift("checked", "qty"), outliers} {
 		r = mustOK(t, cli(t, workspace(a), "-log-level=debug", "plan"))
 		wantAll(t, r, r.stderr, trial)
 	}

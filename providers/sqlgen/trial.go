@@ -45,11 +45,21 @@ type TrialNeeder interface {
 // m is no single-column update (a swap of two columns is not cast by the
 // count); its new value is one the count does not cast (it is not
 // rendered by the change filter); or it may write NULL into a NOT NULL
-// column (the count computes NULL without refusing it).
+// column (the count computes NULL without refusing it): on a NOT NULL
+// column only the new values that are NULL where the old one is (a
+// multiple, a sum, a negation of it, a time moved by a constant) are let
+// through.
 func TrialCheck(d Dialect, m *planner.Mutation) (q Statement, ok bool) {
 	tn, can := d.(TrialNeeder)
-	if !can || m.Op != planner.OpUpdate || m.Column == nil || m.With != nil || m.Set == nil || !m.Column.Nullable {
+	if !can || m.Op != planner.OpUpdate || m.Column == nil || m.With != nil || m.Set == nil {
 		return Statement{}, false
+	}
+	if !m.Column.Nullable {
+		switch m.Set.(type) {
+		case planner.Scale, planner.Offset, planner.Negate, planner.AddSeconds:
+		default:
+			return Statement{}, false
+		}
 	}
 	if _, isNull := m.Set.(planner.SetNull); !isNull {
 		// The count's change filter holds the cast new value (unchanged.go);
