@@ -290,6 +290,23 @@ type Checker interface {
 // estimate of a freshly loaded table can be far off.
 const ExactCountBelow = 1_000_000
 
+type estimatedCountsKey struct{}
+
+// WithEstimatedCounts returns ctx under which inspectors keep the
+// catalog's row estimate even below ExactCountBelow: for callers that
+// need a profile's columns but not its row count (the check of a saved
+// plan, whose fingerprint query counts the rows itself).
+func WithEstimatedCounts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, estimatedCountsKey{}, true)
+}
+
+// EstimatedCounts reports whether ctx asks inspectors not to count rows
+// exactly (WithEstimatedCounts).
+func EstimatedCounts(ctx context.Context) bool {
+	v, _ := ctx.Value(estimatedCountsKey{}).(bool)
+	return v
+}
+
 // DB is a *sql.DB whose QueryContext, QueryRowContext and ExecContext log
 // each statement at debug level (the SQL text only: arguments may hold
 // customer data). Inspectors and checkers use it so that every statement

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
 	"github.com/spf13/cobra"
 )
 
@@ -148,7 +149,9 @@ func (a *app) loadSavedPlan(ctx context.Context, s *session, path string) (*plan
 	}
 	profiles := map[string]*planner.TableProfile{}
 	if len(addrs) > 0 {
-		prof, d := s.eng.Profiles(ctx, addrs)
+		// The columns only: the stale check's one query per target counts
+		// the rows itself (executor/savedcount.go).
+		prof, d := s.eng.Profiles(providers.WithEstimatedCounts(ctx), addrs)
 		if d.HasErrors() {
 			_ = a.diagnostics(s.cfg.Files, d)
 			return nil, fmt.Errorf("the saved plan %s is stale: a target it changes cannot be inspected now (see above); nothing was changed. Plan again with `anomgen plan -out %s` and review it", path, path)

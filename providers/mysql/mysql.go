@@ -458,7 +458,7 @@ func (in *inspector) Profile(ctx context.Context, table, timeColumn string) (*pl
 		return nil, err
 	}
 	// InnoDB's TABLE_ROWS is a rough estimate.
-	if p.Rows < providers.ExactCountBelow {
+	if p.Rows < providers.ExactCountBelow && !providers.EstimatedCounts(ctx) {
 		if err := in.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+Dialect{}.Table(p.Table)).Scan(&p.Rows); err != nil {
 			return nil, err
 		}

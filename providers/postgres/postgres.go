@@ -362,7 +362,7 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 	if err := kr.Err(); err != nil {
 		return nil, err
 	}
-	if p.Rows < providers.ExactCountBelow { // small, or never analyzed (-1)
+	if p.Rows < providers.ExactCountBelow && !providers.EstimatedCounts(ctx) { // small, or never analyzed (-1)
 		if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+Dialect{}.Table(p.Table)).Scan(&p.Rows); err != nil {
 			return nil, err
 		}

@@ -212,7 +212,9 @@ func (in inspector) Profile(ctx context.Context, table, timeColumn string) (*pla
 		return nil, err
 	}
 	d := Dialect{}
-	if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+d.Table(p.Table)).Scan(&p.Rows); err != nil {
+	if providers.EstimatedCounts(ctx) {
+		p.Rows = -1 // SQLite keeps no estimate: unknown, as never analyzed elsewhere
+	} else if err := in.db.QueryRowContext(ctx, "SELECT count(*) FROM "+d.Table(p.Table)).Scan(&p.Rows); err != nil {
 		return nil, err
 	}
 	if timeColumn != "" && p.Column(timeColumn) != nil {
