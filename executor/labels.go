@@ -112,6 +112,12 @@ func newLabel(workspace string, ch *planner.Change) truth.Label {
 	if k != nil {
 		l.Category = string(k.Category)
 		l.Metric = k.MetricFamilyFor(m.Column)
+		if k.SegmentShare() && l.Column == "" && len(m.Where.Segments) == 1 {
+			// The segment's share of its column is what moves: the label
+			// names that column (a segment on several columns moves each
+			// column's shares, so its label stays table-level).
+			l.Column = m.Where.Segments[0].Column.Name
+		}
 	}
 	l.Start, l.End = labelRange(ch)
 	l.Grain = "day"

@@ -13,8 +13,8 @@ var kindMetrics = map[string]string{
 	"trend_change":       truth.Mean,
 	"seasonality_break":  truth.RowCount,
 	"category_mix_shift": truth.CategoryShare,
-	"segment_spike":      truth.RowCount,
-	"segment_drop":       truth.RowCount,
+	"segment_spike":      truth.CategoryShare, // the segment's share of its column (SegmentShare)
+	"segment_drop":       truth.CategoryShare,
 	// pipeline
 	"volume_drop":       truth.RowCount,
 	"stale_data":        truth.Freshness,
@@ -67,3 +67,11 @@ func (k *Kind) MetricFamilyFor(c *Column) string {
 	}
 	return f
 }
+
+// SegmentShare reports whether the kind changes the volume of one segment
+// (segment_spike, segment_drop): its metric family is category_share, the
+// segment's share of the rows, which moves far more than the table's row
+// count when the segment is a minority (a quarter of the rows deleted is
+// a quarter off the count, but a share from 25% to 0). Its label names
+// the segment's column and measures that share.
+func (k *Kind) SegmentShare() bool { return k.Name == "segment_spike" || k.Name == "segment_drop" }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
@@ -51,12 +52,16 @@ func (a *app) anomaliesCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(struct {
 					planner.KindInfo
-					Metric string `json:"metric"`
-				}{k.Info(), k.MetricFamily()})
+					Metric         string                  `json:"metric"`
+					DetectStrength *planner.DetectStrength `json:"detect_strength,omitempty"`
+				}{k.Info(), k.MetricFamily(), k.DetectStrength()})
 			}
 			planner.WriteDescription(a.out, k)
 			if m := k.MetricFamily(); m != "" {
 				fmt.Fprintf(a.out, "\nMetric that catches it: %s (the metric family its labels record; anomgen detect computes it, anomgen score matches alerts on it; docs/labels.md)\n", m)
+			}
+			if s := k.DetectStrength(); s != nil {
+				fmt.Fprintf(a.out, "Measured: %s\n", detectStrengthText(s))
 			}
 			return nil
 		},
@@ -137,4 +142,17 @@ func (a *app) anomaliesCmd() *cobra.Command {
 	suggest.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(list, describe, suggest)
 	return cmd
+}
+
+// detectStrengthText says what the detectability matrix measured for a
+// kind at its defaults (planner/detect_strength.json).
+func detectStrengthText(s *planner.DetectStrength) string {
+	rec := planner.DetectStrengthRecord()
+	day, _ := time.Parse("2006-01-02", rec.Measured)
+	on := s.Metric
+	if s.Column != "" {
+		on += " of " + s.Column
+	}
+	return fmt.Sprintf("at its defaults, anomgen detect -seasonality day_of_week flags it on %s at |z| %s over the seven weekdays (the %d-day seeded table up to %s; README: Measuring monitors)",
+		on, s.Range(), rec.Days, day.Format("2 January 2006"))
 }

@@ -83,8 +83,14 @@ func LabelList(d Dialect, schema string) Statement {
 //   - distinct: the distinct values of the column;
 //   - uniqueness: the duplicate ratio, 1 − distinct ÷ non-NULL values of
 //     the column, or for a table-level anomaly (duplicate_rows) the share
-//     of the rows that repeat another row on every column but the key.
+//     of the rows that repeat another row on every column but the key;
+//   - category_share, for a change that deletes or copies the rows of a
+//     segment (segment_drop, segment_spike): the segment's share of the
+//     range's rows (not measured for changes that rewrite a category).
 func LabelMetric(d Dialect, m *planner.Mutation, family string) (q Statement, finish func([]float64) float64, ok bool) {
+	if family == truth.CategoryShare {
+		return segmentShare(d, m)
+	}
 	a := &args{d: d}
 	var conds []string
 	if w := window(d, m.Where, "t", a); w != "" {
@@ -190,6 +196,26 @@ func LabelMetric(d Dialect, m *planner.Mutation, family string) (q Statement, fi
 		}, true
 	}
 	return q, nil, false
+}
+
+// segmentShare is LabelMetric's category_share: the share of the time
+// range's rows that match m's segments, for a change that deletes or
+// copies them. The segment conditions come first in the SQL, so their
+// arguments do too (positional placeholders).
+func segmentShare(d Dialect, m *planner.Mutation) (q Statement, finish func([]float64) float64, ok bool) {
+	if len(m.Where.Segments) == 0 || (m.Op != planner.OpDelete && m.Op != planner.OpInsert) {
+		return q, nil, false
+	}
+	a := &args{d: d}
+	var seg []string
+	for _, f := range m.Where.Segments {
+		seg = append(seg, filterIn(d, f, "t", a))
+	}
+	q.SQL = fmt.Sprintf("SELECT AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END) FROM %s t", strings.Join(seg, " AND "), d.Table(m.Table))
+	if w := timeWindow(d, m.Where, "t", a); w != "" {
+		q.SQL += " WHERE " + w
+	}
+	return q.withArgs(a), func(v []float64) float64 { return v[0] }, true
 }
 
 func (s Statement) withArgs(a *args) Statement {
