@@ -26,7 +26,7 @@ func (d Dialect) TrialNeeded(table planner.TableName, c planner.Column) sqlgen.S
 		SELECT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.contype = 'c' AND con.conrelid IN (SELECT relid FROM tree))
 		OR NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
 			WHERE a.attrelid = CAST($1 AS regclass) AND a.attname = $2 AND NOT a.attisdropped
-			AND ty.typtype = 'b' AND ty.typcategory <> 'A' AND ty.typnamespace = 'pg_catalog'::regnamespace
+			AND ty.typtype = 'b' AND ty.typcategory <> 'A' AND ty.typnamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'pg_catalog')
 			AND ty.typname NOT IN ('bpchar', 'varchar', 'bit', 'varbit'))`,
 		Args: []any{d.Table(table), c.Name}}
 }
