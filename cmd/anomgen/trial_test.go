@@ -24,7 +24,15 @@ func TestValueTrialOnlyWhereNeeded(t *testing.T) {
 		`INSERT INTO checked SELECT i, (i % 90) + 1, i % 7, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute' FROM generate_series(1, 400) i`,
 		`CREATE TABLE plain (id bigint PRIMARY KEY, amount numeric(10,2), qty integer NOT NULL, created_at timestamptz NOT NULL)`,
 		`INSERT INTO plain SELECT i, (i % 90) + 1, i % 7, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute' FROM generate_series(1, 400) i`,
-		`ANALYZE checked`, `ANALYZE plain`,
+		// A CHECK constraint on a partition only, and a domain column.
+		`CREATE TABLE parted (id bigint, amount numeric(10,2), created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)`,
+		`CREATE TABLE parted_p1 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')`,
+		`ALTER TABLE parted_p1 ADD CONSTRAINT parted_p1_amount CHECK (amount <= 1000)`,
+		`INSERT INTO parted SELECT i, (i % 90) + 1, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute' FROM generate_series(1, 400) i`,
+		`CREATE DOMAIN amount_domain AS numeric(10,2)`,
+		`CREATE TABLE domained (id bigint PRIMARY KEY, amount amount_domain, created_at timestamptz NOT NULL)`,
+		`INSERT INTO domained SELECT i, (i % 90) + 1, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute' FROM generate_series(1, 400) i`,
+		`ANALYZE checked`, `ANALYZE plain`, `ANALYZE parted`, `ANALYZE domained`,
 	)
 	target := func(name string) string {
 		return fmt.Sprintf("target %q {\n  source      = source.postgres.db\n  table       = %q\n  time_column = \"created_at\"\n}\n", name, "public."+name)
@@ -35,7 +43,7 @@ func TestValueTrialOnlyWhereNeeded(t *testing.T) {
 	}
 	workspace := func(anomalies ...string) string {
 		dir := t.TempDir()
-		writeFile(t, dir, "main.hcl", pgSource(p, "db", true)+target("checked")+target("plain"))
+		writeFile(t, dir, "main.hcl", pgSource(p, "db", true)+target("checked")+target("plain")+target("parted")+target("domained"))
 		writeFile(t, dir, "anomalies.hcl", strings.Join(anomalies, ""))
 		return dir
 	}
@@ -67,7 +75,10 @@ func TestValueTrialOnlyWhereNeeded(t *testing.T) {
 	// (outliers: NULL for a window of one row): the trial runs, and lets
 	// the values through.
 	outliers := "anomaly \"outliers\" \"plain_qty_outliers\" {\n  target    = target.plain\n  column    = \"qty\"\n  volume    = 0.1\n  window {\n    start    = \"2026-01-01T00:00:00Z\"\n    duration = \"1d\"\n  }\n  seed = 3\n}\n"
-	for _, a := range []string{shift("checked", "qty"), outliers} {
+	// So does it for a table whose partition has a CHECK constraint (which
+	// the scratch copy of the parent lacks: the apply would tell) and for
+	// a column of a domain.
+	for _, a := range []string{shift("checked", "qty"), outliers, shift("parted", "amount"), shift("domained", "amount")} {
 		r = mustOK(t, cli(t, workspace(a), "-log-level=debug", "plan"))
 		wantAll(t, r, r.stderr, trial)
 	}
