@@ -150,7 +150,7 @@ func init() {
 		Category:         Business,
 		Summary:          "one segment's volume rises: copies of its rows with fresh keys (+amplitude)",
 		Description:      "Inserts copies of the segment's rows in the window under fresh keys, amplitude × as many as there were (1 = the segment doubles), as a bot wave in one country or a double-counting channel would. The segment block names the slice; other segments stay as they were. Integer keys continue after the table's maximum, text keys get a suffix, uuid keys new uuids; rollback deletes exactly the copies. The default (+100%) doubles the segment's daily count. Measured on the demo shop with the example's segment: at the defaults a daily monitor sees the share of 'store' in channel at z = +12 (the row count only at +0.3).",
-		Monitor:          "volume: the segment's row count rises by amplitude (+100%) in the window, the other segments' counts stay",
+		Monitor:          "distribution: the segment's share of its column rises (a quarter becomes two fifths at +100%), as its row count rises by amplitude (+100%) in the window while the other segments' counts stay; the table's count rises by the segment's share only",
 		DefaultWindow:    24 * time.Hour,
 		DefaultAmplitude: 1,
 		UsesAmplitude:    true,
@@ -180,7 +180,7 @@ func init() {
 		Category:      Business,
 		Summary:       "one segment vanishes in the window (e.g. a country stops reporting)",
 		Description:   "Deletes every row of the segment in the window, as a country that stops reporting or a channel whose tracking broke would. The segment block names the slice; other segments stay. Rows are kept whole in the journal and come back byte-identical on rollback. The segment's daily count falls to zero. Measured on the demo shop with the example's segment (store, about 11% of the rows): at the defaults a daily monitor sees the share of 'store' in channel at z = −15 (the row count only at −0.9).",
-		Monitor:       "volume: the segment's row count drops to 0 in the window (the total falls by the segment's share)",
+		Monitor:       "distribution: the segment's share of its column falls to 0 in the window, as its row count does; the table's count falls by the segment's share only",
 		DefaultVolume: 1,
 		DefaultWindow: 24 * time.Hour,
 		Example: `anomaly "segment_drop" "store_stops_reporting" {
