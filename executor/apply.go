@@ -723,10 +723,10 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 	// last range each in its own transaction; the transaction below
 	// restores the rest, counts conflicts and drops the journal.
 	var early int64
-	if size := e.cfg.Source(prior.Source).BatchRows; prior.Batches != nil && !e.Force && !e.DryRun && size > 0 &&
-		sqlgen.BatchRollbackable(prior.Journal) && prior.Rows > size {
+	if src := e.cfg.Source(prior.Source); src != nil && prior.Batches != nil && !e.Force && !e.DryRun && src.BatchRows > 0 &&
+		sqlgen.BatchRollbackable(prior.Journal) && prior.Rows > src.BatchRows {
 		var last []any
-		if early, last, err = e.batchedRollback(ctx, c, prior, size); err != nil {
+		if early, last, err = e.batchedRollback(ctx, c, prior, src.BatchRows, src.BatchTime); err != nil {
 			return early, 0, fmt.Errorf("%w; the batches restored before it are committed: run the rollback again to finish (it restores only rows that still hold the injected value)", err)
 		}
 		if last != nil { // the transaction below restores the last range only

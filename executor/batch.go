@@ -343,7 +343,12 @@ func (e *Engine) batchFailed(ch *planner.Change, st *state.State, save Save, ent
 // caller counts them once at the end); a rollback that stops part way is
 // run again from the start: it restores only rows that still hold the
 // injected value.
-func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *state.Anomaly, size int64) (int64, []any, error) {
+//
+// Like the apply's, the batches follow batch_time (limit): a batch slower
+// than it makes the next one proportionally smaller, a quicker one lets it
+// grow back up to size, so an application's write waits for one short
+// batch at most on a loaded server too.
+func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *state.Anomaly, size int64, limit time.Duration) (int64, []any, error) {
 	d := c.Dialect
 	j := prior.Journal
 	table := planner.TableName{Schema: j.TableSchema, Name: j.Table}
@@ -358,7 +363,9 @@ func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *
 	}
 	var lo []any
 	var restored int64
+	max := size
 	for {
+		start := time.Now()
 		bound := sqlgen.JournalBound(d, j, lo, size)
 		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(j.Key))
 		if err != nil {
@@ -399,6 +406,7 @@ func (e *Engine) batchedRollback(ctx context.Context, c *providers.Conn, prior *
 		e.emit(Event{Kind: "progress" /* EventProgress */, Address: prior.Address, Rows: restored})
 		testHook("after-rollback-batch")
 		lo = hi
+		size = nextSize(size, max, time.Since(start), limit)
 	}
 }
 

@@ -280,3 +280,41 @@ func TestBatchedRollbackConflict(t *testing.T) {
 		}
 	})
 }
+
+// TestRollbackBatchesFollowBatchTime (SQLite): a batched rollback adapts
+// its batches to batch_time as the apply does. With batch_time = "0s"
+// (rows only) the rollback of a change of batch_rows = 40 reads one journal
+// bound per 40 rows; with "1ns" every batch overruns its time, the next
+// ones shrink to a row, and the rollback reads many more bounds. Either
+// way the table is the original again.
+func TestRollbackBatchesFollowBatchTime(t *testing.T) {
+	f := sqliteFixture(t)
+	before := f.checksum(t)
+	bounds := map[string]int{}
+	for _, limit := range []string{"0s", "1ns"} {
+		dir := t.TempDir()
+		src := batchSource(f, 40)
+		i := strings.LastIndex(src, "}")
+		src = src[:i] + fmt.Sprintf("  batch_time = %q\n", limit) + src[i:]
+		writeFile(t, dir, "main.hcl", src+f.target())
+		writeFile(t, dir, "anomalies.hcl", "anomaly \"numeric_shift\" \"amounts\" {\n  target = target.orders\n  column = \"amount\"\n  volume = 1\n"+window10h+"  seed   = 5\n}\n")
+		mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+		logFile := filepath.Join(t.TempDir(), "rollback.log")
+		mustOK(t, cli(t, dir, "-log-level=debug", "-log-file="+logFile, "rollback", "-auto-approve", "-all"))
+		if got := f.checksum(t); got != before {
+			t.Fatalf("batch_time %s: checksum after rollback = %s, want %s", limit, got, before)
+		}
+		b, err := os.ReadFile(logFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, `FROM \"anomgen_j_`) && strings.Contains(line, "LIMIT 1 OFFSET") {
+				bounds[limit]++
+			}
+		}
+	}
+	if bounds["0s"] < 2 || bounds["1ns"] < 3*bounds["0s"] {
+		t.Errorf("journal bound queries of the rollback: %d with batch_time 0s, %d with 1ns; want several, and many more with 1ns (batches shrink)", bounds["0s"], bounds["1ns"])
+	}
+}
