@@ -345,8 +345,8 @@ func (e *Engine) Count(ctx context.Context, p *planner.Plan) error {
 			var before float64
 			if qerr := queryRow(ctx, m.SQL, m.Args...).Scan(&nullFloat{&before}); qerr == nil {
 				ch.Metric = planner.MetricAfter(ch, name, before)
-				if firstWriter(ch) && tx == nil {
-					rememberMeasured(ch, m, before) // labelreuse.go: a label's baseline
+				if e.firstWriter(ch) && tx == nil {
+					e.rememberMeasured(ch, m, before) // labelreuse.go: a label's baseline
 				}
 			}
 		}

@@ -56,6 +56,9 @@ type Event struct {
 type Engine struct {
 	cfg   *config.Config
 	conns map[string]*providers.Conn
+	// readings are the plan's measurements a label may reuse
+	// (labelreuse.go), shared by the engine's workers.
+	readings *readings
 	// Events receives progress; nil drops it. While changes run at the
 	// same time (parallel.go), events arrive one at a time and in plan
 	// order, whatever the parallelism.
@@ -102,7 +105,7 @@ type Engine struct {
 
 // New returns an engine for cfg with no connections yet.
 func New(cfg *config.Config) *Engine {
-	return &Engine{cfg: cfg, conns: map[string]*providers.Conn{}, Secrets: NewSecrets(cfg)}
+	return &Engine{cfg: cfg, conns: map[string]*providers.Conn{}, Secrets: NewSecrets(cfg), readings: &readings{}}
 }
 
 func (e *Engine) emit(ev Event) {

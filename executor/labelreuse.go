@@ -34,30 +34,36 @@ type measurement struct {
 	at    time.Time
 }
 
-// planMeasured maps a counted *planner.Change to its measurement; an entry
-// is taken (removed) by the change's labelBefore, and entries older than
-// planMeasuredFor are dropped whenever one is added.
-var planMeasured sync.Map
-
-// firstWriters holds the create changes of a plan being counted
-// (noteFirstWriters) that no earlier change of the plan (create, replace,
-// destroy, expire, or the prior a change reverts) writes the table of
-// before them, by table name, with when they were noted; Count takes its
-// change's entry. Only CountParallel, which counts the whole plan, notes
-// them: a count of one change on its own cannot tell.
-var firstWriters sync.Map
+// readings holds, for one engine and its workers, the plan measurements
+// a label may take as its baseline and the first writers of the tables.
+type readings struct {
+	// measured maps a counted *planner.Change to its measurement; an
+	// entry is taken (removed) by the change's labelBefore, and entries
+	// older than planMeasuredFor are dropped whenever one is added.
+	measured sync.Map
+	// first holds the create changes of a plan being counted
+	// (noteFirstWriters) that no earlier change of the plan (create,
+	// replace, destroy, expire, or the prior a change reverts) writes the
+	// table of before them, with when they were noted; Count takes its
+	// change's entry. Only CountParallel, which counts the whole plan,
+	// notes them: a count of one change on its own cannot tell.
+	first sync.Map
+}
 
 // noteFirstWriters notes the first writers of p's tables.
-func noteFirstWriters(p *planner.Plan) {
+func (e *Engine) noteFirstWriters(p *planner.Plan) {
+	if e.readings == nil {
+		return
+	}
 	now := time.Now()
-	prune(&firstWriters, now)
+	prune(&e.readings.first, now)
 	seen := map[string]bool{}
 	for _, ch := range p.Changes {
 		if ch.Action == planner.NoOp {
 			continue
 		}
 		if ch.Action == planner.Create && !seen[ch.Table.Name] {
-			firstWriters.Store(ch, now)
+			e.readings.first.Store(ch, now)
 		}
 		seen[ch.Table.Name] = true
 		if pr := ch.Prior; pr != nil {
@@ -68,8 +74,11 @@ func noteFirstWriters(p *planner.Plan) {
 
 // firstWriter reports (once) whether ch was noted as the first writer of
 // its table.
-func firstWriter(ch *planner.Change) bool {
-	_, ok := firstWriters.LoadAndDelete(ch)
+func (e *Engine) firstWriter(ch *planner.Change) bool {
+	if e.readings == nil {
+		return false
+	}
+	_, ok := e.readings.first.LoadAndDelete(ch)
 	return ok
 }
 
@@ -92,17 +101,23 @@ func prune(m *sync.Map, now time.Time) {
 
 // rememberMeasured records the plan metric of ch, measured by q, for its
 // label.
-func rememberMeasured(ch *planner.Change, q sqlgen.Statement, value float64) {
+func (e *Engine) rememberMeasured(ch *planner.Change, q sqlgen.Statement, value float64) {
+	if e.readings == nil {
+		return
+	}
 	now := time.Now()
-	prune(&planMeasured, now)
-	planMeasured.Store(ch, measurement{q: q, value: value, at: now})
+	prune(&e.readings.measured, now)
+	e.readings.measured.Store(ch, measurement{q: q, value: value, at: now})
 }
 
 // planMeasurement returns the plan's measurement of ch where it was made
 // by q itself (the same statement and arguments) less than
 // planMeasuredFor ago; it is taken either way.
-func planMeasurement(ch *planner.Change, q sqlgen.Statement) (float64, bool) {
-	v, ok := planMeasured.LoadAndDelete(ch)
+func (e *Engine) planMeasurement(ch *planner.Change, q sqlgen.Statement) (float64, bool) {
+	if e.readings == nil {
+		return 0, false
+	}
+	v, ok := e.readings.measured.LoadAndDelete(ch)
 	if !ok {
 		return 0, false
 	}

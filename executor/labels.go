@@ -92,7 +92,7 @@ func (e *Engine) labelBefore(ctx context.Context, c *providers.Conn, ch *planner
 		return lp
 	}
 	lp.q, lp.finish = q, finish
-	if v, ok := planMeasurement(ch, q); ok { // labelreuse.go: the plan's count measured it
+	if v, ok := e.planMeasurement(ch, q); ok { // labelreuse.go: the plan's count measured it
 		v = finish([]float64{v})
 		lp.label.BaselineValue, lp.measured = &v, true
 		return lp

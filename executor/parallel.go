@@ -549,7 +549,7 @@ func (e *Engine) change(ctx context.Context, p *planner.Plan, ch *planner.Change
 func (e *Engine) CountParallel(ctx context.Context, p *planner.Plan) error {
 	resumeChanges(p) // batch.go: partly applied batched changes become creates that finish them
 	// labelreuse.go: the changes whose plan metric can be their label's baseline
-	noteFirstWriters(p)
+	e.noteFirstWriters(p)
 	ord := newOrdered(e, len(p.Changes))
 	var tasks []task
 	var units []int // the change of each task
