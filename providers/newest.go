@@ -22,15 +22,24 @@ func Newest(ctx context.Context, queryRow func(ctx context.Context, query string
 	if err := queryRow(ctx, stmt.SQL, stmt.Args...).Scan(&v); err != nil {
 		return time.Time{}, false, err
 	}
-	if v == nil {
-		return time.Time{}, false, nil
+	t, ok = NewestOf(v, m)
+	return t, ok, nil
+}
+
+// NewestOf reads v, the MAX of m's time column as a query returned it
+// (sqlgen.Newest, sqlgen.Fingerprint), as a time, as Newest does. ok is
+// false when v is NULL (no row), m has no time column, or v does not read
+// as a time.
+func NewestOf(v any, m *planner.Mutation) (t time.Time, ok bool) {
+	if v == nil || m.Where.TimeColumn == nil {
+		return time.Time{}, false
 	}
 	s := toText(v, m.Where.TimeColumn, m.Where.TimeFormat, true)
 	if l := m.Where.TimeFormat.Layout; l != "" {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true, nil
+			return t.UTC(), true
 		}
 	}
 	t, ok = parseTime(s)
-	return t.UTC(), ok, nil
+	return t.UTC(), ok
 }
