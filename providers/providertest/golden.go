@@ -99,14 +99,8 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 			continue // the planner refuses the kind on this database
 		}
 		t.Run(ch.Address, func(t *testing.T) {
-			var b strings.Builder
-			write := func(title string, s sqlgen.Statement) {
-				fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
-				if len(s.Args) > 0 {
-					fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
-				}
-				b.WriteString("\n")
-			}
+			var b goldenText
+			write := b.write
 			write("count", sqlgen.Count(d, ch.Mutation))
 			stmts, err := sqlgen.Apply(d, "anomgen", "0123456789abcdef", ch.Mutation)
 			if err != nil {
@@ -140,12 +134,30 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 					write(name+": drop", s)
 				}
 			}
-			path := filepath.Join("testdata", strings.ReplaceAll(ch.Address, ".", "_")+".golden")
-			got := b.String()
-			compareGolden(t, ch.Address, path, got)
+			compareGolden(t, ch.Address, goldenPath("", ch.Address), b.String())
 		})
 	}
 	goldenSchema(t, d) // golden_schema.go
+}
+
+// goldenText is the text of a golden file.
+type goldenText struct{ strings.Builder }
+
+// write adds a statement as every golden file shows one: a "-- title"
+// line, the SQL ended by a semicolon, its arguments (fmtArgs) when it has
+// any, and a blank line.
+func (b *goldenText) write(title string, s sqlgen.Statement) {
+	fmt.Fprintf(b, "-- %s\n%s;\n", title, s.SQL)
+	if len(s.Args) > 0 {
+		fmt.Fprintf(b, "-- args: %s\n", fmtArgs(s.Args))
+	}
+	b.WriteString("\n")
+}
+
+// goldenPath is testdata/<prefix><address>.golden, the address's dots
+// made underscores.
+func goldenPath(prefix, address string) string {
+	return filepath.Join("testdata", prefix+strings.ReplaceAll(address, ".", "_")+".golden")
 }
 
 func fmtArgs(args []any) string {

@@ -1,9 +1,6 @@
 package providertest
 
 import (
-	"fmt"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -96,14 +93,8 @@ func GoldenBatch(t *testing.T, d sqlgen.Dialect) {
 			if !sqlgen.Batchable(d, m) {
 				t.Fatalf("%s does not batch on %s", ch.Address, d.Name())
 			}
-			var b strings.Builder
-			write := func(title string, s sqlgen.Statement) {
-				fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
-				if len(s.Args) > 0 {
-					fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
-				}
-				b.WriteString("\n")
-			}
+			var b goldenText
+			write := b.write
 			lo, hi := []any{int64(10000)}, []any{int64(20000)}
 			if len(m.Key) == 2 {
 				lo, hi = []any{int64(5000), int64(2)}, []any{int64(10000), int64(1)}
@@ -141,7 +132,7 @@ func GoldenBatch(t *testing.T, d sqlgen.Dialect) {
 			for _, s := range sqlgen.RollbackBatch(d, j, sqlgen.KeyRange{Lo: lo, Hi: hi}) {
 				write("rollback batch: "+string(s.Role), s)
 			}
-			compareGolden(t, ch.Address, filepath.Join("testdata", "batch_"+strings.ReplaceAll(ch.Address, ".", "_")+".golden"), b.String())
+			compareGolden(t, ch.Address, goldenPath("batch_", ch.Address), b.String())
 		})
 	}
 }

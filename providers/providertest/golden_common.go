@@ -3,7 +3,6 @@ package providertest
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +39,7 @@ func goldenScenario(t *testing.T, d sqlgen.Dialect, prefix, scenario string, pro
 	t.Helper()
 	for _, ch := range planGolden(t, scenario, profiles, want).Changes {
 		t.Run(ch.Address, func(t *testing.T) {
-			compareGolden(t, ch.Address, filepath.Join("testdata", prefix+strings.ReplaceAll(ch.Address, ".", "_")+".golden"), renderGolden(t, d, ch))
+			compareGolden(t, ch.Address, goldenPath(prefix, ch.Address), renderGolden(t, d, ch))
 		})
 	}
 }

@@ -19,18 +19,8 @@ import (
 // for a table without a time column.
 func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
 	p := GoldenProfile()
-	var tc *planner.Column
-	for i := range p.Columns {
-		if p.Columns[i].Name == "created_at" {
-			tc = &p.Columns[i]
-		}
-	}
-	var status planner.Column
-	for _, c := range p.Columns {
-		if c.Name == "status" {
-			status = c
-		}
-	}
+	tc := p.Column("created_at")
+	status := *p.Column("status")
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.Add(6 * time.Hour)
 	win := planner.Selection{TimeColumn: tc, From: from, To: to, TimeFormat: p.TimeFormat, Share: 0.5, Seed: 7}

@@ -3,7 +3,6 @@ package providertest
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,14 +19,8 @@ import (
 // read from update and delete journals. It compares with
 // testdata/labels.golden, like Golden.
 func GoldenLabels(t *testing.T, d sqlgen.Dialect) {
-	var b strings.Builder
-	write := func(title string, s sqlgen.Statement) {
-		fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
-		if len(s.Args) > 0 {
-			fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
-		}
-		b.WriteString("\n")
-	}
+	var b goldenText
+	write := b.write
 	at := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
 	write("label table", sqlgen.Statement{SQL: sqlgen.LabelsEnsure(d, "anomgen")})
 	write("insert", sqlgen.LabelInsert(d, "anomgen", "0123456789abcdef", "anomaly.null_rate.emails", at, `{"kind":"null_rate"}`))

@@ -1,8 +1,6 @@
 package providertest
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/anomgen/anomgen/planner"
@@ -103,14 +101,8 @@ func GoldenRows(t *testing.T, d sqlgen.Dialect) {
 // Golden does.
 func renderGolden(t *testing.T, d sqlgen.Dialect, ch *planner.Change) string {
 	t.Helper()
-	var b strings.Builder
-	write := func(title string, s sqlgen.Statement) {
-		fmt.Fprintf(&b, "-- %s\n%s;\n", title, s.SQL)
-		if len(s.Args) > 0 {
-			fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
-		}
-		b.WriteString("\n")
-	}
+	var b goldenText
+	write := b.write
 	write("count", sqlgen.Count(d, ch.Mutation))
 	stmts, err := sqlgen.Apply(d, "anomgen", "0123456789abcdef", ch.Mutation)
 	if err != nil {

@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,25 +96,19 @@ func goldenSchema(t *testing.T, d sqlgen.Dialect) {
 	for _, ch := range p.Changes {
 		t.Run(ch.Address, func(t *testing.T) {
 			got := renderSchemaGolden(d, prof, ch)
-			path := filepath.Join("testdata", strings.ReplaceAll(ch.Address, ".", "_")+".golden")
-			compareGolden(t, ch.Address, path, got)
+			compareGolden(t, ch.Address, goldenPath("", ch.Address), got)
 		})
 	}
 }
 
 func renderSchemaGolden(d sqlgen.Dialect, prof *planner.TableProfile, ch *planner.Change) string {
 	const id = "0123456789abcdef"
-	var b strings.Builder
+	var b goldenText
 	write := func(title string, s sqlgen.Statement) {
-		kind := ""
 		if s.DDL {
-			kind = " (DDL)"
+			title += " (DDL)"
 		}
-		fmt.Fprintf(&b, "-- %s%s\n%s;\n", title, kind, s.SQL)
-		if len(s.Args) > 0 {
-			fmt.Fprintf(&b, "-- args: %s\n", fmtArgs(s.Args))
-		}
-		b.WriteString("\n")
+		b.write(title, s)
 	}
 	m := ch.Mutation
 	tx := d.TransactionalDDL()
