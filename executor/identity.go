@@ -53,7 +53,7 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 		fp, ok := p.Targets[ch.Target]
 		if !ok {
 			var err error
-			if fp, _, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], nil); err != nil {
+			if fp, _, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil)); err != nil {
 				return fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
 			}
 		}
@@ -66,13 +66,12 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 	return nil
 }
 
-// fingerprint reads, in one query and one scan of the table
-// (sqlgen.Fingerprint), the table's exact row count, the newest value of
-// the time column and the rows of each of windows, and lists the columns
-// with their types (prof's, from Profiles, else m's).
-func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, windows []planner.Selection) (planner.Fingerprint, []int64, error) {
+// fingerprint reads, with q (sqlgen.Fingerprint of m's table: one query,
+// one scan), the table's exact row count, the newest value of the time
+// column and the rows of each of q's windows, and lists the columns with
+// their types (prof's, from Profiles, else m's).
+func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, q sqlgen.FingerprintQuery) (planner.Fingerprint, []int64, error) {
 	var fp planner.Fingerprint
-	q := sqlgen.Fingerprint(c.Dialect, m, windows)
 	dest := []any{&fp.Rows}
 	var newest any
 	if q.HasMax {

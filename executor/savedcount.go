@@ -70,7 +70,7 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 		e.emit(Event{Kind: EventStatement, Address: t.all[0].Address, Message: t.q.SQL})
 		tasks = append(tasks, task{sources: []string{t.source}, run: func() error {
 			var err error
-			if t.fp, t.counts, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], sels); err != nil {
+			if t.fp, t.counts, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], t.q); err != nil {
 				return fmt.Errorf("fingerprinting %s (target %s): %w", t.m.Table, t.name, e.explain(err, t.q.SQL, t.c, t.m.Table, e.cfg.Source(t.source).JournalSchema))
 			}
 			return nil
