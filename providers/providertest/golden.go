@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
-	"github.com/anomgen/anomgen/state"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -38,7 +36,7 @@ func GoldenProfile() *planner.TableProfile {
 
 // goldenCases are one anomaly per kind and suitable column of the golden
 // profile, so a new kind gets golden SQL without touching this file.
-func goldenCases(t *testing.T) (*config.Config, *planner.Plan) {
+func goldenCases(t *testing.T) *planner.Plan {
 	t.Helper()
 	prof := GoldenProfile()
 	var b strings.Builder
@@ -73,16 +71,7 @@ target "orders" {
 			fmt.Fprintf(&b, "anomaly %q %q {\n  target = target.orders\n  column = %q\n  seed = 42\n  window {\n    start = \"2026-11-01T00:00:00Z\"\n    duration = \"7d\"\n  }\n}\n", k.Name, c.Name, c.Name)
 		}
 	}
-	cfg, diags := config.LoadFiles("/golden", map[string][]byte{"/golden/main.hcl": []byte(b.String())}, config.Options{Getenv: func(string) string { return "" }})
-	if diags.HasErrors() {
-		t.Fatalf("golden scenario: %s", diags.Error())
-	}
-	p, diags := planner.Make(planner.Input{Config: cfg, State: state.New(), Profiles: map[string]*planner.TableProfile{"orders": prof},
-		Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
-	if diags.HasErrors() {
-		t.Fatalf("golden plan: %s", diags.Error())
-	}
-	return cfg, p
+	return planScenario(t, "golden", b.String(), map[string]*planner.TableProfile{"orders": prof})
 }
 
 // Golden renders every kind's statements (count, apply, rollback, rollback
@@ -90,7 +79,7 @@ target "orders" {
 // in the calling package. Run `go test -run Golden -update` to rewrite them,
 // then read the diff: that review is the point of these files.
 func Golden(t *testing.T, d sqlgen.Dialect) {
-	_, p := goldenCases(t)
+	p := goldenCases(t)
 	for _, ch := range p.Changes {
 		if ch.Mutation.Op.Schema() {
 			continue // goldenSchema, below
@@ -112,10 +101,10 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 			entry := `{"address":"` + ch.Address + `"}`
 			if d.TransactionalDDL() {
 				write("apply: catalog", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,
-					time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), entry, sqlgen.StatusApplied))
+					goldenNow, entry, sqlgen.StatusApplied))
 			} else {
 				write("apply: catalog before the journal table (DDL commits on its own)", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,
-					time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), entry, sqlgen.StatusPending))
+					goldenNow, entry, sqlgen.StatusPending))
 				write("apply: catalog inside the data transaction", sqlgen.CatalogUpdate(d, "anomgen", "0123456789abcdef", entry, sqlgen.StatusApplied))
 			}
 			j := ch.Mutation.Journal("0123456789abcdef", "anomgen")

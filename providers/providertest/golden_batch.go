@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
@@ -122,7 +121,7 @@ func GoldenBatch(t *testing.T, d sqlgen.Dialect) {
 			}
 			entry := `{"address":"` + ch.Address + `"}`
 			if d.TransactionalDDL() {
-				write("first batch: catalog", sqlgen.CatalogInsert(d, "anomgen", id, ch.Address, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), entry, sqlgen.StatusPartial))
+				write("first batch: catalog", sqlgen.CatalogInsert(d, "anomgen", id, ch.Address, goldenNow, entry, sqlgen.StatusPartial))
 			}
 			write("each batch: catalog progress", sqlgen.CatalogUpdate(d, "anomgen", id, entry, sqlgen.StatusPartial))
 			write("last batch: catalog", sqlgen.CatalogUpdate(d, "anomgen", id, entry, sqlgen.StatusApplied))

@@ -19,16 +19,25 @@ var goldenNow = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 // fails unless the plan has want changes.
 func planGolden(t *testing.T, scenario string, profiles map[string]*planner.TableProfile, want int) *planner.Plan {
 	t.Helper()
+	p := planScenario(t, "golden", scenario, profiles)
+	if len(p.Changes) != want {
+		t.Fatalf("golden plan has %d changes, want %d", len(p.Changes), want)
+	}
+	return p
+}
+
+// planScenario loads a scenario and plans it against fixed profiles at
+// goldenNow; what starts the message of a failure ("<what> scenario: ...",
+// "<what> plan: ...").
+func planScenario(t *testing.T, what, scenario string, profiles map[string]*planner.TableProfile) *planner.Plan {
+	t.Helper()
 	cfg, diags := config.LoadFiles("/golden", map[string][]byte{"/golden/main.hcl": []byte(scenario)}, config.Options{Getenv: func(string) string { return "" }})
 	if diags.HasErrors() {
-		t.Fatalf("golden scenario: %s", diags.Error())
+		t.Fatalf("%s scenario: %s", what, diags.Error())
 	}
 	p, diags := planner.Make(planner.Input{Config: cfg, State: state.New(), Profiles: profiles, Now: goldenNow})
 	if diags.HasErrors() {
-		t.Fatalf("golden plan: %s", diags.Error())
-	}
-	if len(p.Changes) != want {
-		t.Fatalf("golden plan has %d changes, want %d", len(p.Changes), want)
+		t.Fatalf("%s plan: %s", what, diags.Error())
 	}
 	return p
 }

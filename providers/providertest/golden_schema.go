@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
-	"github.com/anomgen/anomgen/state"
 )
 
 // schemaGoldenTypes are the golden table's column types and catalog
@@ -84,15 +82,7 @@ func goldenSchema(t *testing.T, d sqlgen.Dialect) {
 		}
 	}
 	b.WriteString(schemaGoldenBlocks)
-	cfg, diags := config.LoadFiles("/golden", map[string][]byte{"/golden/main.hcl": []byte(b.String())}, config.Options{Getenv: func(string) string { return "" }})
-	if diags.HasErrors() {
-		t.Fatalf("schema golden scenario: %s", diags.Error())
-	}
-	p, diags := planner.Make(planner.Input{Config: cfg, State: state.New(), Profiles: map[string]*planner.TableProfile{"orders": prof},
-		Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
-	if diags.HasErrors() {
-		t.Fatalf("schema golden plan: %s", diags.Error())
-	}
+	p := planScenario(t, "schema golden", b.String(), map[string]*planner.TableProfile{"orders": prof})
 	for _, ch := range p.Changes {
 		t.Run(ch.Address, func(t *testing.T) {
 			got := renderSchemaGolden(d, prof, ch)

@@ -17,7 +17,7 @@ import (
 // statements (count, apply, rollback) from the decoded mutation as from the
 // original one.
 func PlanRoundTrip(t *testing.T, d sqlgen.Dialect) {
-	_, golden := goldenCases(t)
+	golden := goldenCases(t)
 	plans := map[string]*planner.Plan{
 		"catalog":  golden,
 		"business": planGolden(t, goldenBusinessScenario, map[string]*planner.TableProfile{"orders": GoldenProfile()}, 8),
