@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/anomgen/anomgen/config"
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-co-op/gocron/v2"
 )
@@ -42,23 +43,9 @@ func (r *wsRunner) reload(work context.Context, s gocron.Scheduler) bool {
 	if r.replicaReload != nil {
 		return r.replicaReload(work, s) // a replica's (daemon_river.go)
 	}
-	fmt.Fprintf(r.a.out, "anomgen daemon: reloading %s\n", r.dir)
-	cfg, err := r.a.loadConfig() // prints the diagnostics, at file:line:col
-	if err == nil {
-		if diags := daemonGuards(cfg); diags.HasErrors() {
-			_ = r.a.diagnostics(cfg.Files, diags)
-			err = errors.New("the daemon refuses the new files")
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(r.a.err, "%s %s: the reload failed (see above); the daemon keeps serving the previous files\n", r.a.paint(yellow, "Warning:"), r.dir)
-		r.a.log.Warn("daemon reload failed", "workspace", r.dir, "error", err)
+	if _, ok := r.reloadConfig(nil); !ok {
 		return false
 	}
-	r.cfgMu.Lock()
-	r.cfg = cfg
-	r.cfgMu.Unlock()
-	r.o.observe.obs.workspace(r.dir, cfg) // the status page and metrics follow the new files at once
 	if err := r.schedule(work, s); err != nil {
 		r.report(err)
 	}
@@ -66,6 +53,35 @@ func (r *wsRunner) reload(work context.Context, s gocron.Scheduler) bool {
 	fmt.Fprintf(r.a.out, "anomgen daemon: reloaded %s\n", r.dir)
 	r.a.log.Info("daemon reloaded", "workspace", r.dir)
 	return true
+}
+
+// reloadConfig is the part of a reload the local daemon and a replica
+// (daemon_river.go) share: it reads r's files again, checks them with the
+// daemon's guards and then, when extra is not nil, with extra (which
+// prints its own diagnostic), and, when they pass, serves them as r.cfg
+// and on the status page and metrics. Files that fail are reported with
+// a warning, r keeps its previous configuration, and ok is false.
+func (r *wsRunner) reloadConfig(extra func(*config.Config) error) (cfg *config.Config, ok bool) {
+	fmt.Fprintf(r.a.out, "anomgen daemon: reloading %s\n", r.dir)
+	cfg, err := r.a.loadConfig() // prints the diagnostics, at file:line:col
+	if err == nil {
+		if diags := daemonGuards(cfg); diags.HasErrors() {
+			_ = r.a.diagnostics(cfg.Files, diags)
+			err = errors.New("the daemon refuses the new files")
+		} else if extra != nil {
+			err = extra(cfg)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(r.a.err, "%s %s: the reload failed (see above); the daemon keeps serving the previous files\n", r.a.paint(yellow, "Warning:"), r.dir)
+		r.a.log.Warn("daemon reload failed", "workspace", r.dir, "error", err)
+		return nil, false
+	}
+	r.cfgMu.Lock()
+	r.cfg = cfg
+	r.cfgMu.Unlock()
+	r.o.observe.obs.workspace(r.dir, cfg) // the status page and metrics follow the new files at once
+	return cfg, true
 }
 
 // startReload reloads the workspaces on SIGHUP, on the options' reload

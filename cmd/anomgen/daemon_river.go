@@ -22,7 +22,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -220,26 +219,17 @@ func (a *app) onceReplicated(ctx context.Context, reps []*replica, o daemonOptio
 // times, and the one running now at once.
 func (rp *replica) reload(work context.Context, s gocron.Scheduler) bool {
 	r := rp.r
-	fmt.Fprintf(r.a.out, "anomgen daemon: reloading %s\n", r.dir)
-	cfg, err := r.a.loadConfig() // prints the diagnostics, at file:line:col
-	if err == nil {
-		if diags := daemonGuards(cfg); diags.HasErrors() {
-			_ = r.a.diagnostics(cfg.Files, diags)
-			err = errors.New("the daemon refuses the new files")
-		} else if cfg.Backend == nil || cfg.Workspace != rp.name {
-			err = fmt.Errorf("the new files remove the backend block or rename the workspace (%q): restart the daemon to serve another backend or workspace", rp.name)
-			fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
+	cfg, ok := r.reloadConfig(func(cfg *config.Config) error {
+		if cfg.Backend != nil && cfg.Workspace == rp.name {
+			return nil
 		}
-	}
-	if err != nil {
-		fmt.Fprintf(r.a.err, "%s %s: the reload failed (see above); the daemon keeps serving the previous files\n", r.a.paint(yellow, "Warning:"), r.dir)
-		r.a.log.Warn("daemon reload failed", "workspace", r.dir, "error", err)
+		err := fmt.Errorf("the new files remove the backend block or rename the workspace (%q): restart the daemon to serve another backend or workspace", rp.name)
+		fmt.Fprintf(r.a.err, "%s %s: %v\n", r.a.paint(red, "Error:"), r.dir, err)
+		return err
+	}) // the local daemon's, with the replica's own check (daemon_reload.go)
+	if !ok {
 		return false
 	}
-	r.cfgMu.Lock()
-	r.cfg = cfg
-	r.cfgMu.Unlock()
-	r.o.observe.obs.workspace(r.dir, cfg) // the status page and metrics follow the new files at once
 	rp.cfg = cfg
 	now := r.o.clock.Now()
 	if err := r.runDueMode(work, now, true); err != nil {
