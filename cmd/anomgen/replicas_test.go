@@ -542,12 +542,8 @@ func dumpJobs(t *testing.T, db *sql.DB) string {
 // state lost, it adopts it from there), the revert restores it once, and
 // an apply delivered after the revert knows the occurrence ran.
 func TestReplicaJobsIdempotent(t *testing.T) {
-	bk, f, dir := backendDaemonScenario(t)
-
+	bk, f, rp, out, clock := replicaInOccurrence(t)
 	fire := daemonStart
-	clock := clockwork.NewFakeClockAt(fire.Add(5 * time.Minute))
-	var out lockedBuf
-	rp := testReplica(t, dir, clock, &out)
 	ctx := context.Background()
 	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
 	occ := occurrenceID("customer-a", daemonAddr, fire)
@@ -612,6 +608,19 @@ func backendDaemonScenario(t *testing.T) (bk *providertest.Postgres, f *fixture,
 	return bk, f, dir
 }
 
+// replicaInOccurrence is the setup of the tests that deliver the River
+// jobs of the occurrence firing at daemonStart in-process: the backend
+// scenario (bk its backend, f its fixture) and the replica a worker would
+// run for it, writing to out, on a clock 5 minutes into the occurrence.
+func replicaInOccurrence(t *testing.T) (bk *providertest.Postgres, f *fixture, rp *replica, out *lockedBuf, clock *clockwork.FakeClock) {
+	t.Helper()
+	bk, f, dir := backendDaemonScenario(t)
+	clock = clockwork.NewFakeClockAt(daemonStart.Add(5 * time.Minute))
+	out = &lockedBuf{}
+	rp = testReplica(t, dir, clock, out)
+	return bk, f, rp, out, clock
+}
+
 // testReplica is the replica a River worker would run for dir's
 // workspace, in-process, writing to out.
 func testReplica(t *testing.T, dir string, clock clockwork.Clock, out *lockedBuf) *replica {
@@ -653,11 +662,8 @@ func (l *lockedBuf) String() string {
 // finds the state without the occurrence adopts it from the catalog and
 // reverts it.
 func TestReplicaAuditRecovered(t *testing.T) {
-	bk, f, dir := backendDaemonScenario(t)
+	bk, f, rp, out, clock := replicaInOccurrence(t)
 	fire := daemonStart
-	clock := clockwork.NewFakeClockAt(fire.Add(5 * time.Minute))
-	var out lockedBuf
-	rp := testReplica(t, dir, clock, &out)
 	ctx := context.Background()
 	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
 	records := func(action string) (done, recovered int64) {
