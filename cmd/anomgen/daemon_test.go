@@ -291,14 +291,23 @@ func TestDaemonScheduler(t *testing.T) {
 	}
 }
 
+// twoDaemonWorkspaces is the setup of the tests where one daemon serves
+// two workspace folders: d1 and d2 (daemonScenario, opted in), each on its
+// own SQLite fixture (f1, f2), the daemon's clock at daemonStart.
+func twoDaemonWorkspaces(t *testing.T) (f1, f2 *fixture, d1, d2 string, clock *clockwork.FakeClock) {
+	t.Helper()
+	f1, f2 = sqliteFixture(t), sqliteFixture(t)
+	d1, d2 = daemonScenario(t, f1, true), daemonScenario(t, f2, true)
+	clock = clockwork.NewFakeClockAt(daemonStart)
+	useDaemonClock(t, clock)
+	return f1, f2, d1, d2, clock
+}
+
 // TestDaemonOnceTwoWorkspaces: one process serves two workspace folders,
 // each with its own database, state and audit log.
 func TestDaemonOnceTwoWorkspaces(t *testing.T) {
-	f1, f2 := sqliteFixture(t), sqliteFixture(t)
-	d1, d2 := daemonScenario(t, f1, true), daemonScenario(t, f2, true)
+	f1, f2, d1, d2, clock := twoDaemonWorkspaces(t)
 	o1, o2 := f1.checksum(t), f2.checksum(t)
-	clock := clockwork.NewFakeClockAt(daemonStart)
-	useDaemonClock(t, clock)
 	mustOK(t, cli(t, t.TempDir(), "daemon", "-once", d1, d2))
 	for _, d := range []string{d1, d2} {
 		if a := daemonState(t, d); a == nil || a.Status != "" {
@@ -319,11 +328,8 @@ func TestDaemonOnceTwoWorkspaces(t *testing.T) {
 // (the same file fleet apply reads), together with any DIR argument; a
 // listed folder that does not exist is refused before anything runs.
 func TestDaemonFleetFile(t *testing.T) {
-	f1, f2 := sqliteFixture(t), sqliteFixture(t)
-	d1, d2 := daemonScenario(t, f1, true), daemonScenario(t, f2, true)
+	f1, f2, d1, d2, clock := twoDaemonWorkspaces(t)
 	o1, o2 := f1.checksum(t), f2.checksum(t)
-	clock := clockwork.NewFakeClockAt(daemonStart)
-	useDaemonClock(t, clock)
 	list := t.TempDir()
 	writeFile(t, list, "fleet.txt", "# customers\n"+d1+"\n")
 	mustOK(t, cli(t, t.TempDir(), "daemon", "-once", "-file", filepath.Join(list, "fleet.txt"), d2))
