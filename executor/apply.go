@@ -757,11 +757,7 @@ func (e *Engine) rollback(ctx context.Context, prior *state.Anomaly, st *state.S
 			}
 			cols, _ := rows.Columns()
 			for rows.Next() && len(keys) < 10 {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
+				vals, ptrs := providers.ScanSlots(len(cols))
 				if err := rows.Scan(ptrs...); err == nil {
 					keys = append(keys, fmtKey(vals))
 				}

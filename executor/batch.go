@@ -84,11 +84,7 @@ func PartialText(a *state.Anomaly) string {
 
 // scanKey reads one key (n columns) from row; nil when there is none.
 func scanKey(row *sql.Row, n int) ([]any, error) {
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
+	vals, ptrs := providers.ScanSlots(n)
 	if err := row.Scan(ptrs...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil

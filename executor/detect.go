@@ -191,11 +191,7 @@ func Detect(ctx context.Context, conn *providers.Conn, t *config.Target, o Detec
 	}
 	var got []bucketRow
 	for rows.Next() {
-		vals := make([]any, len(q.Fields))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		vals, ptrs := providers.ScanSlots(len(q.Fields))
 		if err := rows.Scan(ptrs...); err != nil {
 			rows.Close()
 			return nil, err

@@ -426,11 +426,7 @@ func (e *Engine) StreamLabelRows(ctx context.Context, st *state.State, labels []
 		}
 		nk := len(a.Journal.Key)
 		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		vals, ptrs := providers.ScanSlots(len(cols))
 		for rows.Next() {
 			if err := rows.Scan(ptrs...); err != nil {
 				rows.Close()

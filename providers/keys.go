@@ -54,11 +54,7 @@ func CheckKey(ctx context.Context, c *Conn, p *planner.TableProfile, key []strin
 	}
 	defer r.Close()
 	for r.Next() {
-		vals := make([]any, len(cols)+1)
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		vals, ptrs := ScanSlots(len(cols) + 1)
 		if err := r.Scan(ptrs...); err != nil {
 			kc.Error = err.Error()
 			return

@@ -375,3 +375,13 @@ func (s Settings) PoolSize() int {
 	}
 	return 4
 }
+
+// ScanSlots returns n values and a pointer to each, for Scan(ptrs...) to
+// fill vals.
+func ScanSlots(n int) (vals, ptrs []any) {
+	vals, ptrs = make([]any, n), make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, ptrs
+}

@@ -45,11 +45,7 @@ func CollectStats(ctx context.Context, db DB, d sqlgen.Dialect, in Inspector, ta
 	}
 
 	q := sqlgen.ProfileStats(d, p, timeColumn, o)
-	vals := make([]any, len(q.Fields))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
+	vals, ptrs := ScanSlots(len(q.Fields))
 	if err := db.QueryRowContext(ctx, q.SQL).Scan(ptrs...); err != nil {
 		return nil, fmt.Errorf("measuring %s: %w", p.Table, err)
 	}

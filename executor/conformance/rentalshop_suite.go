@@ -16,6 +16,7 @@ import (
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/executor"
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
 	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/anomgen/anomgen/providers/sqlgen"
 	"github.com/anomgen/anomgen/state"
@@ -485,11 +486,7 @@ func rentalChecksums(t *testing.T, db *sql.DB) map[string]string {
 		}
 		sort.Slice(order, func(i, j int) bool { return strings.ToLower(cols[order[i]]) < strings.ToLower(cols[order[j]]) })
 		h := sha256.New()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		vals, ptrs := providers.ScanSlots(len(cols))
 		for rows.Next() {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)

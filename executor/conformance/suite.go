@@ -439,11 +439,7 @@ func (h *harness) snapshot() snapshot {
 		h.t.Fatalf("ChecksumColumns %q has no id column", h.b.ChecksumColumns)
 	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		vals, ptrs := providers.ScanSlots(len(cols))
 		if err := rows.Scan(ptrs...); err != nil {
 			h.t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/executor"
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/providers"
 	"github.com/anomgen/anomgen/state"
 )
 
@@ -256,11 +257,7 @@ func (h *harness) journalRows(a *state.Anomaly) []string {
 	cols, _ := rows.Columns()
 	var out []string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		vals, ptrs := providers.ScanSlots(len(cols))
 		if err := rows.Scan(ptrs...); err != nil {
 			h.t.Fatal(err)
 		}
