@@ -17,8 +17,6 @@ import (
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/planner/truth"
 	"github.com/anomgen/anomgen/providers/providertest"
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // matrixZ is the strength every kind's defaults must reach on the metric
@@ -582,53 +580,30 @@ func movedSpans(k *planner.Kind, start, end time.Time) []span {
 // (segment kinds) and the with column (swapped_columns).
 func matrixBlock(t *testing.T, k *planner.Kind, start, end time.Time) (block, col, seg, with string) {
 	t.Helper()
-	src := []byte(k.Example)
-	f, diags := hclsyntax.ParseConfig(src, "example.hcl", hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatalf("%s: example: %s", k.Name, diags.Error())
-	}
-	blocks := f.Body.(*hclsyntax.Body).Blocks
-	if len(blocks) != 1 || blocks[0].Type != "anomaly" {
-		t.Fatalf("%s: the example is not one anomaly block", k.Name)
-	}
-	body := blocks[0].Body
-	keep := map[string]bool{"target": true, "column": true, "with": true}
-	for _, p := range k.Params {
-		if p.Required {
-			keep[p.Name] = true
-		}
-	}
+	ex := providertest.KindExampleDefaults(t, k)
 	var parts []string
-	for name, a := range body.Attributes {
-		if !keep[name] {
-			continue
-		}
-		text := string(a.SrcRange.SliceBytes(src))
+	for name, text := range ex.Attrs {
 		switch name {
 		case "column":
-			v, _ := a.Expr.Value(nil)
-			col = v.AsString()
+			col = ex.Strings[name]
 			if c, ok := matrixColumns[k.Name]; ok {
 				col, text = c, fmt.Sprintf("column = %q", c)
 			}
 		case "with":
-			v, _ := a.Expr.Value(nil)
-			with = v.AsString()
+			with = ex.Strings[name]
 		case "name":
 			if k.Name == "schema_add_column" {
-				v, _ := a.Expr.Value(nil)
-				col = v.AsString()
+				col = ex.Strings[name]
 			}
 		}
 		parts = append(parts, text)
 	}
 	sort.Strings(parts)
-	for _, b := range body.Blocks {
-		if b.Type == "segment" && strings.HasPrefix(k.Name, "segment_") {
-			parts = append(parts, string(b.Range().SliceBytes(src)))
-			if a := b.Body.Attributes["column"]; a != nil {
-				v, _ := a.Expr.Value(nil)
-				seg = v.AsString()
+	if strings.HasPrefix(k.Name, "segment_") {
+		for _, s := range ex.Segments {
+			parts = append(parts, s.Text)
+			if s.Column != "" {
+				seg = s.Column
 			}
 		}
 	}

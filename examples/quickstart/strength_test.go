@@ -22,8 +22,6 @@ import (
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/anomgen/anomgen/state"
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	_ "github.com/anomgen/anomgen/providers/sqlite"
 )
@@ -71,32 +69,15 @@ var strengthSegment = map[string]bool{"segment_spike": true, "segment_drop": tru
 // setting, so that every default applies.
 func strengthBlock(t testing.TB, k *planner.Kind) string {
 	t.Helper()
-	src := []byte(k.Example)
-	f, diags := hclsyntax.ParseConfig(src, "example.hcl", hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatalf("%s: example: %s", k.Name, diags.Error())
-	}
-	blocks := f.Body.(*hclsyntax.Body).Blocks
-	if len(blocks) != 1 || blocks[0].Type != "anomaly" {
-		t.Fatalf("%s: the example is not one anomaly block", k.Name)
-	}
-	body := blocks[0].Body
-	keep := map[string]bool{"target": true, "column": true, "with": true}
-	for _, p := range k.Params {
-		if p.Required {
-			keep[p.Name] = true
-		}
-	}
+	ex := providertest.KindExampleDefaults(t, k)
 	var parts []string
-	for name, a := range body.Attributes {
-		if keep[name] {
-			parts = append(parts, string(a.SrcRange.SliceBytes(src)))
-		}
+	for _, text := range ex.Attrs {
+		parts = append(parts, text)
 	}
 	sort.Strings(parts)
-	for _, b := range body.Blocks {
-		if b.Type == "segment" && strengthSegment[k.Name] {
-			parts = append(parts, string(b.Range().SliceBytes(src)))
+	if strengthSegment[k.Name] {
+		for _, seg := range ex.Segments {
+			parts = append(parts, seg.Text)
 		}
 	}
 	return fmt.Sprintf("anomaly %q \"x\" {\n  %s\n}\n", k.Name, strings.Join(parts, "\n  "))
