@@ -91,12 +91,31 @@ func scanKey(row *sql.Row, n int) ([]any, error) {
 		}
 		return nil, err
 	}
+	return ownKey(vals), nil
+}
+
+// ownKey copies the driver's buffers among a scanned key's values, which
+// the next scan reuses.
+func ownKey(vals []any) []any {
 	for i, v := range vals {
-		if b, ok := v.([]byte); ok { // a driver's buffer is reused by the next scan
+		if b, ok := v.([]byte); ok {
 			vals[i] = string(append([]byte(nil), b...))
 		}
 	}
-	return vals, nil
+	return vals
+}
+
+// scanBatch reads the row ApplyBatchNext returns: the rows changed, the
+// rows read and the key of the last row read (nil when none was read).
+func scanBatch(row *sql.Row, n int) (changed, read int64, last []any, err error) {
+	vals, ptrs := providers.ScanSlots(n)
+	if err := row.Scan(append([]any{&changed, &read}, ptrs...)...); err != nil {
+		return 0, 0, nil, err
+	}
+	if read == 0 {
+		return changed, 0, nil, nil
+	}
+	return changed, read, ownKey(vals), nil
 }
 
 // nextSize adapts the batch size to the time bound: a batch slower than
@@ -154,8 +173,11 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings),
 			Batches: &state.Batches{Size: max, Planned: ch.Rows, WindowRows: ch.WindowRows, Partial: true},
 		}
-		if ch.WindowRows > 0 {
-			entry.Batches.Estimate = int((ch.WindowRows + max - 1) / max)
+		if n := ch.WindowRows; n > 0 {
+			if sqlgen.BoundInBatch(d) && ch.Rows > 0 {
+				n = ch.Rows // its batches count changed rows, not window rows
+			}
+			entry.Batches.Estimate = int((n + max - 1) / max)
 		}
 		if ch.Duration > 0 {
 			exp := entry.AppliedAt.Add(ch.Duration)
@@ -203,6 +225,7 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		}
 	}
 	size := max
+	folded := sqlgen.BoundInBatch(d)
 	lp := e.labelBefore(ctx, c, ch) // labels.go: the metric before the (first) batch
 	var saved time.Time
 	for {
@@ -210,14 +233,27 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "")
 		}
 		start := time.Now()
-		bound := sqlgen.BatchBound(d, m, lo, size)
-		hi, err := scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key))
-		if err != nil {
-			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, bound.SQL)
-		}
-		stmts, err := sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: lo, Hi: hi})
-		if err != nil {
-			return entry.Rows, err
+		// Where the batch finds its own end (PostgreSQL), one statement
+		// reads, journals and changes the next size rows of the selection
+		// and returns the last key; elsewhere a query finds the bound
+		// first, the n-th row of the window after lo.
+		var hi []any
+		var stmts []sqlgen.Statement
+		var next sqlgen.Statement
+		if folded {
+			var err error
+			if next, err = sqlgen.ApplyBatchNext(d, schema, id, m, lo, size); err != nil {
+				return entry.Rows, err
+			}
+		} else {
+			bound := sqlgen.BatchBound(d, m, lo, size)
+			var err error
+			if hi, err = scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key)); err != nil {
+				return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, bound.SQL)
+			}
+			if stmts, err = sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: lo, Hi: hi}); err != nil {
+				return entry.Rows, err
+			}
 		}
 		tx, err := c.DB.BeginTx(ctx, nil)
 		if err != nil {
@@ -236,6 +272,17 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			}
 			if s.Role == sqlgen.RoleMutation {
 				rows, _ = r.RowsAffected()
+			}
+		}
+		if folded {
+			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: next.SQL})
+			var read int64
+			var last []any
+			if rows, read, last, err = scanBatch(tx.QueryRowContext(ctx, next.SQL, next.Args...), len(m.Key)); err != nil {
+				return entry.Rows, failed(err, next.SQL)
+			}
+			if read >= size {
+				hi = last // a full batch: the next starts after its last key
 			}
 		}
 		done := *entry.Batches

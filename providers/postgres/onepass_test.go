@@ -10,8 +10,8 @@ import (
 )
 
 // TestOnePassTypedValues applies, on a live PostgreSQL, the batches'
-// one statement (journal read, journal insert and UPDATE in one CTE), over
-// an unbounded key range, of a change whose new value is a NULL: a CTE's
+// one statement (journal read, journal insert and UPDATE in one CTE), in
+// two batches of at most 15 rows, of a change whose new value is a NULL: a CTE's
 // output column of such a value is text, which an integer column refuses
 // unless the value is cast to the column's type. The column must hold the
 // new value and the journal the old one.
@@ -48,25 +48,41 @@ func TestOnePassTypedValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		batch, err := sqlgen.ApplyBatch(d, "anomgen", id, c.m, sqlgen.KeyRange{})
+		batch, err := sqlgen.ApplyBatchNext(d, "anomgen", id, c.m, nil, 15)
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmts = append(stmts, batch...)
 		tx, err := pg.DB.Begin()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rows int64
 		for _, s := range stmts {
-			r, err := tx.Exec(s.SQL, s.Args...)
-			if err != nil {
+			if _, err := tx.Exec(s.SQL, s.Args...); err != nil {
 				t.Fatalf("%s: %s: %v", c.name, s.SQL, err)
 			}
-			if s.Role == sqlgen.RoleMutation {
-				rows, _ = r.RowsAffected()
-			}
 		}
+		// Two batches of at most 15 rows: the first reads 15 and returns
+		// its last key, the second carries on after it and reads the rest.
+		var rows, read, last int64
+		var lastKey *int64
+		if err := tx.QueryRow(batch.SQL, batch.Args...).Scan(&rows, &read, &last); err != nil {
+			t.Fatalf("%s: %s: %v", c.name, batch.SQL, err)
+		}
+		if rows != 15 || read != 15 || last != 15 {
+			t.Errorf("%s: first batch changed %d rows, read %d, last key %d; want 15, 15, 15", c.name, rows, read, last)
+		}
+		batch, err = sqlgen.ApplyBatchNext(d, "anomgen", id, c.m, []any{last}, 15)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var more, moreRead int64
+		if err := tx.QueryRow(batch.SQL, batch.Args...).Scan(&more, &moreRead, &lastKey); err != nil {
+			t.Fatalf("%s: %s: %v", c.name, batch.SQL, err)
+		}
+		if more != 5 || moreRead != 5 || lastKey == nil || *lastKey != 20 {
+			t.Errorf("%s: second batch changed %d rows, read %d, last key %v; want 5, 5, 20", c.name, more, moreRead, lastKey)
+		}
+		rows += more
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}

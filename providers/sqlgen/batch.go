@@ -234,62 +234,25 @@ func ApplySetup(d Dialect, schema, id string, m *planner.Mutation) ([]Statement,
 
 // ApplyBatch returns the statements that journal and change the rows of
 // m's selection whose key is in r, in order, inside the batch's
-// transaction; the mutation's affected-row count is the batch's rows. On
-// PostgreSQL it is one statement: a CTE reads the before-images with the
-// rows locked, a second appends them to the journal, and the UPDATE (or
-// DELETE) joins the first, so the table is read once.
+// transaction; the mutation's affected-row count is the batch's rows.
+// Dialects whose batches find their own end (BoundInBatch) use
+// ApplyBatchNext instead.
 func ApplyBatch(d Dialect, schema, id string, m *planner.Mutation, r KeyRange) ([]Statement, error) {
+	if BoundInBatch(d) {
+		return nil, fmt.Errorf("sqlgen: %s batches find their own end (ApplyBatchNext)", d.Name())
+	}
 	j := d.JournalTable(schema, id)
 	t := d.Table(m.Table)
 	keyNames := names(m.Key)
 	on := keyJoin(d, keyNames, "t", "j")
-	keys := strings.Join(qualify(d, "t", m.Key), ", ")
 	a := &args{d: d}
-	var sel, head string
-	switch m.Op {
-	case planner.OpUpdate:
-		set, err := updateSet(d, m, a)
-		if err != nil {
-			return nil, err
-		}
-		col := "t." + d.Quote(m.Column.Name)
-		if onePass(d) && !strings.Contains(set, "t.") && m.Column.Type != "" {
-			// A NULL or a literal is of unknown type, which a CTE's
-			// output makes text: the journal insert and the UPDATE would
-			// refuse it for a column of another type (integer, enum).
-			set = fmt.Sprintf("CAST(%s AS %s)", set, m.Column.Type)
-		}
-		sel = fmt.Sprintf("%s, %s AS %s, %s AS %s", keys, col, d.Quote(BeforeCol), set, d.Quote(AfterCol))
-		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
-		head = fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", "))
-	case planner.OpDelete:
-		sel = "t.*"
-		head = "INSERT INTO " + j
-	default:
-		return nil, fmt.Errorf("sqlgen: %s changes do not run in batches", m.Op)
+	sel, head, err := batchRead(d, j, m, a)
+	if err != nil {
+		return nil, err
 	}
 	w := where(d, m, a)
 	if rc := rangeCond(d, "t", keyNames, r, a); rc != "" {
 		w += " AND " + rc
-	}
-	if onePass(d) {
-		from, suffix, _ := d.LockedRead(t, w)
-		old := fmt.Sprintf("SELECT %s FROM %s WHERE %s%s", sel, from, w, suffix)
-		// The range again on the changed table, so that the join reads
-		// only the batch's range of its key index (without it PostgreSQL
-		// merge-joins from the first key on, and each batch reads more).
-		tr := rangeCond(d, "t", keyNames, r, a)
-		var mut string
-		if m.Op == planner.OpUpdate {
-			mut = d.UpdateJoin(t, "j", d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), on, tr)
-		} else {
-			mut = d.DeleteJoin(t, "j", quoteAll(d, keyNames))
-			if tr != "" {
-				mut += " AND " + tr
-			}
-		}
-		return []Statement{{Role: RoleMutation, Args: a.vals,
-			SQL: fmt.Sprintf("WITH j AS (%s), ins AS (%s SELECT * FROM j) %s", old, head, mut)}}, nil
 	}
 	var out []Statement
 	from, suffix, _ := d.LockedRead(t, w)
@@ -319,6 +282,96 @@ func ApplyBatch(d Dialect, schema, id string, m *planner.Mutation, r KeyRange) (
 		out = append(out, Statement{Role: RoleMutation, Args: ja.vals, SQL: d.DeleteJoin(t, src, quoteAll(d, keyNames))})
 	}
 	return out, nil
+}
+
+// batchRead renders what a batch reads of each row of m's selection (the
+// key, the old and the new value of an update; the whole row of a
+// delete) and the head of the journal insert that takes it.
+func batchRead(d Dialect, j string, m *planner.Mutation, a *args) (sel, head string, err error) {
+	keyNames := names(m.Key)
+	switch m.Op {
+	case planner.OpUpdate:
+		set, err := updateSet(d, m, a)
+		if err != nil {
+			return "", "", err
+		}
+		if onePass(d) && !strings.Contains(set, "t.") && m.Column.Type != "" {
+			// A NULL or a literal is of unknown type, which a CTE's
+			// output makes text: the journal insert and the UPDATE would
+			// refuse it for a column of another type (integer, enum).
+			set = fmt.Sprintf("CAST(%s AS %s)", set, m.Column.Type)
+		}
+		cols := append(quoteAll(d, keyNames), d.Quote(BeforeCol), d.Quote(AfterCol))
+		return fmt.Sprintf("%s, t.%s AS %s, %s AS %s", strings.Join(qualify(d, "t", m.Key), ", "), d.Quote(m.Column.Name), d.Quote(BeforeCol), set, d.Quote(AfterCol)),
+			fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", ")), nil
+	case planner.OpDelete:
+		return "t.*", "INSERT INTO " + j, nil
+	}
+	return "", "", fmt.Errorf("sqlgen: %s changes do not run in batches", m.Op)
+}
+
+// BoundInBatch reports whether the dialect's batches find their own end
+// (ApplyBatchNext) instead of asking BatchBound first: PostgreSQL, whose
+// one-pass statement reads the batch's rows in key order with a LIMIT
+// and returns the last key it changed.
+func BoundInBatch(d Dialect) bool { return onePass(d) }
+
+// ApplyBatchNext returns the one statement of a batch on a dialect whose
+// batches find their own end (BoundInBatch): it journals and changes the
+// first n rows of m's selection after key lo (nil: from the first key), in
+// key order, and returns one row: the rows changed, the rows read, and
+// the key columns of the last row read (NULLs when it read none). A batch
+// that read fewer than n rows was the last; otherwise the next starts
+// after the returned key. Unlike BatchBound's window-row batches, a batch
+// here counts the rows it changes, so a window of which the selection
+// takes few rows needs few batches, and the key index is walked once.
+func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any, n int64) (Statement, error) {
+	if !BoundInBatch(d) {
+		return Statement{}, fmt.Errorf("sqlgen: %s batches ask for their bound first (BatchBound)", d.Name())
+	}
+	j := d.JournalTable(schema, id)
+	t := d.Table(m.Table)
+	keyNames := names(m.Key)
+	qkeys := qualify(d, "t", m.Key)
+	keys := strings.Join(qkeys, ", ")
+	jkeys := make([]string, len(keyNames))
+	desc := make([]string, len(keyNames))
+	for i, k := range keyNames {
+		jkeys[i] = "j." + d.Quote(k)
+		desc[i] = jkeys[i] + " DESC"
+	}
+	a := &args{d: d}
+	sel, head, err := batchRead(d, j, m, a)
+	if err != nil {
+		return Statement{}, err
+	}
+	w := where(d, m, a)
+	if lo != nil {
+		w += " AND " + rangeCond(d, "t", keyNames, KeyRange{Lo: lo}, a)
+	}
+	from, suffix, _ := d.LockedRead(t, w)
+	old := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d%s", sel, from, w, keys, n, suffix)
+	// The changed table's side of the join reads the batch's key range
+	// only: after lo, up to the last key read (an InitPlan the key index
+	// takes as its bound).
+	last := fmt.Sprintf("(SELECT %s FROM j ORDER BY %s LIMIT 1)", strings.Join(jkeys, ", "), strings.Join(desc, ", "))
+	upper := fmt.Sprintf("%s <= %s", qkeys[0], last)
+	if len(qkeys) > 1 {
+		upper = fmt.Sprintf("(%s) <= %s", keys, last)
+	}
+	tr := upper
+	if lo != nil {
+		tr = rangeCond(d, "t", keyNames, KeyRange{Lo: lo}, a) + " AND " + upper
+	}
+	var mut string
+	if m.Op == planner.OpUpdate {
+		mut = d.UpdateJoin(t, "j", d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), keyJoin(d, keyNames, "t", "j"), tr)
+	} else {
+		mut = d.DeleteJoin(t, "j", quoteAll(d, keyNames)) + " AND " + tr
+	}
+	return Statement{Role: RoleMutation, Args: a.vals, SQL: fmt.Sprintf(
+		"WITH j AS (%s), ins AS (%s SELECT * FROM j), u AS (%s RETURNING 1) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), l.* FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true",
+		old, head, mut, strings.Join(jkeys, ", "), strings.Join(desc, ", "))}, nil
 }
 
 // RollbackBatch returns the restore of the journal rows of j whose key is
