@@ -10,7 +10,9 @@ package sqlgen
 // apply carries on after the last one.
 //
 // Batches follow the key: keyset pagination over the rows of the window,
-// (lo, hi] where hi is the n-th key of the window after lo. The selection
+// (lo, hi] where hi is the n-th key of the window after lo (BatchBound),
+// or on PostgreSQL the next n rows of the selection after lo, whose last
+// key the batch's own statement returns (ApplyBatchNext). The selection
 // of a row depends on its key and the seed only (the kinds that read other
 // rows of the table to choose or to compute a value are not batched:
 // Batchable), so the rows a batched change touches are the rows the plan
