@@ -606,6 +606,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		e.emit(Event{Kind: EventWarning, Address: ch.Address, Message: fmt.Sprintf("the connection was lost while committing, but the journal catalog shows that the commit went through: applied with journal %s", id)})
 	}
 	testHook("after-commit")
+	e.handOver(lp) // labelreuse.go: the next writer's baseline, measured with this figure
 	st.Put(entry)
 	recordLabel(st, lp) // labels.go
 	if err := save(st); err != nil {

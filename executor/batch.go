@@ -334,6 +334,7 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		first, pending, setup = false, false, nil
 		e.emit(Event{Kind: "progress" /* EventProgress */, Address: ch.Address, Action: ch.Action, Rows: entry.Rows, Elapsed: time.Since(start)})
 		if hi == nil {
+			e.handOver(lp) // labelreuse.go: the next writer's baseline, measured with this figure
 			break
 		}
 		testHook(fmt.Sprintf("after-batch-%d", entry.Batches.Done))

@@ -53,7 +53,7 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 		fp, ok := p.Targets[ch.Target]
 		if !ok {
 			var err error
-			if fp, _, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil)); err != nil {
+			if fp, _, _, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil)); err != nil {
 				return fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
 			}
 		}
@@ -70,7 +70,7 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 // one scan), the table's exact row count, the newest value of the time
 // column and the rows of each of q's windows, and lists the columns with
 // their types (prof's, from Profiles, else m's).
-func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, q sqlgen.FingerprintQuery) (planner.Fingerprint, []int64, error) {
+func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, q sqlgen.FingerprintQuery) (planner.Fingerprint, []int64, [][]float64, error) {
 	var fp planner.Fingerprint
 	dest := []any{&fp.Rows}
 	var newest any
@@ -81,8 +81,17 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 	for i := range counts {
 		dest = append(dest, &counts[i])
 	}
+	labels := make([][]float64, len(q.Labels)) // the label metrics measured in the same scan
+	for i, n := range q.Labels {
+		if n > 0 {
+			labels[i] = make([]float64, n)
+			for j := range labels[i] {
+				dest = append(dest, &nullFloat{&labels[i][j]})
+			}
+		}
+	}
 	if err := c.DB.QueryRowContext(ctx, q.SQL, q.Args...).Scan(dest...); err != nil {
-		return fp, nil, err
+		return fp, nil, nil, err
 	}
 	if t, ok := providers.NewestOf(newest, m); ok {
 		fp.MaxTime = &t
@@ -94,7 +103,7 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 	for _, col := range cols {
 		fp.Columns = append(fp.Columns, col.Name+" "+col.Type)
 	}
-	return fp, counts, nil
+	return fp, counts, labels, nil
 }
 
 // statements renders what apply runs for ch and what its rollback runs.

@@ -29,9 +29,9 @@ const planMeasuredFor = 10 * time.Second
 // measurement is one plan metric: its statement, its value and when it
 // was measured.
 type measurement struct {
-	q     sqlgen.Statement
-	value float64
-	at    time.Time
+	q      sqlgen.Statement
+	values []float64 // the statement's columns
+	at     time.Time
 }
 
 // readings holds, for one engine and its workers, the plan measurements
@@ -48,6 +48,13 @@ type readings struct {
 	// change's entry. Only CountParallel, which counts the whole plan,
 	// notes them: a count of one change on its own cannot tell.
 	first sync.Map
+	// next maps a create change of the plan being applied to the next
+	// change that writes its table, where that one is a create too and
+	// nothing of the plan writes the table in between (noteNextWriters):
+	// the first change measures its figure after and the next one's
+	// baseline in one scan (writeLabel), and hands the baseline over once
+	// it has committed (handOver).
+	next sync.Map
 }
 
 // noteFirstWriters notes the first writers of p's tables.
@@ -99,31 +106,81 @@ func prune(m *sync.Map, now time.Time) {
 	})
 }
 
-// rememberMeasured records the plan metric of ch, measured by q, for its
-// label.
-func (e *Engine) rememberMeasured(ch *planner.Change, q sqlgen.Statement, value float64) {
+// rememberMeasured records what q (the plan's metric, or a saved plan's
+// stale check that measured the label's metric in its scan) read for ch
+// before it ran, for its label.
+func (e *Engine) rememberMeasured(ch *planner.Change, q sqlgen.Statement, values ...float64) {
 	if e.readings == nil {
 		return
 	}
 	now := time.Now()
 	prune(&e.readings.measured, now)
-	e.readings.measured.Store(ch, measurement{q: q, value: value, at: now})
+	e.readings.measured.Store(ch, measurement{q: q, values: values, at: now})
 }
 
 // planMeasurement returns the plan's measurement of ch where it was made
 // by q itself (the same statement and arguments) less than
 // planMeasuredFor ago; it is taken either way.
-func (e *Engine) planMeasurement(ch *planner.Change, q sqlgen.Statement) (float64, bool) {
+func (e *Engine) planMeasurement(ch *planner.Change, q sqlgen.Statement) ([]float64, bool) {
 	if e.readings == nil {
-		return 0, false
+		return nil, false
 	}
 	v, ok := e.readings.measured.LoadAndDelete(ch)
 	if !ok {
-		return 0, false
+		return nil, false
 	}
 	m := v.(measurement)
 	if m.q.SQL != q.SQL || !reflect.DeepEqual(m.q.Args, q.Args) || time.Since(m.at) > planMeasuredFor {
-		return 0, false
+		return nil, false
 	}
-	return m.value, true
+	return m.values, true
+}
+
+// noteNextWriters notes, for each create change of p, the next change of
+// p that writes its table, where that is a create and nothing else of p
+// (a destroy, a replace, the prior a change restores) writes the table
+// in between. Apply runs a table's changes one after another in plan
+// order.
+func (e *Engine) noteNextWriters(p *planner.Plan) {
+	if e.readings == nil {
+		return
+	}
+	last := map[string]*planner.Change{} // table → its last writer, when a create
+	for _, ch := range p.Changes {
+		if ch.Action == planner.NoOp {
+			continue
+		}
+		if a := last[ch.Table.Name]; a != nil && ch.Action == planner.Create && (ch.Prior == nil || ch.Prior.Journal.Table == ch.Table.Name) {
+			e.readings.next.Store(a, ch)
+		}
+		delete(last, ch.Table.Name)
+		if pr := ch.Prior; pr != nil {
+			delete(last, pr.Journal.Table)
+		}
+		if ch.Action == planner.Create && ch.Mutation != nil {
+			last[ch.Table.Name] = ch
+		}
+	}
+}
+
+// nextWriter returns (once) the change noted to write ch's table next.
+func (e *Engine) nextWriter(ch *planner.Change) *planner.Change {
+	if e.readings == nil || ch == nil {
+		return nil
+	}
+	v, ok := e.readings.next.LoadAndDelete(ch)
+	if !ok {
+		return nil
+	}
+	return v.(*planner.Change)
+}
+
+// handOver gives the next writer of lp's table the baseline writeLabel
+// measured for it, once lp's change has committed (before, the figure
+// would include changes that may yet be rolled back).
+func (e *Engine) handOver(lp *labelProbe) {
+	if lp == nil || lp.next == nil {
+		return
+	}
+	e.rememberMeasured(lp.next, lp.nextQ, lp.nextVals...)
 }

@@ -36,6 +36,12 @@ type labelProbe struct {
 	q        sqlgen.Statement
 	finish   func([]float64) float64
 	measured bool
+	ch       *planner.Change
+	// The next writer of the table and its baseline, measured with the
+	// figure after (writeLabel) and handed over after the commit.
+	next     *planner.Change
+	nextQ    sqlgen.Statement
+	nextVals []float64
 }
 
 type queryer interface {
@@ -80,7 +86,7 @@ func (e *Engine) labelBefore(ctx context.Context, c *providers.Conn, ch *planner
 		return nil
 	}
 	m := ch.Mutation
-	lp := &labelProbe{label: newLabel(e.cfg.Workspace, ch)}
+	lp := &labelProbe{label: newLabel(e.cfg.Workspace, ch), ch: ch}
 	if !c.Dialect.TransactionalDDL() {
 		_, _ = c.DB.ExecContext(ctx, sqlgen.LabelsEnsure(c.Dialect, e.cfg.Source(ch.Source).JournalSchema))
 	}
@@ -92,8 +98,8 @@ func (e *Engine) labelBefore(ctx context.Context, c *providers.Conn, ch *planner
 		return lp
 	}
 	lp.q, lp.finish = q, finish
-	if v, ok := e.planMeasurement(ch, q); ok { // labelreuse.go: the plan's count measured it
-		v = finish([]float64{v})
+	if vals, ok := e.planMeasurement(ch, q); ok { // labelreuse.go: the plan's count or the stale check measured it
+		v := finish(vals)
 		lp.label.BaselineValue, lp.measured = &v, true
 		return lp
 	}
@@ -203,7 +209,7 @@ func (e *Engine) writeLabel(ctx context.Context, tx queryer, c *providers.Conn, 
 	l := &lp.label
 	l.AnomalyID, l.InjectedAt, l.RowsAffected = entry.Journal.ID, entry.AppliedAt.UTC(), entry.Rows
 	if lp.measured {
-		v, err := lp.measure(ctx, tx)
+		v, err := e.measureAfter(ctx, tx, c, lp)
 		if err != nil {
 			return fmt.Errorf("measuring %s after the change for its label: %w", l.Metric, err)
 		}
@@ -222,6 +228,51 @@ func (e *Engine) writeLabel(ctx context.Context, tx queryer, c *providers.Conn, 
 		return fmt.Errorf("recording the label in %s: %w", sqlgen.LabelTable(c.Dialect, schema), err)
 	}
 	return nil
+}
+
+// measureAfter measures lp's metric after its change, inside tx. Where
+// the next change of the plan writes the same table (noteNextWriters) and
+// both metrics are aggregates the dialect can filter, one scan measures
+// this figure and the next change's baseline (the table as this change
+// leaves it), which handOver gives that change once this one commits.
+func (e *Engine) measureAfter(ctx context.Context, tx queryer, c *providers.Conn, lp *labelProbe) (*float64, error) {
+	next := e.nextWriter(lp.ch)
+	if next == nil || next.Mutation == nil || next.Mutation.Op.Schema() || lp.ch.Mutation == nil {
+		return lp.measure(ctx, tx)
+	}
+	family := newLabel(e.cfg.Workspace, next).Metric
+	nq, _, ok := sqlgen.LabelMetric(c.Dialect, next.Mutation, family)
+	if !ok {
+		return lp.measure(ctx, tx)
+	}
+	both, cols, ok := sqlgen.LabelsTogether(c.Dialect,
+		sqlgen.LabelFold{Mutation: lp.ch.Mutation, Family: lp.label.Metric}, sqlgen.LabelFold{Mutation: next.Mutation, Family: family})
+	if !ok {
+		return lp.measure(ctx, tx)
+	}
+	e.emit(Event{Kind: EventStatement, Address: lp.label.Address, Message: both.SQL})
+	vals := make([]float64, cols[0]+cols[1])
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &nullFloat{&vals[i]}
+	}
+	rows, err := tx.QueryContext(ctx, both.SQL, both.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, sql.ErrNoRows
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	v := lp.finish(vals[:cols[0]])
+	lp.next, lp.nextQ, lp.nextVals = next, nq, vals[cols[0]:]
+	return &v, rows.Close()
 }
 
 // recordLabel adds a committed label to the state.
@@ -370,7 +421,7 @@ func (e *Engine) labelSchema(ctx context.Context, c *providers.Conn, ch *planner
 	if e.DryRun || ch.Mutation == nil {
 		return
 	}
-	lp := &labelProbe{label: newLabel(e.cfg.Workspace, ch)}
+	lp := &labelProbe{label: newLabel(e.cfg.Workspace, ch), ch: ch}
 	l := &lp.label
 	l.AnomalyID, l.InjectedAt, l.RowsAffected = entry.Journal.ID, entry.AppliedAt.UTC(), entry.Rows
 	schema := entry.Journal.Schema

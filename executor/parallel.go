@@ -376,6 +376,7 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 	}
 	if !e.DryRun {
 		e.ensureJournals(ctx, p)
+		e.noteNextWriters(p) // labelreuse.go: a change measures the next one's label baseline
 	}
 	g := &guard{st: st, save: save}
 	ord := newOrdered(e, len(p.Changes))

@@ -27,9 +27,14 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 		m       *planner.Mutation // the first change's: the table and its time column
 		all     []*planner.Change // every change on it
 		windows []*planner.Change // those whose window the query counts
+		saved   []*planner.Change // the saved plan's changes of windows (what apply runs)
 		q       sqlgen.FingerprintQuery
 		fp      planner.Fingerprint
 		counts  []int64
+		// labels are the first writers among windows whose label
+		// baseline the same scan measures (labelFolds).
+		labels []labelFold
+		values [][]float64
 	}
 	var targets []*target
 	byName := map[string]*target{}
@@ -58,19 +63,26 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 		}
 		t.windows = append(t.windows, ch)
 		was := saved.Changes[i]
+		t.saved = append(t.saved, was)
 		ch.Rows, ch.Metric, ch.Unchanged, ch.NonFinite = was.Rows, was.Metric, was.Unchanged, was.NonFinite
 	}
+	e.noteFirstWriters(current) // labelreuse.go
 	var tasks []task
 	for _, t := range targets {
 		var sels []planner.Selection
 		for _, ch := range t.windows {
 			sels = append(sels, ch.Mutation.Where)
 		}
-		t.q = sqlgen.Fingerprint(t.c.Dialect, t.m, sels)
+		t.labels = e.labelFolds(t.c, t.windows, t.saved)
+		folds := make([]sqlgen.LabelFold, len(t.labels))
+		for i, l := range t.labels {
+			folds[i] = l.fold
+		}
+		t.q = sqlgen.Fingerprint(t.c.Dialect, t.m, sels, folds...)
 		e.emit(Event{Kind: EventStatement, Address: t.all[0].Address, Message: t.q.SQL})
 		tasks = append(tasks, task{sources: []string{t.source}, run: func() error {
 			var err error
-			if t.fp, t.counts, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], t.q); err != nil {
+			if t.fp, t.counts, t.values, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], t.q); err != nil {
 				return fmt.Errorf("fingerprinting %s (target %s): %w", t.m.Table, t.name, e.explain(err, t.q.SQL, t.c, t.m.Table, e.cfg.Source(t.source).JournalSchema))
 			}
 			return nil
@@ -84,6 +96,11 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 	}
 	now := map[string]planner.Fingerprint{}
 	for _, t := range targets {
+		for i, l := range t.labels {
+			if t.values[i] != nil {
+				e.rememberMeasured(l.ch, l.q, t.values[i]...) // labelreuse.go: the label's baseline
+			}
+		}
 		for i, ch := range t.windows {
 			ch.WindowRows = t.counts[i]
 		}
@@ -94,4 +111,38 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 		now[t.name] = t.fp
 	}
 	return now, nil
+}
+
+// labelFold is a change whose label baseline a saved plan's stale check
+// measures in its scan of the table: the saved plan's change (the one
+// apply runs), the metric's own query (what labelBefore compares) and its
+// aggregates for the fingerprint.
+type labelFold struct {
+	ch   *planner.Change
+	q    sqlgen.Statement
+	fold sqlgen.LabelFold
+}
+
+// labelFolds returns those of chs (one target's row-level changes, as
+// saved holds them for apply) that are the first writers of their table in this apply (noteFirstWriters),
+// with a label metric: nothing of the apply changes their table before
+// them, so the stale check, which reads the table just before the apply
+// starts, reads their baseline too, and labelBefore takes it within
+// planMeasuredFor instead of scanning the table again. Under -dry-run no
+// label is made.
+func (e *Engine) labelFolds(c *providers.Conn, chs, saved []*planner.Change) []labelFold {
+	if e.DryRun {
+		return nil
+	}
+	var out []labelFold
+	for i, ch := range chs {
+		if !e.firstWriter(ch) {
+			continue
+		}
+		family := newLabel(e.cfg.Workspace, ch).Metric
+		if q, _, ok := sqlgen.LabelMetric(c.Dialect, ch.Mutation, family); ok {
+			out = append(out, labelFold{ch: saved[i], q: q, fold: sqlgen.LabelFold{Mutation: ch.Mutation, Family: family}})
+		}
+	}
+	return out
 }

@@ -356,7 +356,8 @@ func TestSavedSchemaPlan(t *testing.T) {
 
 // TestSavedPlanStaleCheckQueries: apply FILE reads a target's rows, newest
 // time and the windows of all its changes in one query (one scan), not a
-// COUNT, a MAX and one window count per change; the statements are those
+// COUNT, a MAX and one window count per change, and in the same scan the
+// label baseline of the table's first writer; the statements are those
 // the debug log records as they run.
 func TestSavedPlanStaleCheckQueries(t *testing.T) {
 	savedFixtures(t, true, func(t *testing.T, f *fixture) {
@@ -376,8 +377,13 @@ func TestSavedPlanStaleCheckQueries(t *testing.T) {
 				exact++ // the profile's exact count of a small table: the fingerprint counts the rows
 			case strings.Contains(line, "SELECT COUNT(*), MAX("):
 				fingerprints++
-				if n := strings.Count(line, "FILTER (WHERE") + strings.Count(line, "COUNT(CASE WHEN"); n != 2 {
+				if n := strings.Count(line, "COUNT(*) FILTER (WHERE") + strings.Count(line, "COUNT(CASE WHEN"); n != 2 {
 					t.Errorf("the fingerprint query counts %d windows, want the 2 changes':\n%s", n, line)
+				}
+				// and the label baseline of the table's first writer, the
+				// null share of a_nulls (TestLabelBaselineFromStaleCheck)
+				if !strings.Contains(line, "ELSE 0.0 END) FILTER (WHERE") {
+					t.Errorf("the fingerprint query does not measure the first writer's label baseline:\n%s", line)
 				}
 			case strings.Contains(line, "SELECT COUNT(*) FROM") && strings.Contains(line, "orders") && strings.Contains(line, " WHERE "):
 				counts++ // a window's count of its own

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/planner/truth"
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
@@ -32,18 +33,27 @@ func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
 	ranges.Ranges = []planner.TimeRange{{From: from, To: from.Add(time.Hour)}, {From: from.Add(3 * time.Hour), To: from.Add(4 * time.Hour)}}
 	m := &planner.Mutation{Table: p.Table, Columns: p.Columns, Where: win}
 	noTime := &planner.Mutation{Table: p.Table, Columns: p.Columns}
+	amount := p.Column("amount")
+	shift := &planner.Mutation{Op: planner.OpUpdate, Table: p.Table, Columns: p.Columns, Column: amount, Where: seg}
+	drop := &planner.Mutation{Op: planner.OpDelete, Table: p.Table, Columns: p.Columns, Where: seg}
+	labels := []sqlgen.LabelFold{{Mutation: shift, Family: truth.Stddev}, {Mutation: drop, Family: truth.CategoryShare}, {Mutation: drop, Family: truth.RowCount}}
 	var b strings.Builder
 	for _, c := range []struct {
 		title   string
 		m       *planner.Mutation
 		windows []planner.Selection
+		labels  []sqlgen.LabelFold
 	}{
-		{"rows and the newest time (plan)", m, nil},
-		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}},
-		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}},
+		{"rows and the newest time (plan)", m, nil, nil},
+		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}, nil},
+		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}, nil},
+		{"with the label baselines of first writers (stddev, category share, row count), where FILTER exists", m, []planner.Selection{seg}, labels},
 	} {
-		q := sqlgen.Fingerprint(d, c.m, c.windows)
+		q := sqlgen.Fingerprint(d, c.m, c.windows, c.labels...)
 		fmt.Fprintf(&b, "-- %s\n%s;\n", c.title, q.SQL)
+		if len(c.labels) > 0 {
+			fmt.Fprintf(&b, "--   label columns: %v\n", q.Labels)
+		}
 		if len(q.Args) > 0 {
 			var args []string
 			for _, a := range q.Args {

@@ -16,8 +16,12 @@ type FingerprintQuery struct {
 	// a time column it is left out, and the window counts follow the
 	// table's rows directly.
 	HasMax bool
-	// Windows is how many window counts end the row, in the order given.
+	// Windows is how many window counts follow, in the order given.
 	Windows int
+	// Labels holds, for each label metric given, how many of the
+	// columns that end the row are its aggregates (0: it is not measured
+	// here and needs its own query, LabelMetric).
+	Labels []int
 }
 
 // Fingerprint returns the query for m's table (m's time column gives the
@@ -26,10 +30,15 @@ type FingerprintQuery struct {
 // COUNT(CASE WHEN … THEN 1 END) elsewhere (zero, never NULL, on an empty
 // table, as COUNT(*) … WHERE is). A window with no condition counts every
 // row. It replaces a COUNT(*), a MAX and one WindowCount per window.
-func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection) FingerprintQuery {
+//
+// Label metrics given are measured in the same scan where the dialect has
+// a FILTER clause (PostgreSQL, SQLite) and the metric is a list of
+// aggregates: LabelMetric's aggregates, each filtered to its rows, so the
+// figures are the ones LabelMetric's own query reads.
+func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection, labels ...LabelFold) FingerprintQuery {
 	a := &args{d: d}
 	cols := []string{"COUNT(*)"}
-	q := FingerprintQuery{Windows: len(windows)}
+	q := FingerprintQuery{Windows: len(windows), Labels: make([]int, len(labels))}
 	if tc := m.Where.TimeColumn; tc != nil {
 		cols = append(cols, fmt.Sprintf("MAX(t.%s)", d.Quote(tc.Name)))
 		q.HasMax = true
@@ -44,6 +53,12 @@ func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection) Fi
 			cols = append(cols, fmt.Sprintf("COUNT(*) FILTER (WHERE %s)", cond))
 		default:
 			cols = append(cols, fmt.Sprintf("COUNT(CASE WHEN %s THEN 1 END)", cond))
+		}
+	}
+	for i, l := range labels {
+		if aggs, ok := labelFiltered(d, l, a); ok {
+			cols = append(cols, aggs...)
+			q.Labels[i] = len(aggs)
 		}
 	}
 	q.SQL = fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), d.Table(m.Table))

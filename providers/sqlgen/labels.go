@@ -88,22 +88,123 @@ func LabelList(d Dialect, schema string) Statement {
 //     segment (segment_drop, segment_spike): the segment's share of the
 //     range's rows (not measured for changes that rewrite a category).
 func LabelMetric(d Dialect, m *planner.Mutation, family string) (q Statement, finish func([]float64) float64, ok bool) {
+	p, ok := labelParts(d, m, family)
+	if !ok {
+		return q, nil, false
+	}
+	a := &args{d: d}
+	t := d.Table(m.Table) + " t"
+	if len(p.group) > 0 {
+		q.SQL = fmt.Sprintf("SELECT COALESCE(SUM(g.n), 0), COUNT(*) FROM (SELECT COUNT(*) AS n FROM %s%s GROUP BY %s) g",
+			t, whereOf(p.cond(a)), strings.Join(p.group, ", "))
+		return q.withArgs(a), p.finish, true
+	}
+	aggs := make([]string, len(p.aggs))
+	for i, agg := range p.aggs {
+		aggs[i] = agg(a)
+	}
+	q.SQL = fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(aggs, ", "), t, whereOf(p.cond(a)))
+	return q.withArgs(a), p.finish, true
+}
+
+// LabelFold is a label metric a fingerprint query measures in its own
+// scan of the table (LabelMetric's figure, as aggregates with a filter).
+type LabelFold struct {
+	Mutation *planner.Mutation
+	Family   string
+}
+
+// labelFiltered renders the aggregates of the label metric of f over
+// alias t, each filtered to the metric's rows (FILTER (WHERE …)), with
+// arguments added to a in the order of the text; ok false where the
+// metric is not a list of aggregates (a table's duplicate ratio groups
+// rows) or the dialect has no FILTER clause.
+func labelFiltered(d Dialect, f LabelFold, a *args) ([]string, bool) {
+	if d.Name() != "postgres" && d.Name() != "sqlite" {
+		return nil, false
+	}
+	p, ok := labelParts(d, f.Mutation, f.Family)
+	if !ok || len(p.group) > 0 {
+		return nil, false
+	}
+	var out []string
+	for _, render := range p.aggs {
+		agg := render(a) // its arguments come before its filter's
+		if c := p.cond(a); c != "" {
+			agg += " FILTER (WHERE " + c + ")"
+		}
+		out = append(out, agg)
+	}
+	return out, true
+}
+
+// LabelsTogether returns one query that measures the label metrics of
+// folds (all on the same table) in one scan: each metric's aggregates,
+// filtered to its rows, in the order given, with the number of columns of
+// each; ok false where one of them cannot be measured so (labelFiltered).
+// Each metric's figures are the ones its own query (LabelMetric) reads.
+func LabelsTogether(d Dialect, folds ...LabelFold) (q Statement, cols []int, ok bool) {
+	if len(folds) == 0 {
+		return q, nil, false
+	}
+	a := &args{d: d}
+	var all []string
+	for _, f := range folds {
+		if f.Mutation.Table != folds[0].Mutation.Table {
+			return q, nil, false
+		}
+		aggs, ok := labelFiltered(d, f, a)
+		if !ok {
+			return q, nil, false
+		}
+		all = append(all, aggs...)
+		cols = append(cols, len(aggs))
+	}
+	q.SQL = fmt.Sprintf("SELECT %s FROM %s t", strings.Join(all, ", "), d.Table(folds[0].Mutation.Table))
+	return q.withArgs(a), cols, true
+}
+
+// whereOf is " WHERE cond", or "" without a condition.
+func whereOf(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return " WHERE " + cond
+}
+
+// metricParts is a label metric as what it computes over the rows that
+// match cond: aggregates (each rendered with its arguments), or, with
+// group set, the duplicate ratio of those columns' groups; finish turns
+// the figures into the metric.
+type metricParts struct {
+	aggs   []func(a *args) string
+	cond   func(a *args) string
+	group  []string
+	finish func([]float64) float64
+}
+
+// labelParts is LabelMetric's family as metricParts.
+func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, ok bool) {
 	if family == truth.CategoryShare {
 		return segmentShare(d, m)
 	}
-	a := &args{d: d}
-	var conds []string
-	if w := window(d, m.Where, "t", a); w != "" {
-		conds = append(conds, w)
-	}
-	where := func(extra ...string) string {
-		all := append(append([]string(nil), conds...), extra...)
-		if len(all) == 0 {
-			return ""
+	// conds renders the window's conditions and extra ones.
+	conds := func(extra ...string) func(a *args) string {
+		return func(a *args) string {
+			var all []string
+			if w := window(d, m.Where, "t", a); w != "" {
+				all = append(all, w)
+			}
+			return strings.Join(append(all, extra...), " AND ")
 		}
-		return " WHERE " + strings.Join(all, " AND ")
 	}
-	t := d.Table(m.Table) + " t"
+	fixed := func(aggs ...string) []func(*args) string {
+		out := make([]func(*args) string, len(aggs))
+		for i, agg := range aggs {
+			out[i] = func(*args) string { return agg }
+		}
+		return out
+	}
 	first := func(v []float64) float64 { return v[0] }
 	var col string
 	if m.Column != nil {
@@ -111,62 +212,57 @@ func LabelMetric(d Dialect, m *planner.Mutation, family string) (q Statement, fi
 	}
 	switch family {
 	case truth.RowCount:
-		q.SQL = "SELECT COUNT(*) FROM " + t + where()
-		return q.withArgs(a), first, true
+		return metricParts{aggs: fixed("COUNT(*)"), cond: conds(), finish: first}, true
 	case truth.NullShare:
 		if m.Column == nil {
-			return q, nil, false
+			return p, false
 		}
 		blank := col + " IS NULL"
 		if m.Column.Class == planner.ClassText {
 			blank += " OR LTRIM(RTRIM(" + col + ")) = ''"
 		}
-		q.SQL = fmt.Sprintf("SELECT AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END) FROM %s%s", blank, t, where())
-		return q.withArgs(a), first, true
+		return metricParts{aggs: fixed(fmt.Sprintf("AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END)", blank)), cond: conds(), finish: first}, true
 	case truth.Mean, truth.Stddev:
 		if m.Column == nil || !m.Column.Class.Numeric() {
-			return q, nil, false
+			return p, false
 		}
 		var extra []string
 		if f := finite(d, "t", m.Column); f != "" {
 			extra = append(extra, f)
 		}
-		sd, isSD := d.(StatsDialect)
 		fcol := col
-		if isSD {
+		if sd, isSD := d.(StatsDialect); isSD {
 			fcol = sd.Float(col)
 		}
 		if family == truth.Mean {
-			q.SQL = fmt.Sprintf("SELECT AVG(%s) FROM %s%s", fcol, t, where(extra...))
-			return q.withArgs(a), first, true
+			return metricParts{aggs: fixed(fmt.Sprintf("AVG(%s)", fcol)), cond: conds(extra...), finish: first}, true
 		}
-		q.SQL = fmt.Sprintf("SELECT AVG(%s), AVG(%s * %s), COUNT(%s) FROM %s%s", fcol, fcol, fcol, col, t, where(extra...))
-		return q.withArgs(a), func(v []float64) float64 {
-			mean, sq, n := v[0], v[1], v[2]
-			if n < 2 {
-				return 0
-			}
-			x := (sq - mean*mean) * n / (n - 1)
-			if x < 0 {
-				x = 0
-			}
-			return math.Sqrt(x)
-		}, true
-	case truth.Distinct:
-		if m.Column == nil {
-			return q, nil, false
-		}
-		q.SQL = fmt.Sprintf("SELECT COUNT(DISTINCT %s) FROM %s%s", col, t, where())
-		return q.withArgs(a), first, true
-	case truth.Uniqueness:
-		if m.Column != nil {
-			q.SQL = fmt.Sprintf("SELECT COUNT(DISTINCT %s), COUNT(%s) FROM %s%s", col, col, t, where())
-			return q.withArgs(a), func(v []float64) float64 {
-				if v[1] == 0 {
+		return metricParts{aggs: fixed(fmt.Sprintf("AVG(%s)", fcol), fmt.Sprintf("AVG(%s * %s)", fcol, fcol), fmt.Sprintf("COUNT(%s)", col)), cond: conds(extra...),
+			finish: func(v []float64) float64 {
+				mean, sq, n := v[0], v[1], v[2]
+				if n < 2 {
 					return 0
 				}
-				return 1 - v[0]/v[1]
-			}, true
+				x := (sq - mean*mean) * n / (n - 1)
+				if x < 0 {
+					x = 0
+				}
+				return math.Sqrt(x)
+			}}, true
+	case truth.Distinct:
+		if m.Column == nil {
+			return p, false
+		}
+		return metricParts{aggs: fixed(fmt.Sprintf("COUNT(DISTINCT %s)", col)), cond: conds(), finish: first}, true
+	case truth.Uniqueness:
+		if m.Column != nil {
+			return metricParts{aggs: fixed(fmt.Sprintf("COUNT(DISTINCT %s)", col), fmt.Sprintf("COUNT(%s)", col)), cond: conds(),
+				finish: func(v []float64) float64 {
+					if v[1] == 0 {
+						return 0
+					}
+					return 1 - v[0]/v[1]
+				}}, true
 		}
 		key := map[string]bool{}
 		for _, k := range m.Key {
@@ -184,38 +280,37 @@ func LabelMetric(d Dialect, m *planner.Mutation, family string) (q Statement, fi
 			group = append(group, "t."+d.Quote(c.Name))
 		}
 		if len(group) == 0 {
-			return q, nil, false
+			return p, false
 		}
-		q.SQL = fmt.Sprintf("SELECT COALESCE(SUM(g.n), 0), COUNT(*) FROM (SELECT COUNT(*) AS n FROM %s%s GROUP BY %s) g",
-			t, where(), strings.Join(group, ", "))
-		return q.withArgs(a), func(v []float64) float64 {
+		return metricParts{group: group, cond: conds(), finish: func(v []float64) float64 {
 			if v[0] == 0 {
 				return 0
 			}
 			return (v[0] - v[1]) / v[0]
-		}, true
+		}}, true
 	}
-	return q, nil, false
+	return p, false
 }
 
-// segmentShare is LabelMetric's category_share: the share of the time
+// segmentShare is labelParts' category_share: the share of the time
 // range's rows that match m's segments, for a change that deletes or
 // copies them. The segment conditions come first in the SQL, so their
 // arguments do too (positional placeholders).
-func segmentShare(d Dialect, m *planner.Mutation) (q Statement, finish func([]float64) float64, ok bool) {
+func segmentShare(d Dialect, m *planner.Mutation) (p metricParts, ok bool) {
 	if len(m.Where.Segments) == 0 || (m.Op != planner.OpDelete && m.Op != planner.OpInsert) {
-		return q, nil, false
+		return p, false
 	}
-	a := &args{d: d}
-	var seg []string
-	for _, f := range m.Where.Segments {
-		seg = append(seg, filterIn(d, f, "t", a))
-	}
-	q.SQL = fmt.Sprintf("SELECT AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END) FROM %s t", strings.Join(seg, " AND "), d.Table(m.Table))
-	if w := timeWindow(d, m.Where, "t", a); w != "" {
-		q.SQL += " WHERE " + w
-	}
-	return q.withArgs(a), func(v []float64) float64 { return v[0] }, true
+	return metricParts{
+		aggs: []func(a *args) string{func(a *args) string {
+			var seg []string
+			for _, f := range m.Where.Segments {
+				seg = append(seg, filterIn(d, f, "t", a))
+			}
+			return fmt.Sprintf("AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END)", strings.Join(seg, " AND "))
+		}},
+		cond:   func(a *args) string { return timeWindow(d, m.Where, "t", a) },
+		finish: func(v []float64) float64 { return v[0] },
+	}, true
 }
 
 func (s Statement) withArgs(a *args) Statement {
