@@ -380,9 +380,10 @@ func TestSavedPlanStaleCheckQueries(t *testing.T) {
 				if n := strings.Count(line, "COUNT(*) FILTER (WHERE") + strings.Count(line, "COUNT(CASE WHEN"); n != 2 {
 					t.Errorf("the fingerprint query counts %d windows, want the 2 changes':\n%s", n, line)
 				}
-				// and the label baseline of the table's first writer, the
-				// null share of a_nulls (TestLabelBaselineFromStaleCheck)
-				if !strings.Contains(line, "ELSE 0.0 END) FILTER (WHERE") {
+				// and, where FILTER exists, the label baseline of the
+				// table's first writer, the null share of a_nulls
+				// (TestLabelBaselineFromStaleCheck)
+				if f.name != "mysql" && !strings.Contains(line, "ELSE 0.0 END) FILTER (WHERE") {
 					t.Errorf("the fingerprint query does not measure the first writer's label baseline:\n%s", line)
 				}
 			case strings.Contains(line, "SELECT COUNT(*) FROM") && strings.Contains(line, "orders") && strings.Contains(line, " WHERE "):
