@@ -242,7 +242,11 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		var next sqlgen.Statement
 		if folded {
 			var err error
-			if next, err = sqlgen.ApplyBatchNext(d, schema, id, m, lo, size); err != nil {
+			var from any
+			if first {
+				from = ch.FirstKey // the window's smallest key, where the stale check read it
+			}
+			if next, err = sqlgen.ApplyBatchNext(d, schema, id, m, lo, from, size); err != nil {
 				return entry.Rows, err
 			}
 		} else {

@@ -53,9 +53,11 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 		fp, ok := p.Targets[ch.Target]
 		if !ok {
 			var err error
-			if fp, _, _, err = e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil)); err != nil {
+			r, err := e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil))
+			if err != nil {
 				return fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
 			}
+			fp = r.fp
 		}
 		if fp.WindowRows == nil {
 			fp.WindowRows = map[string]int64{}
@@ -66,11 +68,22 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 	return nil
 }
 
+// reading is what a fingerprint query read of a target: the fingerprint,
+// the rows of each window, the label metrics measured in the same scan
+// (nil where not) and each window's smallest key (nil without).
+type reading struct {
+	fp     planner.Fingerprint
+	counts []int64
+	labels [][]float64
+	firsts []any
+}
+
 // fingerprint reads, with q (sqlgen.Fingerprint of m's table: one query,
 // one scan), the table's exact row count, the newest value of the time
-// column and the rows of each of q's windows, and lists the columns with
-// their types (prof's, from Profiles, else m's).
-func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, q sqlgen.FingerprintQuery) (planner.Fingerprint, []int64, [][]float64, error) {
+// column, the rows of each of q's windows, the label metrics and first
+// keys q measures, and lists the columns with their types (prof's, from
+// Profiles, else m's).
+func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.Mutation, prof *planner.TableProfile, q sqlgen.FingerprintQuery) (reading, error) {
 	var fp planner.Fingerprint
 	dest := []any{&fp.Rows}
 	var newest any
@@ -90,8 +103,15 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 			}
 		}
 	}
+	var firsts []any // each window's smallest key
+	if q.FirstKeys {
+		firsts = make([]any, q.Windows)
+		for i := range firsts {
+			dest = append(dest, &firsts[i])
+		}
+	}
 	if err := c.DB.QueryRowContext(ctx, q.SQL, q.Args...).Scan(dest...); err != nil {
-		return fp, nil, nil, err
+		return reading{}, err
 	}
 	if t, ok := providers.NewestOf(newest, m); ok {
 		fp.MaxTime = &t
@@ -103,7 +123,7 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 	for _, col := range cols {
 		fp.Columns = append(fp.Columns, col.Name+" "+col.Type)
 	}
-	return fp, counts, labels, nil
+	return reading{fp: fp, counts: counts, labels: labels, firsts: ownKey(firsts)}, nil
 }
 
 // statements renders what apply runs for ch and what its rollback runs.

@@ -29,12 +29,10 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 		windows []*planner.Change // those whose window the query counts
 		saved   []*planner.Change // the saved plan's changes of windows (what apply runs)
 		q       sqlgen.FingerprintQuery
-		fp      planner.Fingerprint
-		counts  []int64
+		r       reading
 		// labels are the first writers among windows whose label
 		// baseline the same scan measures (labelFolds).
 		labels []labelFold
-		values [][]float64
 	}
 	var targets []*target
 	byName := map[string]*target{}
@@ -82,7 +80,7 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 		e.emit(Event{Kind: EventStatement, Address: t.all[0].Address, Message: t.q.SQL})
 		tasks = append(tasks, task{sources: []string{t.source}, run: func() error {
 			var err error
-			if t.fp, t.counts, t.values, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], t.q); err != nil {
+			if t.r, err = e.fingerprint(ctx, t.c, t.m, profiles[t.name], t.q); err != nil {
 				return fmt.Errorf("fingerprinting %s (target %s): %w", t.m.Table, t.name, e.explain(err, t.q.SQL, t.c, t.m.Table, e.cfg.Source(t.source).JournalSchema))
 			}
 			return nil
@@ -97,18 +95,22 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 	now := map[string]planner.Fingerprint{}
 	for _, t := range targets {
 		for i, l := range t.labels {
-			if t.values[i] != nil {
-				e.rememberMeasured(l.ch, l.q, t.values[i]...) // labelreuse.go: the label's baseline
+			if t.r.labels[i] != nil {
+				e.rememberMeasured(l.ch, l.q, t.r.labels[i]...) // labelreuse.go: the label's baseline
 			}
 		}
+		for i, first := range t.r.firsts {
+			t.saved[i].FirstKey = first // batch.go: where its first batch starts
+		}
 		for i, ch := range t.windows {
-			ch.WindowRows = t.counts[i]
+			ch.WindowRows = t.r.counts[i]
 		}
-		t.fp.WindowRows = map[string]int64{}
+		fp := t.r.fp
+		fp.WindowRows = map[string]int64{}
 		for _, ch := range t.all {
-			t.fp.WindowRows[ch.Address] = ch.WindowRows
+			fp.WindowRows[ch.Address] = ch.WindowRows
 		}
-		now[t.name] = t.fp
+		now[t.name] = fp
 	}
 	return now, nil
 }

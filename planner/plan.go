@@ -167,6 +167,11 @@ type Change struct {
 	// under triggers = "ignore", triggers anomgen cannot see. Plan text
 	// prints them with the limit warnings.
 	Cautions []string `json:"cautions,omitempty"`
+	// FirstKey, when set, is the smallest key (one column) of the
+	// window's rows, read by a saved plan's stale check right before the
+	// apply: the first batch of a batched change starts there instead of
+	// at the table's first key. Not saved with the plan.
+	FirstKey any `json:"-"`
 }
 
 // Setting is one effective setting of a change.

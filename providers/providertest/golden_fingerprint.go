@@ -33,6 +33,7 @@ func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
 	ranges.Ranges = []planner.TimeRange{{From: from, To: from.Add(time.Hour)}, {From: from.Add(3 * time.Hour), To: from.Add(4 * time.Hour)}}
 	m := &planner.Mutation{Table: p.Table, Columns: p.Columns, Where: win}
 	noTime := &planner.Mutation{Table: p.Table, Columns: p.Columns}
+	keyed := &planner.Mutation{Table: p.Table, Columns: p.Columns, Where: win, Key: []planner.Column{*p.Column("id")}}
 	amount := p.Column("amount")
 	shift := &planner.Mutation{Op: planner.OpUpdate, Table: p.Table, Columns: p.Columns, Column: amount, Where: seg}
 	drop := &planner.Mutation{Op: planner.OpDelete, Table: p.Table, Columns: p.Columns, Where: seg}
@@ -47,7 +48,7 @@ func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
 		{"rows and the newest time (plan)", m, nil, nil},
 		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}, nil},
 		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}, nil},
-		{"with the label baselines of first writers (stddev, category share, row count), where FILTER exists", m, []planner.Selection{seg}, labels},
+		{"with the label baselines of first writers (stddev, category share, row count) and, for a one-column key, each window's first key, where FILTER exists", keyed, []planner.Selection{seg, win}, labels},
 	} {
 		q := sqlgen.Fingerprint(d, c.m, c.windows, c.labels...)
 		fmt.Fprintf(&b, "-- %s\n%s;\n", c.title, q.SQL)

@@ -327,7 +327,11 @@ func BoundInBatch(d Dialect) bool { return onePass(d) }
 // after the returned key. Unlike BatchBound's window-row batches, a batch
 // here counts the rows it changes, so a window of which the selection
 // takes few rows needs few batches, and the key index is walked once.
-func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any, n int64) (Statement, error) {
+//
+// from, when lo is nil, is where the first batch starts (key >= from, one
+// key column): the window's smallest key, which spares the first batch
+// the walk over the keys before the window.
+func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any, from any, n int64) (Statement, error) {
 	if !BoundInBatch(d) {
 		return Statement{}, fmt.Errorf("sqlgen: %s batches ask for their bound first (BatchBound)", d.Name())
 	}
@@ -348,11 +352,20 @@ func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any,
 		return Statement{}, err
 	}
 	w := where(d, m, a)
-	if lo != nil {
-		w += " AND " + rangeCond(d, "t", keyNames, KeyRange{Lo: lo}, a)
+	start := func() string { // the batch's lower bound, "" for none
+		switch {
+		case lo != nil:
+			return rangeCond(d, "t", keyNames, KeyRange{Lo: lo}, a)
+		case from != nil && len(keyNames) == 1:
+			return rowValues(d, "t", keyNames, []any{from}, ">=", a)
+		}
+		return ""
 	}
-	from, suffix, _ := d.LockedRead(t, w)
-	old := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d%s", sel, from, w, keys, n, suffix)
+	if s := start(); s != "" {
+		w += " AND " + s
+	}
+	src, suffix, _ := d.LockedRead(t, w)
+	old := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d%s", sel, src, w, keys, n, suffix)
 	// The changed table's side of the join reads the batch's key range
 	// only: after lo, up to the last key read (an InitPlan the key index
 	// takes as its bound).
@@ -362,8 +375,8 @@ func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any,
 		upper = fmt.Sprintf("(%s) <= %s", keys, last)
 	}
 	tr := upper
-	if lo != nil {
-		tr = rangeCond(d, "t", keyNames, KeyRange{Lo: lo}, a) + " AND " + upper
+	if s := start(); s != "" {
+		tr = s + " AND " + upper
 	}
 	var mut string
 	if m.Op == planner.OpUpdate {

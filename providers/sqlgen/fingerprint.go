@@ -19,9 +19,13 @@ type FingerprintQuery struct {
 	// Windows is how many window counts follow, in the order given.
 	Windows int
 	// Labels holds, for each label metric given, how many of the
-	// columns that end the row are its aggregates (0: it is not measured
-	// here and needs its own query, LabelMetric).
+	// columns that follow are its aggregates (0: it is not measured here
+	// and needs its own query, LabelMetric).
 	Labels []int
+	// FirstKeys says whether the row ends with each window's smallest
+	// key, in the order of the windows (NULL for an empty window): where
+	// the dialect has FILTER and the key is one column.
+	FirstKeys bool
 }
 
 // Fingerprint returns the query for m's table (m's time column gives the
@@ -60,6 +64,19 @@ func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection, la
 			cols = append(cols, aggs...)
 			q.Labels[i] = len(aggs)
 		}
+	}
+	if filter && len(m.Key) == 1 && len(windows) > 0 {
+		// Where each window's rows start in key order: a batched change's
+		// first batch starts there (ApplyBatchNext), not at the table's
+		// first key.
+		for _, w := range windows {
+			agg := fmt.Sprintf("MIN(t.%s)", d.Quote(m.Key[0].Name))
+			if cond := window(d, w, "t", a); cond != "" {
+				agg += " FILTER (WHERE " + cond + ")"
+			}
+			cols = append(cols, agg)
+		}
+		q.FirstKeys = true
 	}
 	q.SQL = fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), d.Table(m.Table))
 	q.Args = a.vals
