@@ -331,3 +331,44 @@ func TestRollbackBatchesFollowBatchTime(t *testing.T) {
 		t.Errorf("journal bound queries of the rollback: %d with batch_time 0s, %d with 1ns; want several, and many more with 1ns (batches shrink)", bounds["0s"], bounds["1ns"])
 	}
 }
+
+// TestSavedPlanBatchedKeyTypes: a saved plan's stale check reads each
+// window's first key with MIN where the key type has one; a key without
+// (PostgreSQL has no MIN of a uuid) or a text key must still apply in
+// batches from the file, change the planned rows and roll back byte for
+// byte.
+func TestSavedPlanBatchedKeyTypes(t *testing.T) {
+	f := postgresFixture(t)
+	execSQL(t, f.db,
+		`CREATE TABLE tickets (id uuid PRIMARY KEY, created_at timestamptz NOT NULL, note text)`,
+		`INSERT INTO tickets SELECT md5(i::text)::uuid, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute', 'n' || i FROM generate_series(1, 300) i`,
+		`CREATE TABLE codes (code text PRIMARY KEY, created_at timestamptz NOT NULL, note text)`,
+		`INSERT INTO codes SELECT 'c' || lpad(i::text, 4, '0'), timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute', 'n' || i FROM generate_series(1, 300) i`,
+	)
+	for _, table := range []string{"tickets", "codes"} {
+		t.Run(table, func(t *testing.T) {
+			sum := func() string {
+				return providertest.Checksum(t, f.db, "SELECT * FROM "+table+" ORDER BY created_at")
+			}
+			orig := sum()
+			dir := t.TempDir()
+			writeFile(t, dir, "main.hcl", batchSource(f, 20)+fmt.Sprintf("target %q {\n  source      = %s\n  table       = %q\n  time_column = \"created_at\"\n}\n", table, f.addr, table)+
+				fmt.Sprintf("anomaly \"null_rate\" \"notes\" {\n  target = target.%s\n  column = \"note\"\n  volume = 0.5\n%s  seed   = 7\n}\n", table, window10h))
+			file := filepath.Join(dir, "plan.json")
+			plan := mustOK(t, cli(t, dir, "plan", "-out", file))
+			planned := plannedRows(t, plan.stdout)["anomaly.null_rate.notes"]
+			if planned < 60 {
+				t.Fatalf("planned %d rows; the test needs several batches of 20\n%s", planned, plan.stdout)
+			}
+			a := mustOK(t, cli(t, dir, "apply", "-auto-approve", file))
+			wantAll(t, a, a.stdout, fmt.Sprintf("changed %d rows", planned))
+			if n := queryInt(t, f.db, "SELECT COUNT(*) FROM "+table+" WHERE note IS NULL"); n != int64(planned) {
+				t.Errorf("%d NULL notes after apply, want the %d planned", n, planned)
+			}
+			mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))
+			if sum() != orig {
+				t.Error("rollback did not restore " + table)
+			}
+		})
+	}
+}

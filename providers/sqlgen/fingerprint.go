@@ -24,7 +24,8 @@ type FingerprintQuery struct {
 	Labels []int
 	// FirstKeys says whether the row ends with each window's smallest
 	// key, in the order of the windows (NULL for an empty window): where
-	// the dialect has FILTER and the key is one column.
+	// the dialect has FILTER and the key is one column MIN can read
+	// (minKey).
 	FirstKeys bool
 }
 
@@ -65,7 +66,7 @@ func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection, la
 			q.Labels[i] = len(aggs)
 		}
 	}
-	if filter && len(m.Key) == 1 && len(windows) > 0 {
+	if filter && len(m.Key) == 1 && len(windows) > 0 && minKey(m.Key[0]) {
 		// Where each window's rows start in key order: a batched change's
 		// first batch starts there (ApplyBatchNext), not at the table's
 		// first key.
@@ -81,4 +82,15 @@ func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection, la
 	q.SQL = fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), d.Table(m.Table))
 	q.Args = a.vals
 	return q
+}
+
+// minKey reports whether a key column's smallest value is read with MIN:
+// integers, exact numbers, text and times (PostgreSQL has no MIN of a
+// uuid, for one).
+func minKey(c planner.Column) bool {
+	switch c.Class {
+	case planner.ClassInteger, planner.ClassDecimal, planner.ClassText, planner.ClassTime:
+		return true
+	}
+	return false
 }
