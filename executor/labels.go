@@ -51,7 +51,17 @@ type queryer interface {
 
 // measure runs the probe's metric query on q.
 func (lp *labelProbe) measure(ctx context.Context, q queryer) (*float64, error) {
-	rows, err := q.QueryContext(ctx, lp.q.SQL, lp.q.Args...)
+	vals, err := queryFloats(ctx, q, lp.q)
+	if err != nil {
+		return nil, err
+	}
+	v := lp.finish(vals)
+	return &v, nil
+}
+
+// queryFloats runs s on q and reads its one row as numbers (NULL as 0).
+func queryFloats(ctx context.Context, q queryer, s sqlgen.Statement) ([]float64, error) {
+	rows, err := q.QueryContext(ctx, s.SQL, s.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +84,7 @@ func (lp *labelProbe) measure(ctx context.Context, q queryer) (*float64, error) 
 	if err := rows.Scan(ptrs...); err != nil {
 		return nil, err
 	}
-	v := lp.finish(vals)
-	return &v, rows.Close()
+	return vals, rows.Close()
 }
 
 // labelBefore starts the label of change ch (nil under -dry-run) and
@@ -251,28 +260,16 @@ func (e *Engine) measureAfter(ctx context.Context, tx queryer, c *providers.Conn
 		return lp.measure(ctx, tx)
 	}
 	e.emit(Event{Kind: EventStatement, Address: lp.label.Address, Message: both.SQL})
-	vals := make([]float64, cols[0]+cols[1])
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &nullFloat{&vals[i]}
-	}
-	rows, err := tx.QueryContext(ctx, both.SQL, both.Args...)
+	vals, err := queryFloats(ctx, tx, both)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, sql.ErrNoRows
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
+	if len(vals) != cols[0]+cols[1] {
+		return nil, fmt.Errorf("the label query read %d figures, want %d", len(vals), cols[0]+cols[1])
 	}
 	v := lp.finish(vals[:cols[0]])
 	lp.next, lp.nextQ, lp.nextVals = next, nq, vals[cols[0]:]
-	return &v, rows.Close()
+	return &v, nil
 }
 
 // recordLabel adds a committed label to the state.
