@@ -145,6 +145,13 @@ func (e *Engine) noteNextWriters(p *planner.Plan) {
 	if e.readings == nil {
 		return
 	}
+	// A change that never got to measure (it failed first, or changed
+	// nothing) left its entry: an engine that applies again (the daemon)
+	// starts afresh.
+	e.readings.next.Range(func(k, _ any) bool {
+		e.readings.next.Delete(k)
+		return true
+	})
 	last := map[string]*planner.Change{} // table → its last writer, when a create
 	for _, ch := range p.Changes {
 		if ch.Action == planner.NoOp {
