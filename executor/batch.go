@@ -240,8 +240,8 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		var hi []any
 		var stmts []sqlgen.Statement
 		var next sqlgen.Statement
+		var err error
 		if folded {
-			var err error
 			var from any
 			if first {
 				from = ch.FirstKey // the window's smallest key, where the stale check read it
@@ -251,7 +251,6 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			}
 		} else {
 			bound := sqlgen.BatchBound(d, m, lo, size)
-			var err error
 			if hi, err = scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key)); err != nil {
 				return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, bound.SQL)
 			}

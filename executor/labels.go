@@ -249,13 +249,11 @@ func (e *Engine) measureAfter(ctx context.Context, tx queryer, c *providers.Conn
 	if next == nil || next.Mutation == nil || next.Mutation.Op.Schema() || lp.ch.Mutation == nil {
 		return lp.measure(ctx, tx)
 	}
-	family := newLabel(e.cfg.Workspace, next).Metric
-	nq, _, ok := sqlgen.LabelMetric(c.Dialect, next.Mutation, family)
+	fold, nq, ok := e.labelMetricOf(c.Dialect, next)
 	if !ok {
 		return lp.measure(ctx, tx)
 	}
-	both, cols, ok := sqlgen.LabelsTogether(c.Dialect,
-		sqlgen.LabelFold{Mutation: lp.ch.Mutation, Family: lp.label.Metric}, sqlgen.LabelFold{Mutation: next.Mutation, Family: family})
+	both, cols, ok := sqlgen.LabelsTogether(c.Dialect, sqlgen.LabelFold{Mutation: lp.ch.Mutation, Family: lp.label.Metric}, fold)
 	if !ok {
 		return lp.measure(ctx, tx)
 	}
@@ -270,6 +268,15 @@ func (e *Engine) measureAfter(ctx context.Context, tx queryer, c *providers.Conn
 	v := lp.finish(vals[:cols[0]])
 	lp.next, lp.nextQ, lp.nextVals = next, nq, vals[cols[0]:]
 	return &v, nil
+}
+
+// labelMetricOf returns ch's label metric as the scans that read it with
+// other figures take it, and its own statement (LabelMetric: what
+// labelBefore compares a reading with); ok false where ch has none.
+func (e *Engine) labelMetricOf(d sqlgen.Dialect, ch *planner.Change) (sqlgen.LabelFold, sqlgen.Statement, bool) {
+	fold := sqlgen.LabelFold{Mutation: ch.Mutation, Family: newLabel(e.cfg.Workspace, ch).Metric}
+	q, _, ok := sqlgen.LabelMetric(d, ch.Mutation, fold.Family)
+	return fold, q, ok
 }
 
 // recordLabel adds a committed label to the state.

@@ -141,9 +141,8 @@ func (e *Engine) labelFolds(c *providers.Conn, chs, saved []*planner.Change) []l
 		if !e.firstWriter(ch) {
 			continue
 		}
-		family := newLabel(e.cfg.Workspace, ch).Metric
-		if q, _, ok := sqlgen.LabelMetric(c.Dialect, ch.Mutation, family); ok {
-			out = append(out, labelFold{ch: saved[i], q: q, fold: sqlgen.LabelFold{Mutation: ch.Mutation, Family: family}})
+		if fold, q, ok := e.labelMetricOf(c.Dialect, ch); ok { // labels.go
+			out = append(out, labelFold{ch: saved[i], q: q, fold: fold})
 		}
 	}
 	return out

@@ -207,7 +207,7 @@ func TestSavedPlanApplyDoesNotRecount(t *testing.T) {
 		// PostgreSQL: the stale check read the window's first key, and
 		// the first batch starts there (key >= it) instead of walking the
 		// keys before the window.
-		if f.name == "postgres" && !strings.Contains(string(al), `ORDER BY t.\"id\" LIMIT 40`) || f.name == "postgres" && !strings.Contains(string(al), `t.\"id\" >= $`) {
+		if f.name == "postgres" && (!strings.Contains(string(al), `ORDER BY t.\"id\" LIMIT 40`) || !strings.Contains(string(al), `t.\"id\" >= $`)) {
 			t.Errorf("apply of a saved plan on PostgreSQL: no batch of 40 rows starting at the window's first key:\n%s", al)
 		}
 		mustOK(t, cli(t, dir, "rollback", "-auto-approve", "-all"))

@@ -191,10 +191,6 @@ func JournalLast(d Dialect, j state.Journal) Statement {
 	return Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j %s", strings.Join(keys, ", "), d.JournalTable(j.Schema, j.ID), firstRow(d, strings.Join(desc, ", "), 0))}
 }
 
-// onePass reports whether the dialect journals and mutates a batch in one
-// statement (PostgreSQL: data-modifying CTEs).
-func onePass(d Dialect) bool { return d.Name() == "postgres" }
-
 // journalIndex names the index on a batched journal's key columns
 // (unqualified, as CREATE INDEX wants it).
 func journalIndex(d Dialect, schema, id string) string {
@@ -228,7 +224,7 @@ func ApplySetup(d Dialect, schema, id string, m *planner.Mutation) ([]Statement,
 			out = append(out, s)
 		}
 	}
-	if !onePass(d) {
+	if !BoundInBatch(d) {
 		out = append(out, JournalIndex(d, m.Journal(id, schema)))
 	}
 	return out, nil
@@ -297,7 +293,7 @@ func batchRead(d Dialect, j string, m *planner.Mutation, a *args) (sel, head str
 		if err != nil {
 			return "", "", err
 		}
-		if onePass(d) && !strings.Contains(set, "t.") && m.Column.Type != "" {
+		if BoundInBatch(d) && !strings.Contains(set, "t.") && m.Column.Type != "" {
 			// A NULL or a literal is of unknown type, which a CTE's
 			// output makes text: the journal insert and the UPDATE would
 			// refuse it for a column of another type (integer, enum).
@@ -312,11 +308,12 @@ func batchRead(d Dialect, j string, m *planner.Mutation, a *args) (sel, head str
 	return "", "", fmt.Errorf("sqlgen: %s changes do not run in batches", m.Op)
 }
 
-// BoundInBatch reports whether the dialect's batches find their own end
-// (ApplyBatchNext) instead of asking BatchBound first: PostgreSQL, whose
-// one-pass statement reads the batch's rows in key order with a LIMIT
-// and returns the last key it changed.
-func BoundInBatch(d Dialect) bool { return onePass(d) }
+// BoundInBatch reports whether the dialect's batches are one statement
+// each that journals, changes and finds its own end (ApplyBatchNext)
+// instead of asking BatchBound first: PostgreSQL, whose data-modifying
+// CTEs read the batch's rows in key order with a LIMIT and return the
+// last key changed.
+func BoundInBatch(d Dialect) bool { return d.Name() == "postgres" }
 
 // ApplyBatchNext returns the one statement of a batch on a dialect whose
 // batches find their own end (BoundInBatch): it journals and changes the
