@@ -61,7 +61,7 @@ var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "host"}, {Name: "port"}, {Name: "database"}, {Name: "username"}, {Name: "password"},
 	{Name: "tls"}, {Name: "dsn"}, {Name: "path"}, {Name: "allow_writes"}, {Name: "daemon"}, {Name: "journal_schema"},
 	{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}, {Name: "connect_timeout"}, {Name: "options"},
-	{Name: "batch_rows"}, {Name: "batch_time"},
+	{Name: "batch_rows"}, {Name: "batch_time"}, {Name: "batch_lanes"},
 	{Name: "max_connections"},
 }}
 
@@ -81,7 +81,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown source type", Detail: detail, Subject: b.LabelRanges[0].Ptr()}}
 	}
 	s := &Source{Type: typ, Name: name, DeclRange: b.DefRange, Port: defaultPorts[typ], JournalSchema: "anomgen",
-		BatchRows: DefaultBatchRows, BatchTime: DefaultBatchTime, MaxConnections: DefaultMaxConnections}
+		BatchRows: DefaultBatchRows, BatchTime: DefaultBatchTime, BatchLanes: DefaultBatchLanes, MaxConnections: DefaultMaxConnections}
 	if prev := c.Source(s.Addr()); prev != nil {
 		return hcl.Diagnostics{duplicate("source", s.Addr(), b.DefRange, prev.DeclRange)}
 	}
@@ -105,6 +105,7 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 	a.options("options", &s.Options, &s.SecretOptions, &diags)
 	a.int64("batch_rows", &s.BatchRows, &diags)
 	a.duration("batch_time", &s.BatchTime, &diags)
+	a.int("batch_lanes", &s.BatchLanes, &diags)
 	a.int("max_connections", &s.MaxConnections, &diags)
 	if s.MaxConnections < 1 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for max_connections",
@@ -115,6 +116,11 @@ func (c *Config) decodeSource(ctx *hcl.EvalContext, b *hcl.Block) hcl.Diagnostic
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for batch_rows",
 			Detail:  fmt.Sprintf("batch_rows = %d: use a positive number of rows per batch, or 0 to apply each change in one transaction.", s.BatchRows),
 			Subject: content.Attributes["batch_rows"].Expr.Range().Ptr()})
+	}
+	if s.BatchLanes < 1 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for batch_lanes",
+			Detail:  fmt.Sprintf("batch_lanes = %d: use a positive number of lanes (default %d), or 1 to run one batch of a change at a time.", s.BatchLanes, DefaultBatchLanes),
+			Subject: content.Attributes["batch_lanes"].Expr.Range().Ptr()})
 	}
 	if s.BatchTime < 0 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for batch_time",

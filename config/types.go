@@ -101,16 +101,22 @@ type Source struct {
 	// BatchTime bounds how long one batch should take: a slower batch
 	// makes the next ones smaller (0: no time bound).
 	BatchTime time.Duration
-	DeclRange hcl.Range
+	// BatchLanes is the most parts of its key range one batched change
+	// works on at once (each part its own chain of batches on its own
+	// connection); the parts beyond the first take only connections and
+	// run slots nothing else is using. 1: one batch at a time.
+	BatchLanes int
+	DeclRange  hcl.Range
 }
 
 // DefaultMaxConnections is a source's max_connections when it says none.
 const DefaultMaxConnections = 4
 
-// Defaults of a source's batch_rows and batch_time.
+// Defaults of a source's batch_rows, batch_time and batch_lanes.
 const (
-	DefaultBatchRows int64 = 10000
-	DefaultBatchTime       = 200 * time.Millisecond
+	DefaultBatchRows  int64 = 10000
+	DefaultBatchTime        = 200 * time.Millisecond
+	DefaultBatchLanes       = 2
 )
 
 // Addr is source.<type>.<name>.

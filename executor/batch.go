@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/anomgen/anomgen/planner"
@@ -142,58 +143,58 @@ func nextSize(size, max int64, took, limit time.Duration) int64 {
 }
 
 // applyBatched applies ch in key-range batches (see batching), or carries
-// on with resume, the partial entry of a run that stopped part way.
+// on with resume, the partial entry of a run that stopped part way. Where
+// the change can work on several parts of its key range at once (lanes.go)
+// its lanes run side by side and a transaction of its own marks it
+// applied; otherwise its batches run one after another and the last one
+// does.
 func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state.State, save Save, max int64, limit time.Duration, resume *state.Anomaly) (int64, error) {
 	c := e.conns[ch.Source]
 	src := e.cfg.Source(ch.Source)
 	d := c.Dialect
 	m := ch.Mutation
-	var entry *state.Anomaly
+	r := &batchRun{e: e, ch: ch, st: st, save: save, c: c, max: max, limit: limit, folded: sqlgen.BoundInBatch(d), first: resume == nil}
 	var lo []any
-	first := resume == nil
 	if resume != nil {
-		entry = resume.Clone()
-		entry.RollingBack = false
-		if max <= 0 {
-			max = entry.Batches.Size
+		r.entry = resume.Clone()
+		r.entry.RollingBack = false
+		if r.max <= 0 {
+			r.max = r.entry.Batches.Size
 		}
-		if max <= 0 {
-			max = 10000
+		if r.max <= 0 {
+			r.max = 10000
 		}
-		last := sqlgen.JournalLast(d, entry.Journal)
-		var err error
-		if lo, err = scanKey(c.DB.QueryRowContext(ctx, last.SQL, last.Args...), len(m.Key)); err != nil {
-			return 0, e.runError(err, ch.Address, last.SQL, c, ch.Table, entry.Journal.Schema)
+		if len(r.entry.Batches.Lanes) == 0 {
+			last := sqlgen.JournalLast(d, r.entry.Journal)
+			var err error
+			if lo, err = scanKey(c.DB.QueryRowContext(ctx, last.SQL, last.Args...), len(m.Key)); err != nil {
+				return 0, e.runError(err, ch.Address, last.SQL, c, ch.Table, r.entry.Journal.Schema)
+			}
 		}
 	} else {
 		id := state.NewID()
-		entry = &state.Anomaly{
+		r.entry = &state.Anomaly{
 			Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
 			Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
 			AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings),
 			Batches: &state.Batches{Size: max, Planned: ch.Rows, WindowRows: ch.WindowRows, Partial: true},
 		}
 		if n := ch.WindowRows; n > 0 {
-			if sqlgen.BoundInBatch(d) && ch.Rows > 0 {
+			if r.folded && ch.Rows > 0 {
 				n = ch.Rows // its batches count changed rows, not window rows
 			}
-			entry.Batches.Estimate = int((n + max - 1) / max)
+			r.entry.Batches.Estimate = int((n + max - 1) / max)
 		}
 		if ch.Duration > 0 {
-			exp := entry.AppliedAt.Add(ch.Duration)
-			entry.ExpiresAt = &exp
+			exp := r.entry.AppliedAt.Add(ch.Duration)
+			r.entry.ExpiresAt = &exp
 		}
 	}
+	entry := r.entry
 	id, schema := entry.Journal.ID, entry.Journal.Schema
-	marshal := func() string {
-		b, _ := json.Marshal(entry)
-		return string(b)
-	}
-	var setup []sqlgen.Statement
-	pending := false
-	if first {
+	if r.first {
 		var err error
-		if setup, err = sqlgen.ApplySetup(d, schema, id, m); err != nil {
+		if r.setup, err = sqlgen.ApplySetup(d, schema, id, m); err != nil {
 			return 0, err
 		}
 		if !d.TransactionalDDL() {
@@ -204,156 +205,248 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			pend.Status = sqlgen.StatusPending
 			b, _ := json.Marshal(pend)
 			cat := sqlgen.CatalogInsert(d, schema, id, ch.Address, entry.AppliedAt, string(b), sqlgen.StatusPending)
-			for _, s := range setup {
-				if s.Role == sqlgen.RoleJournal && !pending {
+			for _, s := range r.setup {
+				if s.Role == sqlgen.RoleJournal && !r.pending {
 					e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: cat.SQL})
 					if _, err := c.DB.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
 						return 0, e.runError(err, ch.Address, cat.SQL, c, ch.Table, schema)
 					}
-					pending = true
+					r.pending = true
 				}
 				e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
 				if _, err := c.DB.ExecContext(ctx, s.SQL, s.Args...); err != nil {
 					runErr := e.runError(err, ch.Address, s.SQL, c, ch.Table, schema)
-					if pending {
+					if r.pending {
 						e.discardPending(c, entry)
 					}
 					return 0, runErr
 				}
 			}
-			setup = nil
+			r.setup = nil
 		}
 	}
-	size := max
-	folded := sqlgen.BoundInBatch(d)
-	lp := e.labelBefore(ctx, c, ch) // labels.go: the metric before the (first) batch
-	var saved time.Time
-	for {
-		if err := ctx.Err(); err != nil {
-			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "")
-		}
-		start := time.Now()
-		// Where the batch finds its own end (PostgreSQL), one statement
-		// reads, journals and changes the next size rows of the selection
-		// and returns the last key; elsewhere a query finds the bound
-		// first, the n-th row of the window after lo.
-		var hi []any
-		var stmts []sqlgen.Statement
-		var next sqlgen.Statement
-		var err error
-		if folded {
-			var from any
-			if first {
-				from = ch.FirstKey // the window's smallest key, where the stale check read it
-			}
-			if next, err = sqlgen.ApplyBatchNext(d, schema, id, m, lo, from, size); err != nil {
-				return entry.Rows, err
-			}
-		} else {
-			bound := sqlgen.BatchBound(d, m, lo, size)
-			if hi, err = scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key)); err != nil {
-				return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, bound.SQL)
-			}
-			if stmts, err = sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: lo, Hi: hi}); err != nil {
-				return entry.Rows, err
-			}
-		}
-		tx, err := c.DB.BeginTx(ctx, nil)
-		if err != nil {
-			return entry.Rows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "BEGIN")
-		}
-		var rows int64
-		failed := func(err error, stmt string) error {
-			_ = tx.Rollback()
-			return e.batchFailed(ch, st, save, entry, first, pending, c, err, stmt)
-		}
-		for _, s := range append(append([]sqlgen.Statement(nil), setup...), stmts...) {
-			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
-			r, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+	r.lp = e.labelBefore(ctx, c, ch)                    // labels.go: the metric before the (first) batch
+	chains, extra, err := r.lanes(ctx, src, lo, resume) // lanes.go
+	if err != nil {
+		return 0, err
+	}
+	defer extra.release()
+	if len(entry.Batches.Lanes) == 0 {
+		// One chain of batches: the last one marks the change applied.
+		k := chains[0]
+		for {
+			end, err := r.batch(ctx, k)
 			if err != nil {
-				return entry.Rows, failed(err, s.SQL)
+				return r.rows(), err
 			}
-			if s.Role == sqlgen.RoleMutation {
-				rows, _ = r.RowsAffected()
-			}
-		}
-		if folded {
-			e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: next.SQL})
-			var read int64
-			var last []any
-			if rows, read, last, err = scanBatch(tx.QueryRowContext(ctx, next.SQL, next.Args...), len(m.Key)); err != nil {
-				return entry.Rows, failed(err, next.SQL)
-			}
-			if read >= size {
-				hi = last // a full batch: the next starts after its last key
+			if end {
+				break
 			}
 		}
-		done := *entry.Batches
-		prevRows := entry.Rows
-		entry.Rows += rows
-		entry.Batches.Done++
-		entry.Batches.Partial = hi != nil
-		if hi != nil {
-			entry.Batches.Upto = fmtKey(hi)
-		}
-		if entry.Batches.Done > entry.Batches.Estimate && hi != nil {
-			entry.Batches.Estimate = entry.Batches.Done + 1
-		}
-		status := sqlgen.StatusPartial
-		if hi == nil {
-			status = sqlgen.StatusApplied
-		}
-		cat := sqlgen.CatalogUpdate(d, schema, id, marshal(), status)
-		if first && d.TransactionalDDL() {
-			cat = sqlgen.CatalogInsert(d, schema, id, ch.Address, entry.AppliedAt, marshal(), status)
-		}
-		if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
-			*entry.Batches, entry.Rows = done, prevRows
-			return prevRows, failed(err, cat.SQL)
-		}
-		if err := e.batchLabel(ctx, tx, c, entry, lp, hi == nil); err != nil { // labels.go: with the last batch
-			*entry.Batches, entry.Rows = done, prevRows
-			return prevRows, failed(err, "INSERT label")
-		}
-		if err := tx.Commit(); err != nil {
-			*entry.Batches, entry.Rows = done, prevRows
-			if providers.IsConnLost(err) || providers.ClassOf(err) == providers.ClassConnLost {
-				return prevRows, fmt.Errorf("%s: %s while committing batch %d, and whether it went through is unknown. Run `anomgen apply` once the server is reachable: it reads the journal catalog and carries on after the last committed batch (or `anomgen rollback %s` undoes what committed)",
-					ch.Address, describe(err).Detail, done.Done+1, ch.Address)
-			}
-			return prevRows, e.batchFailed(ch, st, save, entry, first, pending, c, err, "COMMIT")
-		}
-		// The catalog entry, written with each batch, is the record (the
-		// next command's refresh reads it); the state file follows after
-		// the first batch and then at most once a second, when the change
-		// ends and when it stops.
-		if first || time.Since(saved) >= time.Second {
-			st.Put(entry.Clone())
-			if err := save(st); err != nil {
-				return entry.Rows, fmt.Errorf("%s: batch %d was applied (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
-			}
-			saved = time.Now()
-		}
-		first, pending, setup = false, false, nil
-		e.emit(Event{Kind: "progress" /* EventProgress */, Address: ch.Address, Action: ch.Action, Rows: entry.Rows, Elapsed: time.Since(start)})
-		if hi == nil {
-			e.handOver(lp) // labelreuse.go: the next writer's baseline, measured with this figure
-			break
-		}
-		testHook(fmt.Sprintf("after-batch-%d", entry.Batches.Done))
-		if f, ok := ctx.Value(batchHookKey{}).(func(string, int)); ok {
-			f(ch.Address, entry.Batches.Done)
-		}
-		lo = hi
-		size = nextSize(size, max, time.Since(start), limit)
+	} else if err := r.runLanes(ctx, chains, extra.n); err != nil { // lanes.go
+		return r.rows(), err
 	}
 	st.Put(entry.Clone())
-	recordLabel(st, lp) // labels.go
+	recordLabel(st, r.lp) // labels.go
 	if err := save(st); err != nil {
 		return entry.Rows, fmt.Errorf("%s was applied in %d batches (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
 	}
 	e.warnStacked(ctx, ch, st)
 	return entry.Rows, nil
+}
+
+// batchRun is one batched change while it runs: what its batches share.
+// Where its lanes run side by side, mu guards the entry, the state and
+// the order of the catalog's writes: a batch writes the catalog entry and
+// commits under mu, so the entry written always holds exactly the
+// committed batches.
+type batchRun struct {
+	e      *Engine
+	ch     *planner.Change
+	st     *state.State
+	save   Save
+	c      *providers.Conn
+	max    int64
+	limit  time.Duration
+	folded bool // its batches find their own end (sqlgen.BoundInBatch)
+	lp     *labelProbe
+
+	mu      sync.Mutex
+	entry   *state.Anomaly
+	first   bool // no batch has committed yet
+	pending bool // the catalog holds a pending entry (DDL outside the transaction)
+	setup   []sqlgen.Statement
+	saved   time.Time
+}
+
+// chain is where the next batch of one lane reads.
+type chain struct {
+	lo   []any // after this key (nil: none)
+	from any   // a first batch's start (key >= from; nil: none)
+	upto any   // the lane's end (key <= upto; nil: none)
+	lane int   // its index in Batches.Lanes, -1 without lanes
+	size int64
+}
+
+// rows is how many rows the committed batches changed.
+func (r *batchRun) rows() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entry.Rows
+}
+
+// failed explains a failed batch (batchFailed) with the run's progress.
+func (r *batchRun) failed(err error, stmt string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.e.batchFailed(r.ch, r.st, r.save, r.entry, r.first, r.pending, r.c, err, stmt)
+}
+
+// batch runs the next batch of k, in its own transaction: it journals and
+// changes the batch's rows and records the progress in the catalog entry,
+// and, where it is the last batch of a change without lanes, marks the
+// change applied and writes its label. It returns whether it was k's last
+// batch, and moves k on.
+func (r *batchRun) batch(ctx context.Context, k *chain) (end bool, err error) {
+	e, ch, c := r.e, r.ch, r.c
+	d, m := c.Dialect, ch.Mutation
+	id, schema := r.entry.Journal.ID, r.entry.Journal.Schema // never change
+	if err := ctx.Err(); err != nil {
+		return false, r.failed(err, "")
+	}
+	start := time.Now()
+	// Where the batch finds its own end (PostgreSQL), one statement
+	// reads, journals and changes the next size rows of the selection
+	// and returns the last key; elsewhere a query finds the bound
+	// first, the n-th row of the window after lo.
+	var hi []any
+	var stmts []sqlgen.Statement
+	var next sqlgen.Statement
+	if r.folded {
+		if next, err = sqlgen.ApplyBatchNext(d, schema, id, m, sqlgen.NextRange{Lo: k.lo, From: k.from, Upto: k.upto}, k.size); err != nil {
+			return false, err
+		}
+	} else {
+		bound := sqlgen.BatchBound(d, m, k.lo, k.size)
+		if hi, err = scanKey(c.DB.QueryRowContext(ctx, bound.SQL, bound.Args...), len(m.Key)); err != nil {
+			return false, r.failed(err, bound.SQL)
+		}
+		if stmts, err = sqlgen.ApplyBatch(d, schema, id, m, sqlgen.KeyRange{Lo: k.lo, Hi: hi}); err != nil {
+			return false, err
+		}
+	}
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return false, r.failed(err, "BEGIN")
+	}
+	failed := func(err error, stmt string) error {
+		_ = tx.Rollback()
+		return r.failed(err, stmt)
+	}
+	r.mu.Lock()
+	setup := r.setup // the first batch's, which runs alone
+	r.mu.Unlock()
+	var rows int64
+	for _, s := range append(append([]sqlgen.Statement(nil), setup...), stmts...) {
+		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: s.SQL})
+		res, err := tx.ExecContext(ctx, s.SQL, s.Args...)
+		if err != nil {
+			return false, failed(err, s.SQL)
+		}
+		if s.Role == sqlgen.RoleMutation {
+			rows, _ = res.RowsAffected()
+		}
+	}
+	if r.folded {
+		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: next.SQL})
+		var read int64
+		var last []any
+		if rows, read, last, err = scanBatch(tx.QueryRowContext(ctx, next.SQL, next.Args...), len(m.Key)); err != nil {
+			return false, failed(err, next.SQL)
+		}
+		if read >= k.size {
+			hi = last // a full batch: the next starts after its last key
+		}
+	}
+	end = hi == nil
+	r.mu.Lock()
+	entry := r.entry
+	finish := end && len(entry.Batches.Lanes) == 0 // the change's last batch
+	was, wasRows := *entry.Batches, entry.Rows
+	undo := func() { *entry.Batches, entry.Rows = was, wasRows }
+	entry.Rows += rows
+	entry.Batches.Done++
+	entry.Batches.Partial = !finish
+	if hi != nil {
+		entry.Batches.Upto = fmtKey(hi)
+	}
+	if k.lane >= 0 && end {
+		lanes := append([]state.Lane(nil), entry.Batches.Lanes...) // copy on write: clones share the slice
+		lanes[k.lane].Done = true
+		entry.Batches.Lanes = lanes
+	}
+	if entry.Batches.Done > entry.Batches.Estimate && !finish {
+		entry.Batches.Estimate = entry.Batches.Done + 1
+	}
+	status := sqlgen.StatusPartial
+	if finish {
+		status = sqlgen.StatusApplied
+	}
+	b, _ := json.Marshal(entry)
+	cat := sqlgen.CatalogUpdate(d, schema, id, string(b), status)
+	if r.first && d.TransactionalDDL() {
+		cat = sqlgen.CatalogInsert(d, schema, id, ch.Address, entry.AppliedAt, string(b), status)
+	}
+	if _, err := tx.ExecContext(ctx, cat.SQL, cat.Args...); err != nil {
+		undo()
+		r.mu.Unlock()
+		return false, failed(err, cat.SQL)
+	}
+	if err := e.batchLabel(ctx, tx, c, entry, r.lp, finish); err != nil { // labels.go: with the last batch
+		undo()
+		r.mu.Unlock()
+		return false, failed(err, "INSERT label")
+	}
+	if err := tx.Commit(); err != nil {
+		undo()
+		r.mu.Unlock()
+		if providers.IsConnLost(err) || providers.ClassOf(err) == providers.ClassConnLost {
+			return false, fmt.Errorf("%s: %s while committing batch %d, and whether it went through is unknown. Run `anomgen apply` once the server is reachable: it reads the journal catalog and carries on after the last committed batch (or `anomgen rollback %s` undoes what committed)",
+				ch.Address, describe(err).Detail, was.Done+1, ch.Address)
+		}
+		return false, r.failed(err, "COMMIT")
+	}
+	// The catalog entry, written with each batch, is the record (the
+	// next command's refresh reads it); the state file follows after
+	// the first batch and then at most once a second, when the change
+	// ends and when it stops.
+	if r.first || time.Since(r.saved) >= time.Second {
+		r.st.Put(entry.Clone())
+		if err := r.save(r.st); err != nil {
+			r.mu.Unlock()
+			return false, fmt.Errorf("%s: batch %d was applied (journal %s) but the state could not be saved: %w; the next plan finds the journal and records it", ch.Address, entry.Batches.Done, id, err)
+		}
+		r.saved = time.Now()
+	}
+	r.first, r.pending, r.setup = false, false, nil
+	if !finish {
+		// Under the lock: no other lane commits while a test stops the
+		// run here, so "after batch n" is exactly n committed batches.
+		testHook(fmt.Sprintf("after-batch-%d", entry.Batches.Done))
+		if f, ok := ctx.Value(batchHookKey{}).(func(string, int)); ok {
+			f(ch.Address, entry.Batches.Done)
+		}
+	}
+	total := entry.Rows
+	r.mu.Unlock()
+	e.emit(Event{Kind: "progress" /* EventProgress */, Address: ch.Address, Action: ch.Action, Rows: total, Elapsed: time.Since(start)})
+	if finish {
+		e.handOver(r.lp) // labelreuse.go: the next writer's baseline, measured with this figure
+		return true, nil
+	}
+	k.lo, k.from = hi, nil
+	k.size = nextSize(k.size, r.max, time.Since(start), r.limit)
+	return end, nil
 }
 
 // batchFailed explains the failure of a batch. Before the first batch
@@ -469,8 +562,5 @@ func WithBatchHook(ctx context.Context, f func(address string, batches int)) con
 
 // sameBatches reports whether a and b record the same batch progress.
 func sameBatches(a, b *state.Anomaly) bool {
-	if a.Batches == nil || b.Batches == nil {
-		return a.Batches == nil && b.Batches == nil
-	}
-	return a.Rows == b.Rows && *a.Batches == *b.Batches
+	return a.Rows == b.Rows && a.Batches.Same(b.Batches)
 }

@@ -101,6 +101,10 @@ type Engine struct {
 	Progress func(Event)
 	// others are other workspaces' anomalies found by Refresh.
 	others []Other
+	// running, on the engine a change of Apply runs on, is the run's
+	// slots, of which a batched change's extra lanes take free ones
+	// (lanes.go).
+	running Slots
 }
 
 // New returns an engine for cfg with no connections yet.

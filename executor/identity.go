@@ -70,12 +70,14 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 
 // reading is what a fingerprint query read of a target: the fingerprint,
 // the rows of each window, the label metrics measured in the same scan
-// (nil where not) and each window's smallest key (nil without).
+// (nil where not) and each window's smallest and greatest key (nil
+// without).
 type reading struct {
 	fp     planner.Fingerprint
 	counts []int64
 	labels [][]float64
 	firsts []any
+	lasts  []any
 }
 
 // fingerprint reads, with q (sqlgen.Fingerprint of m's table: one query,
@@ -103,11 +105,14 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 			}
 		}
 	}
-	var firsts []any // each window's smallest key
-	if q.FirstKeys {
-		firsts = make([]any, q.Windows)
+	var firsts, lasts []any // each window's smallest and greatest key
+	if q.KeySpans {
+		firsts, lasts = make([]any, q.Windows), make([]any, q.Windows)
 		for i := range firsts {
 			dest = append(dest, &firsts[i])
+		}
+		for i := range lasts {
+			dest = append(dest, &lasts[i])
 		}
 	}
 	if err := c.DB.QueryRowContext(ctx, q.SQL, q.Args...).Scan(dest...); err != nil {
@@ -123,7 +128,7 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 	for _, col := range cols {
 		fp.Columns = append(fp.Columns, col.Name+" "+col.Type)
 	}
-	return reading{fp: fp, counts: counts, labels: labels, firsts: ownKey(firsts)}, nil
+	return reading{fp: fp, counts: counts, labels: labels, firsts: ownKey(firsts), lasts: ownKey(lasts)}, nil
 }
 
 // statements renders what apply runs for ch and what its rollback runs.

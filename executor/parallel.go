@@ -84,8 +84,12 @@ type task struct {
 // done, no further task starts; running ones finish. It returns, per
 // task, whether it started and its error.
 func (e *Engine) schedule(ctx context.Context, tasks []task, stopOnError bool) (started []bool, errs []error) {
+	return e.scheduleIn(ctx, e.slots(), tasks, stopOnError)
+}
+
+// scheduleIn is schedule within slots.
+func (e *Engine) scheduleIn(ctx context.Context, slots Slots, tasks []task, stopOnError bool) (started []bool, errs []error) {
 	started, errs = make([]bool, len(tasks)), make([]error, len(tasks))
-	slots := e.slots()
 	var mu sync.Mutex
 	cond := sync.NewCond(&mu)
 	busy := map[string]int{}
@@ -389,6 +393,7 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 		return stop
 	}
 	var tasks []task
+	slots := e.slots() // the changes' and their lanes' (lanes.go)
 	groupOf := groups(p)
 	for i, ch := range p.Changes {
 		if ch.Action == planner.NoOp {
@@ -405,6 +410,7 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 				}
 				ch := p.Changes[i]
 				w := e.worker(ord, i)
+				w.running = slots
 				sc := g.scratch(ch)
 				addrs := []string{ch.Address}
 				if ch.Prior != nil && ch.Prior.Address != ch.Address {
@@ -427,7 +433,7 @@ func (e *Engine) Apply(ctx context.Context, p *planner.Plan, st *state.State, sa
 			return first
 		}})
 	}
-	started, _ := e.schedule(ctx, tasks, !e.ContinueOnError)
+	started, _ := e.scheduleIn(ctx, slots, tasks, !e.ContinueOnError)
 	for t, ok := range started {
 		if !ok {
 			for _, i := range groupOf[t] {

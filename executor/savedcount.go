@@ -100,7 +100,7 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 			}
 		}
 		for i, first := range t.r.firsts {
-			t.saved[i].FirstKey = first // batch.go: where its first batch starts
+			t.saved[i].FirstKey, t.saved[i].LastKey = first, t.r.lasts[i] // batch.go, lanes.go: where its batches start, what its lanes split
 		}
 		for i, ch := range t.windows {
 			ch.WindowRows = t.r.counts[i]

@@ -172,6 +172,9 @@ type Change struct {
 	// apply: the first batch of a batched change starts there instead of
 	// at the table's first key. Not saved with the plan.
 	FirstKey any `json:"-"`
+	// LastKey is the greatest key of those rows, read with FirstKey: a
+	// batched change's lanes split the span between them.
+	LastKey any `json:"-"`
 }
 
 // Setting is one effective setting of a change.

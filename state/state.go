@@ -155,6 +155,44 @@ type Batches struct {
 	// Upto is the last committed batch's upper key bound, as text, for
 	// people (apply resumes from the journal's greatest key).
 	Upto string `json:"upto,omitempty"`
+	// Lanes, when the change works on several parts of its key range at
+	// once (the source's batch_lanes), are those parts, in key order;
+	// each carries on after its journal's greatest key in its range.
+	Lanes []Lane `json:"lanes,omitempty"`
+}
+
+// Lane is one part of a batched change's key range (one integer key
+// column): the keys after After (none: from the first) up to Upto
+// (none: to the last), and whether its last batch committed.
+type Lane struct {
+	After *int64 `json:"after,omitempty"`
+	Upto  *int64 `json:"upto,omitempty"`
+	Done  bool   `json:"done,omitempty"`
+}
+
+// Same reports whether b and o record the same progress.
+func (b *Batches) Same(o *Batches) bool {
+	if b == nil || o == nil {
+		return b == nil && o == nil
+	}
+	if b.Done != o.Done || b.Estimate != o.Estimate || b.Size != o.Size || b.Planned != o.Planned ||
+		b.WindowRows != o.WindowRows || b.Partial != o.Partial || b.Upto != o.Upto || len(b.Lanes) != len(o.Lanes) {
+		return false
+	}
+	for i, l := range b.Lanes {
+		m := o.Lanes[i]
+		if l.Done != m.Done || !sameInt(l.After, m.After) || !sameInt(l.Upto, m.Upto) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameInt(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
 
 // Setting is one effective setting of an applied anomaly.
@@ -178,6 +216,7 @@ func (a *Anomaly) Clone() *Anomaly {
 	c := *a
 	if a.Batches != nil {
 		b := *a.Batches
+		b.Lanes = append([]Lane(nil), b.Lanes...) // After and Upto are never written in place
 		c.Batches = &b
 	}
 	return &c

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,48 @@ func TestForceUnlock(t *testing.T) {
 	if _, err := ForceUnlock(path, info.ID); err == nil {
 		t.Fatal("force-unlock of a released lock must say there is none")
 	}
+}
+
+// TestBatchesSame: Same compares every field of Batches, the lanes too:
+// a field it forgot would let a refresh miss progress.
+func TestBatchesSame(t *testing.T) {
+	one, two := int64(1), int64(2)
+	base := Batches{Done: 1, Estimate: 2, Size: 3, Planned: 4, WindowRows: 5, Partial: true, Upto: "6", Lanes: []Lane{{Upto: &one}, {After: &one}}}
+	if !base.Same(base.clone()) {
+		t.Fatal("a copy differs from its original")
+	}
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		b := base.clone()
+		f := reflect.ValueOf(b).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Int, reflect.Int64:
+			f.SetInt(f.Int() + 10)
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]Lane{{Upto: &one}, {After: &two}}))
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", v.Type().Field(i).Name, f.Kind())
+		}
+		if base.Same(b) {
+			t.Errorf("Same misses a change of %s", v.Type().Field(i).Name)
+		}
+	}
+	done := base.clone()
+	done.Lanes[1].Done = true
+	if base.Same(done) {
+		t.Error("Same misses a lane's end")
+	}
+	var none *Batches
+	if none.Same(&base) || !none.Same(nil) {
+		t.Error("nil batches compare wrongly")
+	}
+}
+
+func (b Batches) clone() *Batches {
+	b.Lanes = append([]Lane(nil), b.Lanes...)
+	return &b
 }

@@ -48,7 +48,7 @@ func TestOnePassTypedValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		batch, err := sqlgen.ApplyBatchNext(d, "anomgen", id, c.m, nil, nil, 15)
+		batch, err := sqlgen.ApplyBatchNext(d, "anomgen", id, c.m, sqlgen.NextRange{}, 15)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestOnePassTypedValues(t *testing.T) {
 		if rows != 15 || read != 15 || last != 15 {
 			t.Errorf("%s: first batch changed %d rows, read %d, last key %d; want 15, 15, 15", c.name, rows, read, last)
 		}
-		batch, err = sqlgen.ApplyBatchNext(d, "anomgen", id, c.m, []any{last}, nil, 15)
+		batch, err = sqlgen.ApplyBatchNext(d, "anomgen", id, c.m, sqlgen.NextRange{Lo: []any{last}}, 15)
 		if err != nil {
 			t.Fatal(err)
 		}

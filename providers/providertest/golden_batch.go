@@ -117,17 +117,22 @@ func GoldenBatch(t *testing.T, d sqlgen.Dialect) {
 					if r.r.Hi == nil {
 						continue
 					}
-					s, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, r.r.Lo, nil, 10000)
+					s, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, sqlgen.NextRange{Lo: r.r.Lo}, 10000)
 					if err != nil {
 						t.Fatal(err)
 					}
 					write(r.name+" (up to 10000 rows, returns its last key): "+string(s.Role), s)
 					if r.r.Lo == nil && len(m.Key) == 1 {
-						s, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, nil, int64(5000), 10000)
+						s, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, sqlgen.NextRange{From: int64(5000)}, 10000)
 						if err != nil {
 							t.Fatal(err)
 						}
 						write(r.name+" from the window's first key (a saved plan's stale check read it): "+string(s.Role), s)
+						s, err = sqlgen.ApplyBatchNext(d, "anomgen", id, m, sqlgen.NextRange{Lo: lo, Upto: int64(15000)}, 10000)
+						if err != nil {
+							t.Fatal(err)
+						}
+						write("a lane's batch (after lo, up to the lane's end): "+string(s.Role), s)
 					}
 					continue
 				}
@@ -147,6 +152,12 @@ func GoldenBatch(t *testing.T, d sqlgen.Dialect) {
 			write("last batch: catalog", sqlgen.CatalogUpdate(d, "anomgen", id, entry, sqlgen.StatusApplied))
 			j := m.Journal(id, "anomgen")
 			write("resume: where the journal ends", sqlgen.JournalLast(d, j))
+			if sqlgen.BoundInBatch(d) && len(m.Key) == 1 {
+				if q, ok := sqlgen.KeySpan(d, m); ok {
+					write("lanes: the selection's key span (where no stale check read it)", q)
+				}
+				write("resume: where a lane's journal ends", sqlgen.JournalLastIn(d, j, int64(10000), int64(15000)))
+			}
 			write("rollback: journal bound after lo", sqlgen.JournalBound(d, j, lo, 10000))
 			for _, s := range sqlgen.RollbackBatch(d, j, sqlgen.KeyRange{Lo: lo, Hi: hi}) {
 				write("rollback batch: "+string(s.Role), s)

@@ -48,7 +48,7 @@ func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
 		{"rows and the newest time (plan)", m, nil, nil},
 		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}, nil},
 		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}, nil},
-		{"with the label baselines of first writers (stddev, category share, row count) and, for a one-column key, each window's first key, where FILTER exists", keyed, []planner.Selection{seg, win}, labels},
+		{"with the label baselines of first writers (stddev, category share, row count) and, for a one-column key, each window's first and last key, where FILTER exists", keyed, []planner.Selection{seg, win}, labels},
 	} {
 		q := sqlgen.Fingerprint(d, c.m, c.windows, c.labels...)
 		fmt.Fprintf(&b, "-- %s\n%s;\n", c.title, q.SQL)

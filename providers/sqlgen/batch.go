@@ -191,6 +191,22 @@ func JournalLast(d Dialect, j state.Journal) Statement {
 	return Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j %s", strings.Join(keys, ", "), d.JournalTable(j.Schema, j.ID), firstRow(d, strings.Join(desc, ", "), 0))}
 }
 
+// JournalLastIn is JournalLast within one lane of a batched change (one
+// key column): the greatest journaled key after lo (nil: none) up to upto
+// (nil: no end), where that lane carries on.
+func JournalLastIn(d Dialect, j state.Journal, lo, upto any) Statement {
+	k := "j." + d.Quote(j.Key[0])
+	a := &args{d: d}
+	var conds []string
+	if lo != nil {
+		conds = append(conds, k+" > "+a.add(lo))
+	}
+	if upto != nil {
+		conds = append(conds, k+" <= "+a.add(upto))
+	}
+	return Statement{SQL: fmt.Sprintf("SELECT %s FROM %s j%s %s", k, d.JournalTable(j.Schema, j.ID), whereOf(strings.Join(conds, " AND ")), firstRow(d, k+" DESC", 0)), Args: a.vals}
+}
+
 // journalIndex names the index on a batched journal's key columns
 // (unqualified, as CREATE INDEX wants it).
 func journalIndex(d Dialect, schema, id string) string {
@@ -315,20 +331,31 @@ func batchRead(d Dialect, j string, m *planner.Mutation, a *args) (sel, head str
 // last key changed.
 func BoundInBatch(d Dialect) bool { return d.Name() == "postgres" }
 
+// NextRange is where a batch of ApplyBatchNext reads: after Lo, the last
+// key of the batch before (nil for the first batch), or, for a first
+// batch, from From on (key >= From, one key column; nil: from the first
+// key); and up to Upto (key <= Upto, one key column) where it is set, the
+// end of a lane (a part of the key range that batches of its own work on
+// beside the others).
+type NextRange struct {
+	Lo   []any
+	From any
+	Upto any
+}
+
 // ApplyBatchNext returns the one statement of a batch on a dialect whose
 // batches find their own end (BoundInBatch): it journals and changes the
-// first n rows of m's selection after key lo (nil: from the first key), in
-// key order, and returns one row: the rows changed, the rows read, and
-// the key columns of the last row read (NULLs when it read none). A batch
-// that read fewer than n rows was the last; otherwise the next starts
-// after the returned key. Unlike BatchBound's window-row batches, a batch
-// here counts the rows it changes, so a window of which the selection
-// takes few rows needs few batches, and the key index is walked once.
+// first n rows of m's selection in range r, in key order, and returns one
+// row: the rows changed, the rows read, and the key columns of the last
+// row read (NULLs when it read none). A batch that read fewer than n rows
+// was the last of its range; otherwise the next starts after the returned
+// key. Unlike BatchBound's window-row batches, a batch here counts the
+// rows it changes, so a window of which the selection takes few rows
+// needs few batches, and the key index is walked once.
 //
-// from, when lo is nil, is where the first batch starts (key >= from, one
-// key column): the window's smallest key, which spares the first batch
-// the walk over the keys before the window.
-func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any, from any, n int64) (Statement, error) {
+// r.From is the window's smallest key where the stale check read it,
+// which spares the first batch the walk over the keys before the window.
+func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, r NextRange, n int64) (Statement, error) {
 	if !BoundInBatch(d) {
 		return Statement{}, fmt.Errorf("sqlgen: %s batches ask for their bound first (BatchBound)", d.Name())
 	}
@@ -351,15 +378,18 @@ func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, lo []any,
 	w := where(d, m, a)
 	start := func() string { // the batch's lower bound, "" for none
 		switch {
-		case lo != nil:
-			return rangeCond(d, "t", keyNames, KeyRange{Lo: lo}, a)
-		case from != nil && len(keyNames) == 1:
-			return rowValues(d, "t", keyNames, []any{from}, ">=", a)
+		case r.Lo != nil:
+			return rangeCond(d, "t", keyNames, KeyRange{Lo: r.Lo}, a)
+		case r.From != nil && len(keyNames) == 1:
+			return rowValues(d, "t", keyNames, []any{r.From}, ">=", a)
 		}
 		return ""
 	}
 	if s := start(); s != "" {
 		w += " AND " + s
+	}
+	if r.Upto != nil && len(keyNames) == 1 {
+		w += " AND " + rowValues(d, "t", keyNames, []any{r.Upto}, "<=", a)
 	}
 	src, suffix, _ := d.LockedRead(t, w)
 	old := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d%s", sel, src, w, keys, n, suffix)

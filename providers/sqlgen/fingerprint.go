@@ -22,11 +22,11 @@ type FingerprintQuery struct {
 	// columns that follow are its aggregates (0: it is not measured here
 	// and needs its own query, LabelMetric).
 	Labels []int
-	// FirstKeys says whether the row ends with each window's smallest
-	// key, in the order of the windows (NULL for an empty window): where
-	// the dialect has FILTER and the key is one column MIN can read
-	// (minKey).
-	FirstKeys bool
+	// KeySpans says whether the row ends with each window's smallest
+	// key, in the order of the windows, then each window's greatest (NULL
+	// for an empty window): where the dialect has FILTER and the key is
+	// one column MIN and MAX can read (minKey).
+	KeySpans bool
 }
 
 // Fingerprint returns the query for m's table (m's time column gives the
@@ -67,30 +67,45 @@ func Fingerprint(d Dialect, m *planner.Mutation, windows []planner.Selection, la
 		}
 	}
 	if filter && len(m.Key) == 1 && len(windows) > 0 && minKey(m.Key[0]) {
-		// Where each window's rows start in key order: a batched change's
-		// first batch starts there (ApplyBatchNext), not at the table's
-		// first key.
-		for _, w := range windows {
-			agg := fmt.Sprintf("MIN(t.%s)", d.Quote(m.Key[0].Name))
-			if cond := window(d, w, "t", a); cond != "" {
-				agg += " FILTER (WHERE " + cond + ")"
+		// Where each window's rows start and end in key order: a batched
+		// change's first batch starts there (ApplyBatchNext), not at the
+		// table's first key, and its lanes split that span.
+		for _, f := range []string{"MIN", "MAX"} {
+			for _, w := range windows {
+				agg := fmt.Sprintf("%s(t.%s)", f, d.Quote(m.Key[0].Name))
+				if cond := window(d, w, "t", a); cond != "" {
+					agg += " FILTER (WHERE " + cond + ")"
+				}
+				cols = append(cols, agg)
 			}
-			cols = append(cols, agg)
 		}
-		q.FirstKeys = true
+		q.KeySpans = true
 	}
 	q.SQL = fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), d.Table(m.Table))
 	q.Args = a.vals
 	return q
 }
 
-// minKey reports whether a key column's smallest value is read with MIN:
-// integers, exact numbers, text and times (PostgreSQL has no MIN of a
-// uuid, for one).
+// minKey reports whether a key column's smallest and greatest values are
+// read with MIN and MAX: integers, exact numbers, text and times
+// (PostgreSQL has no MIN of a uuid, for one).
 func minKey(c planner.Column) bool {
 	switch c.Class {
 	case planner.ClassInteger, planner.ClassDecimal, planner.ClassText, planner.ClassTime:
 		return true
 	}
 	return false
+}
+
+// KeySpan returns the query for the smallest and greatest key (one
+// column) of the rows m selects, where a batched change that no stale
+// check read them for splits its work into lanes; ok false where the key
+// is not one column MIN and MAX can read.
+func KeySpan(d Dialect, m *planner.Mutation) (Statement, bool) {
+	if len(m.Key) != 1 || !minKey(m.Key[0]) {
+		return Statement{}, false
+	}
+	a := &args{d: d}
+	k := "t." + d.Quote(m.Key[0].Name)
+	return Statement{SQL: fmt.Sprintf("SELECT MIN(%s), MAX(%s) FROM %s t WHERE %s", k, k, d.Table(m.Table), where(d, m, a)), Args: a.vals}, true
 }
