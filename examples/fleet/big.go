@@ -22,15 +22,19 @@ type big struct {
 	// Changed is the rows the anomaly changes (every row of the window:
 	// numeric_shift, volume 1), the bare UPDATE's row count too.
 	Changed int64 `json:"changed_rows"`
-	// Floor is one bare UPDATE of the same rows (timed, then rolled back).
-	Floor float64 `json:"bare_update_seconds"`
-	// Plan is `anomgen plan -out FILE`; ApplySaved `anomgen apply FILE`;
+	// Floor is the median of the bare UPDATEs of the same rows (each
+	// timed, then rolled back), FloorRuns each one.
+	Floor     float64   `json:"bare_update_seconds"`
+	FloorRuns []float64 `json:"bare_update_runs_seconds"`
+	// Plan is `anomgen plan -out FILE` (the first round's); ApplySaved the
+	// median of the rounds' `anomgen apply FILE`, ApplySavedRuns each one;
 	// Apply `anomgen apply` (plans and counts, then applies); Rollback
-	// `anomgen rollback -all`.
-	Plan       float64 `json:"plan_seconds"`
-	ApplySaved float64 `json:"apply_saved_plan_seconds"`
-	Apply      float64 `json:"apply_seconds"`
-	Rollback   float64 `json:"rollback_seconds"`
+	// `anomgen rollback -all` (the first round's).
+	Plan           float64   `json:"plan_seconds"`
+	ApplySaved     float64   `json:"apply_saved_plan_seconds"`
+	ApplySavedRuns []float64 `json:"apply_saved_plan_runs_seconds"`
+	Apply          float64   `json:"apply_seconds"`
+	Rollback       float64   `json:"rollback_seconds"`
 	// Ratio is ApplySaved / Floor; RatioPlain Apply / Floor.
 	Ratio      float64 `json:"ratio_apply_saved_to_bare_update"`
 	RatioPlain float64 `json:"ratio_apply_to_bare_update"`
@@ -72,9 +76,9 @@ func (l *latency) String() string {
 
 func (g *big) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "\none table of %d rows, numeric_shift on %d rows (every row of the last 30 days):\n", g.Rows, g.Changed)
-	fmt.Fprintf(w, "  bare UPDATE of the same rows (the floor)   %.2fs\n", g.Floor)
+	fmt.Fprintf(w, "  bare UPDATE of the same rows (the floor)   %.2fs   median of %s\n", g.Floor, runs(g.FloorRuns))
 	fmt.Fprintf(w, "  anomgen plan -out FILE                     %.2fs\n", g.Plan)
-	fmt.Fprintf(w, "  anomgen apply FILE                         %.2fs   %.2f× the floor\n", g.ApplySaved, g.Ratio)
+	fmt.Fprintf(w, "  anomgen apply FILE                         %.2fs   %.2f× the floor; median of %s\n", g.ApplySaved, g.Ratio, runs(g.ApplySavedRuns))
 	fmt.Fprintf(w, "  anomgen apply (plan + count + apply)       %.2fs   %.2f× the floor\n", g.Apply, g.RatioPlain)
 	fmt.Fprintf(w, "  anomgen rollback                           %.2fs\n", g.Rollback)
 	fmt.Fprintf(w, "  anomgen peak RSS                           %.1f MB\n", float64(g.RSSKB)/1024)
@@ -82,7 +86,7 @@ func (g *big) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "    idle             %s\n", g.Idle)
 	fmt.Fprintf(w, "    during apply     %s (apply took %.2fs)\n", g.DuringApply, g.ApplyWithLoad)
 	fmt.Fprintf(w, "    during rollback  %s (rollback took %.2fs)\n", g.DuringRollback, g.RollbackWithLoad)
-	fmt.Fprintf(w, "  checksum equal to the seeded data after both rollbacks: %v\n", g.Checksums == 2)
+	fmt.Fprintf(w, "  checksum equal to the seeded data after every rollback: %v (%d times)\n", g.Checksums == len(g.ApplySavedRuns)+1, g.Checksums)
 	if g.Note != "" {
 		fmt.Fprintf(w, "  note: %s\n", g.Note)
 	}
@@ -158,61 +162,71 @@ func (b *bench) measureBig(ctx context.Context) error {
 		return nil
 	}
 
-	// The floor: one bare UPDATE of the same rows, rolled back.
-	if err := quiesce(); err != nil {
-		return err
-	}
-	b.logf("big: bare UPDATE")
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	r, err := tx.ExecContext(ctx, `UPDATE public.big t SET amount = t.amount * 1.25 WHERE `+w.sql())
-	g.Floor = time.Since(start).Seconds()
-	if err != nil {
-		tx.Rollback()
-		return err
-	}
-	g.Changed, _ = r.RowsAffected()
-	if err := tx.Rollback(); err != nil {
-		return err
-	}
+	// Rounds, alternating: the floor, one bare UPDATE of the same rows
+	// (rolled back), then anomgen plan -out, apply FILE and rollback. The
+	// medians are compared: one run of either varies by a third on this
+	// kind of machine.
+	for round := 1; round <= b.opt.BigRounds; round++ {
+		if err := quiesce(); err != nil {
+			return err
+		}
+		b.logf("big: round %d: bare UPDATE", round)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		r, err := tx.ExecContext(ctx, `UPDATE public.big t SET amount = t.amount * 1.25 WHERE `+w.sql())
+		g.FloorRuns = append(g.FloorRuns, time.Since(start).Seconds())
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		g.Changed, _ = r.RowsAffected()
+		if err := tx.Rollback(); err != nil {
+			return err
+		}
 
-	// anomgen: plan -out, apply FILE, rollback.
+		if err := quiesce(); err != nil {
+			return err
+		}
+		b.logf("big: round %d: anomgen plan -out, apply FILE, rollback", round)
+		planFile := filepath.Join(c.Dir, "big.plan")
+		p, err := b.runAnomgen(ctx, fmt.Sprintf("big-plan-%d.log", round), "-chdir", c.Dir, "plan", "-out", planFile)
+		if err != nil {
+			return err
+		}
+		if round == 1 {
+			g.Plan = p.wall.Seconds()
+		}
+		p, err = b.runAnomgen(ctx, fmt.Sprintf("big-apply-saved-%d.log", round), "-chdir", c.Dir, "apply", "-auto-approve", planFile)
+		if err != nil {
+			return err
+		}
+		g.ApplySavedRuns, g.RSSKB = append(g.ApplySavedRuns, p.wall.Seconds()), max(g.RSSKB, p.rssKB)
+		if rows, _ := outputRows(p.out); rows != g.Changed {
+			return fmt.Errorf("big: anomgen apply changed %d rows, the bare UPDATE %d", rows, g.Changed)
+		}
+		if err := quiesce(); err != nil {
+			return err
+		}
+		p, err = b.runAnomgen(ctx, fmt.Sprintf("big-rollback-%d.log", round), "-chdir", c.Dir, "rollback", "-all", "-auto-approve")
+		if err != nil {
+			return err
+		}
+		if round == 1 {
+			g.Rollback = p.wall.Seconds()
+		}
+		g.RSSKB = max(g.RSSKB, p.rssKB)
+		if err := verify(fmt.Sprintf("anomgen rollback (round %d)", round)); err != nil {
+			return err
+		}
+	}
+	g.Floor, g.ApplySaved = median(g.FloorRuns), median(g.ApplySavedRuns)
 	if err := quiesce(); err != nil {
 		return err
 	}
-	b.logf("big: anomgen plan -out, apply FILE, rollback")
-	planFile := filepath.Join(c.Dir, "big.plan")
-	p, err := b.runAnomgen(ctx, "big-plan.log", "-chdir", c.Dir, "plan", "-out", planFile)
-	if err != nil {
-		return err
-	}
-	g.Plan = p.wall.Seconds()
-	p, err = b.runAnomgen(ctx, "big-apply-saved.log", "-chdir", c.Dir, "apply", "-auto-approve", planFile)
-	if err != nil {
-		return err
-	}
-	g.ApplySaved, g.RSSKB = p.wall.Seconds(), p.rssKB
-	if rows, _ := outputRows(p.out); rows != g.Changed {
-		return fmt.Errorf("big: anomgen apply changed %d rows, the bare UPDATE %d", rows, g.Changed)
-	}
-	if err := quiesce(); err != nil {
-		return err
-	}
-	p, err = b.runAnomgen(ctx, "big-rollback.log", "-chdir", c.Dir, "rollback", "-all", "-auto-approve")
-	if err != nil {
-		return err
-	}
-	g.Rollback, g.RSSKB = p.wall.Seconds(), max(g.RSSKB, p.rssKB)
-	if err := verify("anomgen rollback"); err != nil {
-		return err
-	}
-	if err := quiesce(); err != nil {
-		return err
-	}
-	p, err = b.runAnomgen(ctx, "big-apply.log", "-chdir", c.Dir, "apply", "-auto-approve")
+	p, err := b.runAnomgen(ctx, "big-apply.log", "-chdir", c.Dir, "apply", "-auto-approve")
 	if err != nil {
 		return err
 	}
@@ -394,4 +408,28 @@ func readPgbenchLog(path string, from, to time.Time) (*latency, error) {
 	sort.Float64s(lat)
 	q := func(p float64) float64 { return lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)] }
 	return &latency{N: len(lat), P50ms: q(0.5), P99ms: q(0.99), MaxMs: lat[len(lat)-1]}, nil
+}
+
+// median is the middle value of xs (the mean of the two middle ones for
+// an even count).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// runs lists run times: "1.07s, 1.22s, 1.31s".
+func runs(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2fs", x)
+	}
+	return strings.Join(parts, ", ")
 }

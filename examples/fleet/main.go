@@ -50,7 +50,7 @@ func main() {
 // options are the benchmark's flags.
 type options struct {
 	Customers, Tables, Rows, Days, Parallelism int
-	BigRows                                    int
+	BigRows, BigRounds, BatchLanes             int
 	DSN, Prefix, Workdir, Anomgen              string
 	Keep, JSON, Quiet, HandFirst               bool
 }
@@ -72,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Days, "days", 90, "days of history per table (at least 9)")
 	fs.IntVar(&o.Parallelism, "parallelism", 10, "concurrent workspaces / psql sessions / seeding sessions")
 	fs.IntVar(&o.BigRows, "big-rows", 1000000, "rows of the single large table for apply vs bare UPDATE and pgbench latency; 0 skips that part")
+	fs.IntVar(&o.BigRounds, "big-rounds", 3, "rounds of bare UPDATE and apply FILE on the large table, alternating; the medians are compared")
+	fs.IntVar(&o.BatchLanes, "batch-lanes", 0, "batch_lanes of the customers' sources (0: anomgen's default)")
 	fs.StringVar(&o.DSN, "dsn", defaultDSN(), "PostgreSQL admin URL (may create databases); default $ANOMGEN_TEST_POSTGRES")
 	fs.StringVar(&o.Prefix, "prefix", "anomgen_fleet", "database name prefix; databases named PREFIX_* are dropped first")
 	fs.StringVar(&o.Workdir, "workdir", "", "folder for the workspaces and logs (default: a new temporary folder)")
@@ -94,8 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		err := fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
 		fmt.Fprintln(stderr, err)
 		return o, err
-	case o.Customers < 1 || o.Tables < 1 || o.Rows < 100 || o.Days < 9 || o.Parallelism < 1 || o.BigRows < 0:
-		err := fmt.Errorf("need -customers ≥ 1, -tables ≥ 1, -rows ≥ 100, -days ≥ 9, -parallelism ≥ 1, -big-rows ≥ 0")
+	case o.Customers < 1 || o.Tables < 1 || o.Rows < 100 || o.Days < 9 || o.Parallelism < 1 || o.BigRows < 0 || o.BigRounds < 1 || o.BatchLanes < 0:
+		err := fmt.Errorf("need -customers ≥ 1, -tables ≥ 1, -rows ≥ 100, -days ≥ 9, -parallelism ≥ 1, -big-rows ≥ 0, -big-rounds ≥ 1, -batch-lanes ≥ 0")
 		fmt.Fprintln(stderr, err)
 		return o, err
 	case !safeName.MatchString(o.Prefix):

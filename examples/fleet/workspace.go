@@ -190,9 +190,12 @@ func (b *bench) writeWorkspace(c *customer) error {
 	if u.User != nil && u.User.Username() != "" {
 		user = u.User.Username()
 	}
-	tls := ""
+	extra := "" // tls, batch_lanes
 	if u.Query().Get("sslmode") == "disable" {
-		tls = "  tls          = \"disable\"\n"
+		extra = "  tls          = \"disable\"\n"
+	}
+	if b.opt.BatchLanes > 0 {
+		extra += fmt.Sprintf("  batch_lanes  = %d\n", b.opt.BatchLanes)
 	}
 	var m strings.Builder
 	fmt.Fprintf(&m, `# Customer %s of the fleet benchmark (examples/fleet), written by it.
@@ -205,7 +208,7 @@ source "postgres" "db" {
   password     = env("FLEET_PG_PASSWORD", "")
 %s  allow_writes = true
 }
-`, c.Name, u.Hostname(), port, strings.TrimPrefix(u.Path, "/"), user, tls)
+`, c.Name, u.Hostname(), port, strings.TrimPrefix(u.Path, "/"), user, extra)
 	var a strings.Builder
 	fmt.Fprintf(&a, "# Three anomalies per table, one of each catalog family, in disjoint windows.\n")
 	for i, t := range c.Tables {
