@@ -100,7 +100,7 @@ func (r *batchRun) lanes(ctx context.Context, src *config.Source, lo []any, resu
 		if len(chains) == 0 { // every lane finished: only the last step is left
 			return nil, held{}, nil
 		}
-		return chains, e.extraSlots(r, len(chains)-1), nil
+		return chains, e.extraSlots(r, min(src.BatchLanes, len(chains))-1), nil // the others wait for a free worker
 	}
 	one := []*chain{{lo: lo, lane: -1, size: r.max}}
 	if resume == nil {

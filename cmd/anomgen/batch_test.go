@@ -477,6 +477,9 @@ func TestBatchedLanes(t *testing.T) {
 	}
 	r := mustOK(t, cli(t, two, "plan"))
 	wantAll(t, r, r.stdout+r.stderr, "partly applied: 5 of ~")
+	// Resumed with batch_lanes = 1, the recorded lanes run one after the
+	// other.
+	writeFile(t, two, "main.hcl", strings.Replace(batchSource(f, 40), "  batch_rows", "  batch_lanes = 1\n  batch_rows", 1)+f.target())
 	a = mustOK(t, cli(t, two, "apply", "-auto-approve"))
 	wantAll(t, a, a.stdout, fmt.Sprintf("changed %d rows", planned))
 	if st := catalogStatus(t, f, addr); st != "applied" {
