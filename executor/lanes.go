@@ -19,13 +19,13 @@ package executor
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"sync"
+	"sync/atomic"
 
 	"github.com/anomgen/anomgen/config"
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/sqlgen"
 	"github.com/anomgen/anomgen/state"
+	"golang.org/x/sync/errgroup"
 )
 
 // lanesMinBatches is how many batches each lane should have at least:
@@ -115,8 +115,9 @@ func (r *batchRun) lanes(ctx context.Context, src *config.Source, lo []any, resu
 	if extra.n == 0 {
 		return one, extra, nil
 	}
-	first, okFirst := asInt64(ch.FirstKey)
-	last, okLast := asInt64(ch.LastKey)
+	// Scanned keys of integer columns are int64 (database/sql's values).
+	first, okFirst := ch.FirstKey.(int64)
+	last, okLast := ch.LastKey.(int64)
 	if !okFirst || !okLast {
 		q, ok := sqlgen.KeySpan(c.Dialect, m)
 		if !ok {
@@ -129,8 +130,8 @@ func (r *batchRun) lanes(ctx context.Context, src *config.Source, lo []any, resu
 			extra.release()
 			return nil, held{}, e.runError(err, ch.Address, q.SQL, c, ch.Table, r.entry.Journal.Schema)
 		}
-		first, okFirst = asInt64(lo)
-		last, okLast = asInt64(hi)
+		first, okFirst = lo.(int64)
+		last, okLast = hi.(int64)
 		if !okFirst || !okLast {
 			extra.release()
 			return one, held{}, nil // nothing selected
@@ -174,21 +175,6 @@ func split(first, last int64, n int) []int64 {
 	return out
 }
 
-// asInt64 reads an integer key value.
-func asInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	}
-	return 0, false
-}
-
 // runLanes runs chains with 1+extra at a time: the first batch alone when
 // none has committed yet, then each chain to its end. After a failure no
 // further batch starts (the running ones finish); the first failure is
@@ -203,50 +189,26 @@ func (r *batchRun) runLanes(ctx context.Context, chains []*chain, extra int) err
 			chains = chains[1:]
 		}
 	}
-	var mu sync.Mutex
-	var first error
-	next := 0
-	take := func() *chain {
-		mu.Lock()
-		defer mu.Unlock()
-		if first != nil || next >= len(chains) {
-			return nil
-		}
-		next++
-		return chains[next-1]
-	}
-	var wg sync.WaitGroup
-	for range min(1+extra, len(chains)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := take(); k != nil; k = take() {
-				for {
-					mu.Lock()
-					stop := first != nil
-					mu.Unlock()
-					if stop {
-						return
-					}
-					end, err := r.batch(ctx, k)
-					if err != nil {
-						mu.Lock()
-						if first == nil {
-							first = err
-						}
-						mu.Unlock()
-						return
-					}
-					if end {
-						break
-					}
+	var g errgroup.Group
+	g.SetLimit(1 + extra)
+	var stopped atomic.Bool
+	for _, k := range chains {
+		g.Go(func() error {
+			for !stopped.Load() {
+				end, err := r.batch(ctx, k)
+				if err != nil {
+					stopped.Store(true)
+					return err
+				}
+				if end {
+					return nil
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return r.finish(ctx)
 }
@@ -283,9 +245,6 @@ func (r *batchRun) finish(ctx context.Context) error {
 		_ = tx.Rollback()
 		entry.Batches.Partial = true
 		r.mu.Unlock()
-		if errors.Is(err, context.Canceled) {
-			stmt = ""
-		}
 		return r.failed(err, stmt)
 	}
 	r.mu.Unlock()
