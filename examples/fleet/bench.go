@@ -35,6 +35,9 @@ type bench struct {
 
 	mu  sync.Mutex
 	dbs map[string]*sql.DB
+	// postmaster is the server's process id where it runs on this
+	// machine, -1 where it does not, 0 before serverCPU looked.
+	postmaster int
 }
 
 // step is one measured line of the report.
@@ -49,8 +52,14 @@ type step struct {
 	Rows     int64 `json:"rows"`
 	HandRows int64 `json:"hand_rows,omitempty"`
 	// RSSKB is anomgen's peak resident set (the largest process), KB.
-	RSSKB int64  `json:"anomgen_peak_rss_kb,omitempty"`
-	Note  string `json:"note,omitempty"`
+	RSSKB int64 `json:"anomgen_peak_rss_kb,omitempty"`
+	// CPU seconds of the step (cpu.go): the client's (anomgen's, or the
+	// psql sessions') and the database server's; 0 where not measured.
+	AnomgenCPU       float64 `json:"anomgen_cpu_seconds,omitempty"`
+	AnomgenServerCPU float64 `json:"anomgen_server_cpu_seconds,omitempty"`
+	HandCPU          float64 `json:"hand_cpu_seconds,omitempty"`
+	HandServerCPU    float64 `json:"hand_server_cpu_seconds,omitempty"`
+	Note             string  `json:"note,omitempty"`
 	// NotInTotal marks a step measured for comparison only (apply (plans
 	// again) next to apply (saved plan)): the totals leave it out.
 	NotInTotal bool `json:"not_in_total,omitempty"`
@@ -285,6 +294,7 @@ type proc struct {
 	out   string
 	wall  time.Duration
 	rssKB int64
+	cpu   time.Duration // user + system
 }
 
 // runAnomgen runs the binary with args; the output is also saved in the
@@ -302,6 +312,7 @@ func (b *bench) runAnomgen(ctx context.Context, logName string, args ...string) 
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			p.rssKB = ru.Maxrss
 		}
+		p.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	_ = os.WriteFile(filepath.Join(b.workdir, logName), out.Bytes(), 0o644)
 	if err != nil {
@@ -372,6 +383,7 @@ func (b *bench) measureAnomgen(ctx context.Context) error {
 		}
 		st := b.res.step(r.name)
 		st.Anomgen, st.Rows, st.RSSKB, st.NotInTotal = s.Anomgen, s.Rows, s.RSSKB, r.notInTotal
+		st.AnomgenCPU, st.AnomgenServerCPU = s.AnomgenCPU, s.AnomgenServerCPU
 		if err != nil {
 			return err
 		}
@@ -418,8 +430,9 @@ func (b *bench) fleetStep(ctx context.Context, st, logName string, extra ...stri
 	args = append(args, "-parallelism", strconv.Itoa(b.opt.Parallelism),
 		"-workspaces", strconv.Itoa(min(b.opt.Parallelism, len(b.customers))))
 	args = append(args, b.dirs()...)
+	m := b.startCPU(ctx)
 	p, err := b.runAnomgen(ctx, logName, args...)
-	s := step{Anomgen: p.wall.Seconds(), RSSKB: p.rssKB}
+	s := step{Anomgen: p.wall.Seconds(), RSSKB: p.rssKB, AnomgenCPU: p.cpu.Seconds(), AnomgenServerCPU: m.seconds(ctx)}
 	if err != nil {
 		return s, err
 	}
@@ -478,6 +491,7 @@ func parseFleetRows(out string, dirs []string) (rows int64, customers int, err e
 func (b *bench) perWorkspaceStep(ctx context.Context, st string) (step, error) {
 	var mu sync.Mutex
 	var s step
+	m := b.startCPU(ctx)
 	start := time.Now()
 	err := b.forEach(ctx, len(b.customers), func(ctx context.Context, i int) error {
 		c := b.customers[i]
@@ -509,9 +523,11 @@ func (b *bench) perWorkspaceStep(ctx context.Context, st string) (step, error) {
 		defer mu.Unlock()
 		s.Rows += rows
 		s.RSSKB = max(s.RSSKB, p.rssKB)
+		s.AnomgenCPU += p.cpu.Seconds()
 		return nil
 	})
 	s.Anomgen = time.Since(start).Seconds()
+	s.AnomgenServerCPU = m.seconds(ctx)
 	return s, err
 }
 

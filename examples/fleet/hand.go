@@ -41,6 +41,8 @@ func (b *bench) measureHand(ctx context.Context) error {
 		b.logf("hand-written SQL: %s (psql, %d sessions at a time)", phase.name, b.opt.Parallelism)
 		var mu sync.Mutex
 		var rows int64
+		var cpu time.Duration
+		m := b.startCPU(ctx)
 		start := time.Now()
 		err := b.forEach(ctx, len(phase.jobs), func(ctx context.Context, i int) error {
 			j := phase.jobs[i]
@@ -48,18 +50,20 @@ func (b *bench) measureHand(ctx context.Context) error {
 			if err := writeFile(name, j.script); err != nil {
 				return err
 			}
-			n, err := b.psql(ctx, j.c.DSN, name)
+			n, t, err := b.psql(ctx, j.c.DSN, name)
 			if err != nil {
 				return fmt.Errorf("hand-written %s of %s.%s: %w", phase.name, j.c.Name, j.t, err)
 			}
 			mu.Lock()
 			rows += n
+			cpu += t
 			mu.Unlock()
 			return nil
 		})
 		s := b.res.step(phase.step)
 		s.Hand = time.Since(start).Seconds()
 		s.HandRows = rows
+		s.HandCPU, s.HandServerCPU = cpu.Seconds(), m.seconds(ctx)
 		if err != nil {
 			return err
 		}
@@ -85,22 +89,23 @@ var tagRows = regexp.MustCompile(`(?m)^(?:UPDATE|DELETE|INSERT 0) (\d+)$`)
 
 // psql runs a script file in one psql session, stopping at the first
 // error, and returns the rows its UPDATE, DELETE and INSERT statements
-// changed.
-func (b *bench) psql(ctx context.Context, dsn, file string) (int64, error) {
+// changed and the CPU time psql used.
+func (b *bench) psql(ctx context.Context, dsn, file string) (int64, time.Duration, error) {
 	cmd := exec.CommandContext(ctx, "psql", "-X", "-v", "ON_ERROR_STOP=1", "-f", file, noPassword(dsn))
 	cmd.Env = append(os.Environ(), "PGPASSWORD="+b.password())
 	var out, errb bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &errb
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("psql -f %s: %w\n%s", file, err, errb.String())
+		return 0, 0, fmt.Errorf("psql -f %s: %w\n%s", file, err, errb.String())
 	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	var n int64
 	for _, m := range tagRows.FindAllStringSubmatch(out.String(), -1) {
 		v, _ := strconv.ParseInt(m[1], 10, 64)
 		n += v
 	}
-	return n, nil
+	return n, cpu, nil
 }
 
 // noPassword strips the password from a URL: psql and pgbench get it from

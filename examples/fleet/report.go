@@ -51,6 +51,7 @@ func (r *results) writeTable(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "total\t%s\t%s\t\t\t\t\t\n", secs(ag), secs(hw))
 	tw.Flush()
+	r.writeCPU(w)
 	var extra []string
 	for _, s := range r.Steps {
 		if s.NotInTotal {
@@ -65,4 +66,27 @@ func (r *results) writeTable(w io.Writer) {
 	if r.Big != nil {
 		r.Big.writeTable(w)
 	}
+}
+
+// writeCPU prints the CPU seconds of the steps measured on both sides,
+// client + server, where the server runs on this machine.
+func (r *results) writeCPU(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	any := false
+	for _, s := range r.Steps {
+		if s.AnomgenServerCPU == 0 {
+			continue
+		}
+		if !any {
+			fmt.Fprintln(w, "\nCPU seconds, client + database server (the server on this machine, read from /proc):")
+			fmt.Fprintln(tw, "step\tanomgen\thand-written\tserver ratio\t")
+			any = true
+		}
+		ratio := "—"
+		if s.HandServerCPU > 0 {
+			ratio = fmt.Sprintf("%.2f×", s.AnomgenServerCPU/s.HandServerCPU)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", s.Step, cpuText(s.AnomgenCPU, s.AnomgenServerCPU), cpuText(s.HandCPU, s.HandServerCPU), ratio)
+	}
+	tw.Flush()
 }
