@@ -39,6 +39,10 @@ type big struct {
 	Ratio      float64 `json:"ratio_apply_saved_to_bare_update"`
 	RatioPlain float64 `json:"ratio_apply_to_bare_update"`
 	RSSKB      int64   `json:"anomgen_peak_rss_kb"`
+	// The database server's CPU seconds (cpu.go) of each bare UPDATE and
+	// each apply FILE, where the server runs on this machine.
+	FloorServerCPU      []float64 `json:"bare_update_server_cpu_seconds,omitempty"`
+	ApplySavedServerCPU []float64 `json:"apply_saved_plan_server_cpu_seconds,omitempty"`
 	// Latency of an application's single-row UPDATE in the window (pgbench,
 	// one client) while nothing else runs, during apply and during
 	// rollback.
@@ -79,6 +83,11 @@ func (g *big) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "  bare UPDATE of the same rows (the floor)   %.2fs   median of %s\n", g.Floor, runs(g.FloorRuns))
 	fmt.Fprintf(w, "  anomgen plan -out FILE                     %.2fs\n", g.Plan)
 	fmt.Fprintf(w, "  anomgen apply FILE                         %.2fs   %.2f× the floor; median of %s\n", g.ApplySaved, g.Ratio, runs(g.ApplySavedRuns))
+	if len(g.FloorServerCPU) > 0 && len(g.ApplySavedServerCPU) > 0 {
+		f, a := median(g.FloorServerCPU), median(g.ApplySavedServerCPU)
+		fmt.Fprintf(w, "  database server CPU: bare UPDATE %.2fs (median of %s), apply FILE %.2fs (median of %s), %.2f×\n",
+			f, runs(g.FloorServerCPU), a, runs(g.ApplySavedServerCPU), a/f)
+	}
 	fmt.Fprintf(w, "  anomgen apply (plan + count + apply)       %.2fs   %.2f× the floor\n", g.Apply, g.RatioPlain)
 	fmt.Fprintf(w, "  anomgen rollback                           %.2fs\n", g.Rollback)
 	fmt.Fprintf(w, "  anomgen peak RSS                           %.1f MB\n", float64(g.RSSKB)/1024)
@@ -175,9 +184,13 @@ func (b *bench) measureBig(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		m := b.startCPU(ctx)
 		start := time.Now()
 		r, err := tx.ExecContext(ctx, `UPDATE public.big t SET amount = t.amount * 1.25 WHERE `+w.sql())
 		g.FloorRuns = append(g.FloorRuns, time.Since(start).Seconds())
+		if cpu := m.seconds(ctx); cpu > 0 {
+			g.FloorServerCPU = append(g.FloorServerCPU, cpu)
+		}
 		if err != nil {
 			tx.Rollback()
 			return err
@@ -199,9 +212,13 @@ func (b *bench) measureBig(ctx context.Context) error {
 		if round == 1 {
 			g.Plan = p.wall.Seconds()
 		}
+		m = b.startCPU(ctx)
 		p, err = b.runAnomgen(ctx, fmt.Sprintf("big-apply-saved-%d.log", round), "-chdir", c.Dir, "apply", "-auto-approve", planFile)
 		if err != nil {
 			return err
+		}
+		if cpu := m.seconds(ctx); cpu > 0 {
+			g.ApplySavedServerCPU = append(g.ApplySavedServerCPU, cpu)
 		}
 		g.ApplySavedRuns, g.RSSKB = append(g.ApplySavedRuns, p.wall.Seconds()), max(g.RSSKB, p.rssKB)
 		if rows, _ := outputRows(p.out); rows != g.Changed {
