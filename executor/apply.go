@@ -526,6 +526,9 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		}
 	}
 	lp := e.labelBefore(ctx, c, ch) // labels.go: the metric before the change
+	if lp != nil {
+		lp.complete = true // the one transaction journals every row it changes
+	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fail(err, "BEGIN")

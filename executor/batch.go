@@ -225,7 +225,10 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 			r.setup = nil
 		}
 	}
-	r.lp = e.labelBefore(ctx, c, ch)                    // labels.go: the metric before the (first) batch
+	r.lp = e.labelBefore(ctx, c, ch) // labels.go: the metric before the (first) batch
+	if r.lp != nil {
+		r.lp.complete = resume == nil // a resumed change measured its baseline with earlier runs' batches in
+	}
 	chains, extra, err := r.lanes(ctx, src, lo, resume) // lanes.go
 	if err != nil {
 		return 0, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/anomgen/anomgen/planner"
+	"github.com/anomgen/anomgen/planner/truth"
 	"github.com/anomgen/anomgen/providers/sqlgen"
 )
 
@@ -15,12 +16,13 @@ import (
 // row count of the window, the distinct values of a column). apply, which
 // counts and then applies in one command, then takes the plan's figure as
 // the label's baseline instead of running the statement again, where
-// nothing of the command can have changed the table in between: the
-// change is a create, no earlier change of the plan writes a table of that
-// name (an apply runs a table's changes one after another in plan order,
-// and different tables' at once), and the count was less than
-// planMeasuredFor ago (an apply that waits for a person's approval
-// measures again).
+// nothing of the command can have changed the metric in between: the
+// change is a create, and no earlier change of the plan writes a table of
+// that name, or each one that does leaves the metric as it was (an update
+// of a column the metric does not read; an apply runs a table's changes
+// one after another in plan order, and different tables' at once), and
+// the count was less than planMeasuredFor ago (an apply that waits for a
+// person's approval measures again).
 
 // planMeasuredFor is how old a plan's measurement may be to serve as a
 // label's baseline.
@@ -57,26 +59,79 @@ type readings struct {
 	next sync.Map
 }
 
-// noteFirstWriters notes the first writers of p's tables.
+// noteFirstWriters notes the changes of p whose label baseline a reading
+// of their table before the plan runs gives: creates that no earlier change
+// of the plan (create, replace, destroy, expire, or the prior a change
+// reverts) writes the table of before them, and creates whose earlier
+// writers all leave their metric as it was (leaves).
 func (e *Engine) noteFirstWriters(p *planner.Plan) {
 	if e.readings == nil {
 		return
 	}
 	now := time.Now()
 	prune(&e.readings.first, now)
-	seen := map[string]bool{}
+	earlier := map[string][]*planner.Change{} // table → its writers so far
 	for _, ch := range p.Changes {
 		if ch.Action == planner.NoOp {
 			continue
 		}
-		if ch.Action == planner.Create && !seen[ch.Table.Name] {
-			e.readings.first.Store(ch, now)
+		if ch.Action == planner.Create && ch.Mutation != nil {
+			family := e.family(ch)
+			stable := true
+			for _, w := range earlier[ch.Table.Name] {
+				stable = stable && leaves(w, ch.Mutation, family)
+			}
+			if stable {
+				e.readings.first.Store(ch, now)
+			}
 		}
-		seen[ch.Table.Name] = true
-		if pr := ch.Prior; pr != nil {
-			seen[pr.Journal.Table] = true
+		earlier[ch.Table.Name] = append(earlier[ch.Table.Name], ch)
+		if pr := ch.Prior; pr != nil && pr.Journal.Table != ch.Table.Name {
+			earlier[pr.Journal.Table] = append(earlier[pr.Journal.Table], ch)
 		}
 	}
+}
+
+// family is the label metric family of ch.
+func (e *Engine) family(ch *planner.Change) string {
+	return newLabel(e.cfg.Workspace, ch).Metric
+}
+
+// leaves reports whether change w, applied before a change m of the same
+// table, leaves m's label metric family as it was: w creates an anomaly
+// that updates one column (no row comes or goes), no trigger may rewrite
+// other columns, and m's metric neither reads that column nor picks its
+// rows by it (its time column and segments). A table-level duplicate
+// ratio reads every column.
+func leaves(w *planner.Change, m *planner.Mutation, family string) bool {
+	wm := w.Mutation
+	if w.Action != planner.Create || w.Prior != nil || wm == nil || wm.Op != planner.OpUpdate || wm.Column == nil || wm.TriggersMayRewrite {
+		return false
+	}
+	cols := []*planner.Column{wm.Column, wm.With}
+	reads := func(name string) bool {
+		for _, c := range cols {
+			if c != nil && c.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if m.Column == nil && family == truth.Uniqueness {
+		return false
+	}
+	if (m.Column != nil && reads(m.Column.Name)) || (m.With != nil && reads(m.With.Name)) {
+		return false
+	}
+	if tc := m.Where.TimeColumn; tc != nil && reads(tc.Name) {
+		return false
+	}
+	for _, f := range m.Where.Segments {
+		if reads(f.Column.Name) {
+			return false
+		}
+	}
+	return true
 }
 
 // firstWriter reports (once) whether ch was noted as the first writer of
@@ -116,6 +171,16 @@ func (e *Engine) rememberMeasured(ch *planner.Change, q sqlgen.Statement, values
 	now := time.Now()
 	prune(&e.readings.measured, now)
 	e.readings.measured.Store(ch, measurement{q: q, values: values, at: now})
+}
+
+// hasBaseline tells whether a measurement of ch's baseline is waiting
+// for its labelBefore (and not too old to serve).
+func (e *Engine) hasBaseline(ch *planner.Change) bool {
+	if e.readings == nil {
+		return false
+	}
+	v, ok := e.readings.measured.Load(ch)
+	return ok && time.Since(v.(measurement).at) <= planMeasuredFor
 }
 
 // planMeasurement returns the plan's measurement of ch where it was made

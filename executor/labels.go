@@ -36,6 +36,12 @@ type labelProbe struct {
 	q        sqlgen.Statement
 	finish   func([]float64) float64
 	measured bool
+	// parts are the metric query's figures before the change, and
+	// complete is true where this run journals every row the change
+	// changes (not a resumed batched change): the figures after can then
+	// be derived from them and the journal (afterFromJournal).
+	parts    []float64
+	complete bool
 	ch       *planner.Change
 	// The next writer of the table and its baseline, measured with the
 	// figure after (writeLabel) and handed over after the commit.
@@ -107,14 +113,15 @@ func (e *Engine) labelBefore(ctx context.Context, c *providers.Conn, ch *planner
 		return lp
 	}
 	lp.q, lp.finish = q, finish
-	if vals, ok := e.planMeasurement(ch, q); ok { // labelreuse.go: the plan's count or the stale check measured it
-		v := finish(vals)
-		lp.label.BaselineValue, lp.measured = &v, true
-		return lp
+	vals, ok := e.planMeasurement(ch, q) // labelreuse.go: the plan's count or the stale check measured it
+	if !ok {
+		var err error
+		if vals, err = queryFloats(ctx, c.DB, q); err != nil {
+			return lp
+		}
 	}
-	if v, err := lp.measure(ctx, c.DB); err == nil {
-		lp.label.BaselineValue, lp.measured = v, true
-	}
+	v := finish(vals)
+	lp.label.BaselineValue, lp.measured, lp.parts = &v, true, vals
 	return lp
 }
 
@@ -218,7 +225,7 @@ func (e *Engine) writeLabel(ctx context.Context, tx queryer, c *providers.Conn, 
 	l := &lp.label
 	l.AnomalyID, l.InjectedAt, l.RowsAffected = entry.Journal.ID, entry.AppliedAt.UTC(), entry.Rows
 	if lp.measured {
-		v, err := e.measureAfter(ctx, tx, c, lp)
+		v, err := e.measureAfter(ctx, tx, c, entry, lp)
 		if err != nil {
 			return fmt.Errorf("measuring %s after the change for its label: %w", l.Metric, err)
 		}
@@ -240,34 +247,79 @@ func (e *Engine) writeLabel(ctx context.Context, tx queryer, c *providers.Conn, 
 }
 
 // measureAfter measures lp's metric after its change, inside tx. Where
-// the next change of the plan writes the same table (noteNextWriters) and
-// both metrics are aggregates the dialect can filter, one scan measures
-// this figure and the next change's baseline (the table as this change
-// leaves it), which handOver gives that change once this one commits.
-func (e *Engine) measureAfter(ctx context.Context, tx queryer, c *providers.Conn, lp *labelProbe) (*float64, error) {
-	next := e.nextWriter(lp.ch)
-	if next == nil || next.Mutation == nil || next.Mutation.Op.Schema() || lp.ch.Mutation == nil {
-		return lp.measure(ctx, tx)
+// the next change of the plan writes the same table (noteNextWriters),
+// its baseline is not known yet (labelreuse.go), and both metrics are
+// aggregates the dialect can filter, one scan measures this figure and
+// the next change's baseline (the table as this change leaves it), which
+// handOver gives that change once this one commits. Otherwise the figure
+// comes from the journal where it can (afterFromJournal), else from a scan.
+func (e *Engine) measureAfter(ctx context.Context, tx queryer, c *providers.Conn, entry *state.Anomaly, lp *labelProbe) (*float64, error) {
+	if next := e.nextWriter(lp.ch); next != nil && next.Mutation != nil && !next.Mutation.Op.Schema() && lp.ch.Mutation != nil && !e.hasBaseline(next) {
+		if v, ok, err := e.measureWithNext(ctx, tx, c, lp, next); ok || err != nil {
+			return v, err
+		}
 	}
+	if v, ok, err := e.afterFromJournal(ctx, tx, c, entry, lp); ok || err != nil {
+		return v, err
+	}
+	return lp.measure(ctx, tx)
+}
+
+// measureWithNext measures lp's figure after its change and the baseline
+// of next, the next change of the table, in one scan; ok is false where
+// the two cannot be read together.
+func (e *Engine) measureWithNext(ctx context.Context, tx queryer, c *providers.Conn, lp *labelProbe, next *planner.Change) (v *float64, ok bool, err error) {
 	fold, nq, ok := e.labelMetricOf(c.Dialect, next)
 	if !ok {
-		return lp.measure(ctx, tx)
+		return nil, false, nil
 	}
 	both, cols, ok := sqlgen.LabelsTogether(c.Dialect, sqlgen.LabelFold{Mutation: lp.ch.Mutation, Family: lp.label.Metric}, fold)
 	if !ok {
-		return lp.measure(ctx, tx)
+		return nil, false, nil
 	}
 	e.emit(Event{Kind: EventStatement, Address: lp.label.Address, Message: both.SQL})
 	vals, err := queryFloats(ctx, tx, both)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if len(vals) != cols[0]+cols[1] {
-		return nil, fmt.Errorf("the label query read %d figures, want %d", len(vals), cols[0]+cols[1])
+		return nil, true, fmt.Errorf("the label query read %d figures, want %d", len(vals), cols[0]+cols[1])
 	}
-	v := lp.finish(vals[:cols[0]])
+	after := lp.finish(vals[:cols[0]])
 	lp.next, lp.nextQ, lp.nextVals = next, nq, vals[cols[0]:]
-	return &v, nil
+	return &after, true, nil
+}
+
+// afterFromJournal derives lp's figure after its change from the figures
+// before it and what the change journaled (sqlgen.LabelDelta: a one-column
+// update, a metric that adds up its rows, which it picks by other
+// columns), inside tx, without reading the table again; ok is false where
+// it cannot, or where this run did not journal the whole change.
+func (e *Engine) afterFromJournal(ctx context.Context, tx queryer, c *providers.Conn, entry *state.Anomaly, lp *labelProbe) (v *float64, ok bool, err error) {
+	if !lp.complete || lp.parts == nil || lp.ch.Mutation == nil || entry.Journal.ID == "" {
+		return nil, false, nil
+	}
+	jt := c.Dialect.JournalTable(entry.Journal.Schema, entry.Journal.ID)
+	q, unchanged, ok := sqlgen.LabelDelta(c.Dialect, lp.ch.Mutation, lp.label.Metric, jt)
+	if !ok {
+		return nil, false, nil
+	}
+	vals := append([]float64(nil), lp.parts...)
+	if !unchanged {
+		e.emit(Event{Kind: EventStatement, Address: lp.label.Address, Message: q.SQL})
+		delta, err := queryFloats(ctx, tx, q)
+		if err != nil {
+			return nil, true, err
+		}
+		if len(delta) != len(vals) {
+			return nil, true, fmt.Errorf("the journal's figures are %d, the metric's %d", len(delta), len(vals))
+		}
+		for i := range vals {
+			vals[i] += delta[i]
+		}
+	}
+	after := lp.finish(vals)
+	return &after, true, nil
 }
 
 // labelMetricOf returns ch's label metric as the scans that read it with

@@ -109,6 +109,7 @@ func triggerGuard(a *config.Anomaly, prof *TableProfile, ch *Change) hcl.Diagnos
 	}
 	mode := a.Target.Triggers
 	fired := firing(m, prof)
+	m.TriggersMayRewrite = (len(fired) > 0 && mode != TriggersDisable) || prof.TriggersUnknown != ""
 	if len(fired) == 0 {
 		if prof.TriggersUnknown != "" && mode != TriggersIgnore {
 			ch.Cautions = append(ch.Cautions, fmt.Sprintf("anomgen cannot see the triggers of %s (%s); if it has any on %s, rollback may not undo what they change", prof.Table, prof.TriggersUnknown, strings.Join(events, " or ")))

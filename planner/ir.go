@@ -273,6 +273,12 @@ type Mutation struct {
 	// triggers to switch off around the mutation inside its transaction;
 	// its journal then says to do the same on rollback.
 	DisableTriggers []Trigger
+	// TriggersMayRewrite is true where triggers may fire on the mutation
+	// and stay on (target triggers = "ignore", or triggers anomgen cannot
+	// see): the table may then hold other values than the journal's new
+	// ones, so nothing is derived from the journal that the table would
+	// tell otherwise (sqlgen.LabelDelta).
+	TriggersMayRewrite bool `json:",omitempty"`
 }
 
 // ColumnDef is a column's definition, enough to create it again.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -77,12 +78,12 @@ anomaly "volume_drop" "` + name + `" {
 // does not count again; its stale check reads each target once, and that
 // scan also measures the label baseline of the first change that writes
 // the table (here a null_rate, whose label is the null share of email in
-// the window). The second change on the table, a volume_drop of the same
-// window, has its baseline read in the first's transaction, with the
-// first's figure after, in one scan (noteNextWriters). Each baseline must
-// be the figure an independent query reads right before its change, and
-// the debug log shows the null-share statement never run on its own.
-// SQLite and PostgreSQL (the databases with FILTER).
+// the window), and of the second, a volume_drop of the same window, whose
+// row count the first leaves as it was (it updates email only). The first's
+// figure after comes from its journal. Each baseline must be the figure an
+// independent query reads right before its change, and the debug log shows
+// the null-share statement never run on its own, nor with the drop's
+// baseline. SQLite and PostgreSQL (the databases with FILTER).
 func TestLabelBaselineFromStaleCheck(t *testing.T) {
 	fixtures(t, testLabelBaselineFromStaleCheck)
 }
@@ -143,13 +144,173 @@ anomaly "volume_drop" "drop" {
 		t.Fatal(err)
 	}
 	b := string(raw)
-	if n := strings.Count(b, `sql="SELECT AVG(CASE WHEN t.\"email\" IS NULL OR LTRIM(RTRIM(t.\"email\")) = '' THEN 1.0 ELSE 0.0 END) FROM`); n != 0 {
-		t.Errorf("the null-share statement ran %d times on its own, want 0 (the stale check read the baseline, the figure after was read with the drop's baseline)\n%s", n, b)
+	if n := strings.Count(b, `sql="SELECT SUM(CASE WHEN t.\"email\" IS NULL OR LTRIM(RTRIM(t.\"email\")) = '' THEN 1 ELSE 0 END), COUNT(*) FROM`); n != 0 {
+		t.Errorf("the null-share statement ran %d times on its own, want 0 (the stale check read the baseline, the journal tells the figure after)\n%s", n, b)
 	}
 	if n := strings.Count(b, `sql="SELECT COUNT(*), MAX(t.\"created_at\"), COUNT(*) FILTER (WHERE`); n != 1 {
 		t.Errorf("the stale check ran %d times, want 1", n)
 	}
-	if n := strings.Count(b, `sql="SELECT AVG(CASE WHEN t.\"email\" IS NULL OR LTRIM(RTRIM(t.\"email\")) = '' THEN 1.0 ELSE 0.0 END) FILTER (WHERE`); n != 1 {
-		t.Errorf("the null share after and the drop's baseline were read together %d times, want 1", n)
+	if n := strings.Count(b, `sql="SELECT SUM(CASE WHEN t.\"email\" IS NULL OR LTRIM(RTRIM(t.\"email\")) = '' THEN 1 ELSE 0 END) FILTER (WHERE`); n != 0 {
+		t.Errorf("the null share after and the drop's baseline were read together %d times, want 0 (the stale check read both baselines)", n)
+	}
+	if n := strings.Count(b, `FROM (SELECT j.\"anomgen_after\" AS \"email\"`); n != 1 {
+		t.Errorf("the null share after was read from the journal %d times, want 1", n)
+	}
+}
+
+// TestLabelAfterFromJournal: a label's figure after a one-column update
+// comes from its figures before and the journal (the new values' sums and
+// counts minus the old ones'), not from reading the table again, and the
+// baselines of later changes whose metrics the earlier ones leave alone
+// come from the stale check's one scan. Three changes of orders: blanks in
+// email (null share, first window), a numeric change of amount in the
+// second window (standard deviation for outliers, mean for numeric_shift),
+// a volume_drop in the third (row count, a delete: read again). Each
+// label must hold what an independent query reads before the apply and
+// after it (no change moves another's metric), and the debug log shows
+// the journal read for the two updates and the table read only by the
+// stale check, the drop's figure after and nothing else (MariaDB, which
+// has no FILTER, reads the baselines on their own).
+func TestLabelAfterFromJournal(t *testing.T) {
+	allFixtures(t, testLabelAfterFromJournal)
+}
+
+func testLabelAfterFromJournal(t *testing.T, f *fixture) {
+	window := func(start string) string {
+		return "  window {\n    start    = \"" + start + "\"\n    duration = \"10h\"\n  }\n"
+	}
+	in := func(from, to string) string {
+		return ` FROM orders WHERE created_at >= '2026-01-01 ` + from + `' AND created_at < '2026-01-0` + to + `'`
+	}
+	w1, w2, w3 := in("00:00:00", "1 10:00:00"), in("10:00:00", "1 20:00:00"), in("20:00:00", "2 06:00:00")
+	float := func(q string) float64 {
+		var v float64
+		if err := f.db.QueryRow(q).Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return v
+	}
+	amounts := func() []float64 {
+		rows, err := f.db.Query(`SELECT CAST(amount AS ` + map[string]string{"sqlite": "REAL", "postgres": "DOUBLE PRECISION", "mysql": "DOUBLE"}[f.name] + `)` + w2 + ` AND amount IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []float64
+		for rows.Next() {
+			var v float64
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	mean := func() float64 {
+		var s float64
+		xs := amounts()
+		for _, x := range xs {
+			s += x
+		}
+		return s / float64(len(xs))
+	}
+	stddev := func() float64 {
+		xs := amounts()
+		m := mean()
+		var ss float64
+		for _, x := range xs {
+			ss += (x - m) * (x - m)
+		}
+		return math.Sqrt(ss / float64(len(xs)-1))
+	}
+	nullShare := func() float64 { // counts divided here: MariaDB's AVG of a decimal keeps four more digits only
+		return float(`SELECT SUM(CASE WHEN email IS NULL OR LTRIM(RTRIM(email)) = '' THEN 1 ELSE 0 END)`+w1) / float(`SELECT COUNT(*)`+w1)
+	}
+	count := func() float64 { return float(`SELECT COUNT(*)` + w3) }
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+	for _, k := range []struct {
+		kind, extra string
+		metric      func() float64
+		moves       func(before, after float64) bool
+	}{
+		{"outliers", "", stddev, func(b, a float64) bool { return a > b*1.5 }},
+		{"numeric_shift", "  amplitude = 0.5\n", mean, func(b, a float64) bool { return a > b*1.1 }},
+	} {
+		t.Run(k.kind, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "main.hcl", f.source+f.target()+`
+anomaly "null_rate" "blank" {
+  target = target.orders
+  column = "email"
+  volume = 0.3
+`+window("2026-01-01T00:00:00Z")+`}
+
+anomaly "`+k.kind+`" "amount" {
+  target = target.orders
+  column = "amount"
+  volume = 0.3
+`+k.extra+window("2026-01-01T10:00:00Z")+`}
+
+anomaly "volume_drop" "drop" {
+  target = target.orders
+  volume = 0.3
+`+window("2026-01-01T20:00:00Z")+`}
+`)
+			before := map[string]float64{"anomaly.null_rate.blank": nullShare(), "anomaly." + k.kind + ".amount": k.metric(), "anomaly.volume_drop.drop": count()}
+			planFile := filepath.Join(t.TempDir(), "reviewed.plan")
+			mustOK(t, cli(t, dir, "plan", "-out", planFile))
+			log := filepath.Join(t.TempDir(), "debug.log")
+			r := mustOK(t, cli(t, dir, "-log-level", "debug", "-log-file", log, "-parallelism", "1", "apply", "-auto-approve", planFile))
+			after := map[string]float64{"anomaly.null_rate.blank": nullShare(), "anomaly." + k.kind + ".amount": k.metric(), "anomaly.volume_drop.drop": count()}
+			labels := stateLabels(t, dir)
+			if len(labels) != 3 {
+				t.Fatalf("%d labels, want 3\n%s", len(labels), r)
+			}
+			for _, l := range labels {
+				if l.BaselineValue == nil || l.InjectedValue == nil {
+					t.Fatalf("label %s not measured: %+v", l.Address, l)
+				}
+				b, a := before[l.Address], after[l.Address]
+				if !near(*l.BaselineValue, b) || !near(*l.InjectedValue, a) {
+					t.Errorf("%s (%s): label %v → %v, an independent query %v → %v", l.Address, l.Metric, *l.BaselineValue, *l.InjectedValue, b, a)
+				}
+			}
+			if b, a := before["anomaly."+k.kind+".amount"], after["anomaly."+k.kind+".amount"]; !k.moves(b, a) {
+				t.Errorf("%s moved its metric from %v to %v only", k.kind, b, a)
+			}
+			if b, a := before["anomaly.null_rate.blank"], after["anomaly.null_rate.blank"]; a < b+0.2 {
+				t.Errorf("null_rate moved the null share from %v to %v only", b, a)
+			}
+			raw, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := string(raw)
+			if n := len(regexp.MustCompile("j.(\\\\\"|`)anomgen_after(\\\\\"|`) AS").FindAllString(b, -1)); n != 2 {
+				t.Errorf("the journal was read for %d figures after, want 2 (null_rate, %s)", n, k.kind)
+			}
+			if f.name == "mysql" {
+				// No FILTER: no baseline in the stale check's scan, each
+				// update's read from the table on its own, once.
+				if n := strings.Count(b, `sql="SELECT SUM(`); n != 2 {
+					t.Errorf("the updates' label metrics were read from the table %d times, want 2 (their baselines)", n)
+				}
+				mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+				return
+			}
+			if n := strings.Count(b, `sql="SELECT COUNT(*), MAX(t.\"created_at\"), COUNT(*) FILTER (WHERE`); n != 1 {
+				t.Errorf("the stale check ran %d times, want 1", n)
+			}
+			// Label metrics read from the table: the drop's figure after
+			// only (its row count on its own).
+			if n := strings.Count(b, `sql="SELECT SUM(`); n != 0 {
+				t.Errorf("a label metric of the updates was read from the table %d times, want 0", n)
+			}
+			if n := len(regexp.MustCompile(`sql="SELECT COUNT\(\*\) FROM (\\"public\\"\.)?\\"orders\\" t WHERE`).FindAllString(b, -1)); n != 1 {
+				t.Errorf("the drop's row count was read on its own %d times, want 1 (its figure after)", n)
+			}
+			mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+		})
 	}
 }

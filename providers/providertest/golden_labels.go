@@ -15,7 +15,8 @@ import (
 // GoldenLabels pins the SQL of labels (sqlgen/labels.go) with dialect d:
 // the label table's DDL, insert, revert and list, the metric queries
 // apply measures before and after a change (every family the executor
-// measures, on the batch scenario's mutations), and the row-level truth
+// measures, on the batch scenario's mutations, and how the journal moved
+// them where it tells), and the row-level truth
 // read from update and delete journals. It compares with
 // testdata/labels.golden, like Golden.
 func GoldenLabels(t *testing.T, d sqlgen.Dialect) {
@@ -38,6 +39,15 @@ func GoldenLabels(t *testing.T, d sqlgen.Dialect) {
 				continue
 			}
 			write(ch.Address+": "+f, q)
+			jt := d.JournalTable("anomgen", "0123456789abcdef")
+			switch dq, unchanged, ok := sqlgen.LabelDelta(d, ch.Mutation, f, jt); {
+			case !ok:
+				fmt.Fprintf(&b, "-- %s: %s after the change read from the table again\n\n", ch.Address, f)
+			case unchanged:
+				fmt.Fprintf(&b, "-- %s: %s after the change is the figure before\n\n", ch.Address, f)
+			default:
+				write(ch.Address+": "+f+" moved, from the journal", dq)
+			}
 		}
 	}
 	for _, j := range []state.Journal{

@@ -175,12 +175,25 @@ func whereOf(cond string) string {
 // metricParts is a label metric as what it computes over the rows that
 // match cond: aggregates (each rendered with its arguments), or, with
 // group set, the duplicate ratio of those columns' groups; finish turns
-// the figures into the metric.
+// the figures into the metric. Where sums is set, the aggregates are sums
+// and counts over the rows, each row adding its own share, so the figures
+// of a set of rows are those of its parts added up (LabelDelta); rowCond
+// is then the part of cond that looks at the metric's column alone.
 type metricParts struct {
-	aggs   []func(a *args) string
-	cond   func(a *args) string
-	group  []string
-	finish func([]float64) float64
+	aggs    []func(a *args) string
+	cond    func(a *args) string
+	group   []string
+	finish  func([]float64) float64
+	sums    bool
+	rowCond string
+}
+
+// ratio is a / b, 0 where b is 0 (an empty range: what AVG's NULL read).
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 // labelParts is LabelMetric's family as metricParts.
@@ -212,7 +225,7 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 	}
 	switch family {
 	case truth.RowCount:
-		return metricParts{aggs: fixed("COUNT(*)"), cond: conds(), finish: first}, true
+		return metricParts{aggs: fixed("COUNT(*)"), cond: conds(), finish: first, sums: true}, true
 	case truth.NullShare:
 		if m.Column == nil {
 			return p, false
@@ -221,13 +234,15 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 		if m.Column.Class == planner.ClassText {
 			blank += " OR LTRIM(RTRIM(" + col + ")) = ''"
 		}
-		return metricParts{aggs: fixed(fmt.Sprintf("AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END)", blank)), cond: conds(), finish: first}, true
+		return metricParts{aggs: fixed(fmt.Sprintf("SUM(CASE WHEN %s THEN 1 ELSE 0 END)", blank), "COUNT(*)"), cond: conds(),
+			finish: func(v []float64) float64 { return ratio(v[0], v[1]) }, sums: true}, true
 	case truth.Mean, truth.Stddev:
 		if m.Column == nil || !m.Column.Class.Numeric() {
 			return p, false
 		}
 		var extra []string
-		if f := finite(d, "t", m.Column); f != "" {
+		f := finite(d, "t", m.Column)
+		if f != "" {
 			extra = append(extra, f)
 		}
 		fcol := col
@@ -235,20 +250,22 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 			fcol = sd.Float(col)
 		}
 		if family == truth.Mean {
-			return metricParts{aggs: fixed(fmt.Sprintf("AVG(%s)", fcol)), cond: conds(extra...), finish: first}, true
+			return metricParts{aggs: fixed(fmt.Sprintf("SUM(%s)", fcol), fmt.Sprintf("COUNT(%s)", col)), cond: conds(extra...),
+				finish: func(v []float64) float64 { return ratio(v[0], v[1]) }, sums: true, rowCond: f}, true
 		}
-		return metricParts{aggs: fixed(fmt.Sprintf("AVG(%s)", fcol), fmt.Sprintf("AVG(%s * %s)", fcol, fcol), fmt.Sprintf("COUNT(%s)", col)), cond: conds(extra...),
+		return metricParts{aggs: fixed(fmt.Sprintf("SUM(%s)", fcol), fmt.Sprintf("SUM(%s * %s)", fcol, fcol), fmt.Sprintf("COUNT(%s)", col)), cond: conds(extra...),
 			finish: func(v []float64) float64 {
-				mean, sq, n := v[0], v[1], v[2]
+				n := v[2]
 				if n < 2 {
 					return 0
 				}
+				mean, sq := v[0]/n, v[1]/n
 				x := (sq - mean*mean) * n / (n - 1)
 				if x < 0 {
 					x = 0
 				}
 				return math.Sqrt(x)
-			}}, true
+			}, sums: true, rowCond: f}, true
 	case truth.Distinct:
 		if m.Column == nil {
 			return p, false
@@ -290,6 +307,64 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 		}}, true
 	}
 	return p, false
+}
+
+// LabelDelta returns the query that reads, from the journal jt of change
+// m, how m moved the figures of the label metric family (LabelMetric's
+// columns): the figures over the journal's new values minus those over
+// its old ones, which added to the figures before the change give those
+// after it without reading the table again. It serves a change that
+// updates one column where the metric adds up its rows (row count, null
+// share, mean, standard deviation) and which rows it counts does not
+// depend on the changed column (the column is neither the time column nor
+// a segment's): every journaled row is then in the metric's range (the
+// change chose it there) before and after, and it is the only kind of row
+// whose figures changed. unchanged is true where the change cannot move
+// the figures at all (a row count, or a metric of another column): there
+// is no query. ok is false otherwise, and where the journal might not hold
+// what the table does (triggers that may rewrite the rows).
+func LabelDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement, unchanged, ok bool) {
+	switch d.Name() {
+	case "postgres", "mysql", "sqlite":
+	default:
+		return q, false, false // no live test here: the table is read again
+	}
+	if m.Op != planner.OpUpdate || m.Column == nil || m.With != nil || m.TriggersMayRewrite {
+		return q, false, false
+	}
+	moved := m.Column.Name
+	if tc := m.Where.TimeColumn; tc != nil && tc.Name == moved {
+		return q, false, false
+	}
+	for _, f := range m.Where.Segments {
+		if f.Column.Name == moved {
+			return q, false, false
+		}
+	}
+	p, ok := labelParts(d, m, family)
+	if !ok || !p.sums {
+		return q, false, false
+	}
+	if family == truth.RowCount {
+		return q, true, true
+	}
+	side := func(journalCol, alias string, a *args) string {
+		aggs := make([]string, len(p.aggs))
+		for i, agg := range p.aggs {
+			aggs[i] = fmt.Sprintf("%s AS %s%d", agg(a), alias, i)
+		}
+		return fmt.Sprintf("(SELECT %s FROM (SELECT j.%s AS %s FROM %s j) t%s) %s",
+			strings.Join(aggs, ", "), d.Quote(journalCol), d.Quote(moved), jt, whereOf(p.rowCond), alias)
+	}
+	a := &args{d: d}
+	after := side(AfterCol, "n", a)
+	before := side(BeforeCol, "o", a)
+	sel := make([]string, len(p.aggs))
+	for i := range p.aggs {
+		sel[i] = fmt.Sprintf("COALESCE(n.n%d, 0) - COALESCE(o.o%d, 0)", i, i) // a SUM of no row is NULL
+	}
+	q.SQL = fmt.Sprintf("SELECT %s FROM %s, %s", strings.Join(sel, ", "), after, before)
+	return q.withArgs(a), false, true
 }
 
 // segmentShare is labelParts' category_share: the share of the time
