@@ -86,8 +86,8 @@ func measureFigures(t *testing.T, f *fixture) figures {
 		// digits only.
 		nullShare: queryFloat(t, f.db, "SELECT SUM(CASE WHEN email IS NULL THEN 1 ELSE 0 END) FROM orders WHERE "+rangeSQL(f, 0)) /
 			queryFloat(t, f.db, "SELECT COUNT(*) FROM orders WHERE "+rangeSQL(f, 0)),
-		mean:      queryFloat(t, f.db, "SELECT AVG(amount) FROM orders WHERE "+rangeSQL(f, 5)),
-		rows:      queryFloat(t, f.db, "SELECT COUNT(*) FROM orders WHERE "+rangeSQL(f, 10)),
+		mean: queryFloat(t, f.db, "SELECT AVG(amount) FROM orders WHERE "+rangeSQL(f, 5)),
+		rows: queryFloat(t, f.db, "SELECT COUNT(*) FROM orders WHERE "+rangeSQL(f, 10)),
 		dupShare: 1 - queryFloat(t, f.db, "SELECT COUNT(*) FROM (SELECT DISTINCT email, amount, created_at, note FROM orders WHERE "+rangeSQL(f, 15)+") d")/
 			queryFloat(t, f.db, "SELECT COUNT(*) FROM orders WHERE "+rangeSQL(f, 15)),
 	}
