@@ -63,7 +63,8 @@ type readings struct {
 // of their table before the plan runs gives: creates that no earlier change
 // of the plan (create, replace, destroy, expire, or the prior a change
 // reverts) writes the table of before them, and creates whose earlier
-// writers all leave their metric as it was (leaves).
+// writers all leave their metric as it was (leaves: another column, or
+// another time window).
 func (e *Engine) noteFirstWriters(p *planner.Plan) {
 	if e.readings == nil {
 		return
@@ -77,9 +78,13 @@ func (e *Engine) noteFirstWriters(p *planner.Plan) {
 		}
 		if ch.Action == planner.Create && ch.Mutation != nil {
 			family := e.family(ch)
+			var d sqlgen.Dialect
+			if c := e.conns[ch.Source]; c != nil {
+				d = c.Dialect
+			}
 			stable := true
 			for _, w := range earlier[ch.Table.Name] {
-				stable = stable && leaves(w, ch.Mutation, family)
+				stable = stable && leaves(d, w, ch.Mutation, family)
 			}
 			if stable {
 				e.readings.first.Store(ch, now)
@@ -98,18 +103,20 @@ func (e *Engine) family(ch *planner.Change) string {
 }
 
 // leaves reports whether change w, applied before a change m of the same
-// table, leaves m's label metric family as it was: w creates an anomaly
-// that updates one column (no row comes or goes), no trigger may rewrite
-// other columns, and m's metric neither reads that column nor picks its
-// rows by it (its time column and segments). A table-level duplicate
-// ratio reads every column.
-func leaves(w *planner.Change, m *planner.Mutation, family string) bool {
+// table, leaves m's label metric family as it was: w creates an anomaly,
+// no trigger may rewrite rows, and either it updates one column (no row
+// comes or goes) that m's metric neither reads nor picks its rows by (its
+// time column and segments; a table-level duplicate ratio reads every
+// column), or it updates or deletes rows of a time window that m's does
+// not overlap, without moving rows in time (sqlgen.DisjointWindows, in
+// dialect d's comparisons).
+func leaves(d sqlgen.Dialect, w *planner.Change, m *planner.Mutation, family string) bool {
 	wm := w.Mutation
-	if w.Action != planner.Create || w.Prior != nil || wm == nil || wm.Op != planner.OpUpdate || wm.Column == nil || wm.TriggersMayRewrite {
+	if w.Action != planner.Create || w.Prior != nil || wm == nil || wm.TriggersMayRewrite {
 		return false
 	}
 	cols := []*planner.Column{wm.Column, wm.With}
-	reads := func(name string) bool {
+	writes := func(name string) bool {
 		for _, c := range cols {
 			if c != nil && c.Name == name {
 				return true
@@ -117,17 +124,23 @@ func leaves(w *planner.Change, m *planner.Mutation, family string) bool {
 		}
 		return false
 	}
+	if tc := m.Where.TimeColumn; tc != nil && writes(tc.Name) {
+		return false
+	}
+	if (wm.Op == planner.OpUpdate || wm.Op == planner.OpDelete) && d != nil && sqlgen.DisjointWindows(d, wm.Where, m.Where) {
+		return true // rows only of another time range
+	}
+	if wm.Op != planner.OpUpdate || wm.Column == nil {
+		return false
+	}
 	if m.Column == nil && family == truth.Uniqueness {
 		return false
 	}
-	if (m.Column != nil && reads(m.Column.Name)) || (m.With != nil && reads(m.With.Name)) {
-		return false
-	}
-	if tc := m.Where.TimeColumn; tc != nil && reads(tc.Name) {
+	if (m.Column != nil && writes(m.Column.Name)) || (m.With != nil && writes(m.With.Name)) {
 		return false
 	}
 	for _, f := range m.Where.Segments {
-		if reads(f.Column.Name) {
+		if writes(f.Column.Name) {
 			return false
 		}
 	}

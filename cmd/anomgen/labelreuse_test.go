@@ -165,7 +165,8 @@ anomaly "volume_drop" "drop" {
 // come from the stale check's one scan. Three changes of orders: blanks in
 // email (null share, first window), a numeric change of amount in the
 // second window (standard deviation for outliers, mean for numeric_shift),
-// a volume_drop in the third (row count, a delete: read again). Each
+// a volume_drop in the third (row count, a delete: read again) and one in
+// a fourth, whose count the first drop leaves alone (another window). Each
 // label must hold what an independent query reads before the apply and
 // after it (no change moves another's metric), and the debug log shows
 // the journal read for the two updates and the table read only by the
@@ -182,7 +183,7 @@ func testLabelAfterFromJournal(t *testing.T, f *fixture) {
 	in := func(from, to string) string {
 		return ` FROM orders WHERE created_at >= '2026-01-01 ` + from + `' AND created_at < '2026-01-0` + to + `'`
 	}
-	w1, w2, w3 := in("00:00:00", "1 10:00:00"), in("10:00:00", "1 20:00:00"), in("20:00:00", "2 06:00:00")
+	w1, w2, w3, w4 := in("00:00:00", "1 10:00:00"), in("10:00:00", "1 20:00:00"), in("20:00:00", "2 06:00:00"), in("06:00:00", "2 16:00:00")
 	float := func(q string) float64 {
 		var v float64
 		if err := f.db.QueryRow(q).Scan(&v); err != nil {
@@ -227,6 +228,10 @@ func testLabelAfterFromJournal(t *testing.T, f *fixture) {
 		return float(`SELECT SUM(CASE WHEN email IS NULL OR LTRIM(RTRIM(email)) = '' THEN 1 ELSE 0 END)`+w1) / float(`SELECT COUNT(*)`+w1)
 	}
 	count := func() float64 { return float(`SELECT COUNT(*)` + w3) }
+	// w4's range starts on 2 January: in() names the day of the start
+	// as the 1st, so its rows are counted from the 2nd here.
+	w4 = strings.Replace(w4, "'2026-01-01 06:00:00'", "'2026-01-02 06:00:00'", 1)
+	late := func() float64 { return float(`SELECT COUNT(*)` + w4) }
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 	for _, k := range []struct {
@@ -256,16 +261,21 @@ anomaly "volume_drop" "drop" {
   target = target.orders
   volume = 0.3
 `+window("2026-01-01T20:00:00Z")+`}
+
+anomaly "volume_drop" "zlate" {
+  target = target.orders
+  volume = 0.3
+`+window("2026-01-02T06:00:00Z")+`}
 `)
-			before := map[string]float64{"anomaly.null_rate.blank": nullShare(), "anomaly." + k.kind + ".amount": k.metric(), "anomaly.volume_drop.drop": count()}
+			before := map[string]float64{"anomaly.null_rate.blank": nullShare(), "anomaly." + k.kind + ".amount": k.metric(), "anomaly.volume_drop.drop": count(), "anomaly.volume_drop.zlate": late()}
 			planFile := filepath.Join(t.TempDir(), "reviewed.plan")
 			mustOK(t, cli(t, dir, "plan", "-out", planFile))
 			log := filepath.Join(t.TempDir(), "debug.log")
 			r := mustOK(t, cli(t, dir, "-log-level", "debug", "-log-file", log, "-parallelism", "1", "apply", "-auto-approve", planFile))
-			after := map[string]float64{"anomaly.null_rate.blank": nullShare(), "anomaly." + k.kind + ".amount": k.metric(), "anomaly.volume_drop.drop": count()}
+			after := map[string]float64{"anomaly.null_rate.blank": nullShare(), "anomaly." + k.kind + ".amount": k.metric(), "anomaly.volume_drop.drop": count(), "anomaly.volume_drop.zlate": late()}
 			labels := stateLabels(t, dir)
-			if len(labels) != 3 {
-				t.Fatalf("%d labels, want 3\n%s", len(labels), r)
+			if len(labels) != 4 {
+				t.Fatalf("%d labels, want 4\n%s", len(labels), r)
 			}
 			for _, l := range labels {
 				if l.BaselineValue == nil || l.InjectedValue == nil {
@@ -302,13 +312,18 @@ anomaly "volume_drop" "drop" {
 			if n := strings.Count(b, `sql="SELECT COUNT(*), MAX(t.\"created_at\"), COUNT(*) FILTER (WHERE`); n != 1 {
 				t.Errorf("the stale check ran %d times, want 1", n)
 			}
-			// Label metrics read from the table: the drop's figure after
-			// only (its row count on its own).
+			// Label metrics read from the table: the drops' figures after
+			// only (their row counts on their own); zlate's baseline is the
+			// stale check's, since drop deletes rows of another window
+			// only, so drop's figure after does not read it too.
 			if n := strings.Count(b, `sql="SELECT SUM(`); n != 0 {
 				t.Errorf("a label metric of the updates was read from the table %d times, want 0", n)
 			}
-			if n := len(regexp.MustCompile(`sql="SELECT COUNT\(\*\) FROM (\\"public\\"\.)?\\"orders\\" t WHERE`).FindAllString(b, -1)); n != 1 {
-				t.Errorf("the drop's row count was read on its own %d times, want 1 (its figure after)", n)
+			if n := len(regexp.MustCompile(`sql="SELECT COUNT\(\*\) FROM (\\"public\\"\.)?\\"orders\\" t WHERE`).FindAllString(b, -1)); n != 2 {
+				t.Errorf("the drops' row counts were read on their own %d times, want 2 (their figures after)", n)
+			}
+			if n := strings.Count(b, `sql="SELECT COUNT(*) FILTER (WHERE`); n != 0 {
+				t.Errorf("a figure after and the next change's baseline were read together %d times, want 0 (the stale check read every baseline)", n)
 			}
 			mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
 		})

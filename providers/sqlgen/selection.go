@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/anomgen/anomgen/planner"
 )
@@ -106,4 +107,74 @@ func ranked(d Dialect, m *planner.Mutation, a *args) string {
 		return fmt.Sprintf("t.%s IN (SELECT r.%s FROM (%s) r WHERE %s)", k, k, inner, test)
 	}
 	return fmt.Sprintf("EXISTS (SELECT 1 FROM (%s) r WHERE %s AND %s)", inner, keyJoin(d, names(m.Key), "r", "t"), test)
+}
+
+// DisjointWindows tells whether no row can be in the time windows of both
+// selections, as dialect d compares the time column with its bounds (a
+// time, an epoch number, or a text layout compared as text, whatever
+// order that text sorts in): the same time column and format, and ranges
+// that do not overlap. False where either has no time window, or the
+// bounds do not compare.
+func DisjointWindows(d Dialect, a, b planner.Selection) bool {
+	if a.TimeColumn == nil || b.TimeColumn == nil || a.TimeColumn.Name != b.TimeColumn.Name || a.TimeFormat != b.TimeFormat {
+		return false
+	}
+	ra, rb := boundRanges(d, a), boundRanges(d, b)
+	if ra == nil || rb == nil {
+		return false
+	}
+	for _, x := range ra {
+		for _, y := range rb {
+			xy, ok1 := below(x[0], y[1])
+			yx, ok2 := below(y[0], x[1])
+			if !ok1 || !ok2 || (xy && yx) {
+				return false // overlapping, or not comparable
+			}
+		}
+	}
+	return true
+}
+
+// boundRanges renders a selection's time ranges as the bounds its SQL
+// binds ([from, to), to nil for an open end), nil without bounds.
+func boundRanges(d Dialect, s planner.Selection) [][2]any {
+	arg := func(t time.Time) any { return d.TimeArg(t, s.TimeFormat) }
+	switch {
+	case len(s.Ranges) > 0:
+		out := make([][2]any, len(s.Ranges))
+		for i, r := range s.Ranges {
+			out[i] = [2]any{arg(r.From), arg(r.To)}
+		}
+		return out
+	case s.From.IsZero():
+		return nil
+	case s.OpenEnd:
+		return [][2]any{{arg(s.From), nil}}
+	case s.To.IsZero():
+		return nil
+	}
+	return [][2]any{{arg(s.From), arg(s.To)}}
+}
+
+// below tells whether bound a < bound b (b nil: no upper bound); ok is
+// false where the two do not compare.
+func below(a, b any) (less, ok bool) {
+	if b == nil {
+		return true, true
+	}
+	switch x := a.(type) {
+	case time.Time:
+		if y, isT := b.(time.Time); isT {
+			return x.Before(y), true
+		}
+	case string:
+		if y, isS := b.(string); isS {
+			return x < y, true
+		}
+	case int64:
+		if y, isI := b.(int64); isI {
+			return x < y, true
+		}
+	}
+	return false, false
 }
