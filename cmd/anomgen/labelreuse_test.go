@@ -184,13 +184,7 @@ func testLabelAfterFromJournal(t *testing.T, f *fixture) {
 		return ` FROM orders WHERE created_at >= '2026-01-01 ` + from + `' AND created_at < '2026-01-0` + to + `'`
 	}
 	w1, w2, w3, w4 := in("00:00:00", "1 10:00:00"), in("10:00:00", "1 20:00:00"), in("20:00:00", "2 06:00:00"), in("06:00:00", "2 16:00:00")
-	float := func(q string) float64 {
-		var v float64
-		if err := f.db.QueryRow(q).Scan(&v); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		return v
-	}
+	float := func(q string) float64 { return queryFloat(t, f.db, q) }
 	amounts := func() []float64 {
 		rows, err := f.db.Query(`SELECT CAST(amount AS ` + map[string]string{"sqlite": "REAL", "postgres": "DOUBLE PRECISION", "mysql": "DOUBLE"}[f.name] + `)` + w2 + ` AND amount IS NOT NULL`)
 		if err != nil {
