@@ -17,9 +17,11 @@ import (
 // after the first deleted rows. Each baseline is the table's row count in
 // the window right before its change. The second's baseline is read in
 // the first's transaction, with the first's figure after, in one scan
-// (noteNextWriters), and handed over once the first committed: the debug
-// log shows the count on its own three times (plan twice, the second's
-// figure after) and the two together once, not six counts.
+// (noteNextWriters), and handed over once the first committed; the
+// second's figure after is its baseline less the deleted rows its journal
+// holds in the window: the debug log shows the count on its own twice
+// (plan twice), the two together once and the journal read once, not six
+// counts.
 func TestLabelBaselineFromPlan(t *testing.T) {
 	f := sqliteFixture(t)
 	dir := t.TempDir()
@@ -66,8 +68,11 @@ anomaly "volume_drop" "` + name + `" {
 		t.Fatal(err)
 	}
 	b := string(raw)
-	if n := strings.Count(b, `sql="SELECT COUNT(*) FROM \"orders\" t WHERE`); n != 3 {
-		t.Errorf("the window's row count ran %d times on its own, want 3 (plan ×2, the second's figure after)", n)
+	if n := strings.Count(b, `sql="SELECT COUNT(*) FROM \"orders\" t WHERE`); n != 2 {
+		t.Errorf("the window's row count ran %d times on its own, want 2 (plan ×2; the second's figure after comes from its journal)", n)
+	}
+	if n := strings.Count(b, `sql="SELECT 0 - COALESCE(COUNT(*), 0) FROM`); n != 1 {
+		t.Errorf("the second's journal was read %d times for its figure after, want 1", n)
 	}
 	if n := strings.Count(b, `sql="SELECT COUNT(*) FILTER (WHERE t.\"created_at\" >= ?1 AND t.\"created_at\" < ?2), COUNT(*) FILTER (WHERE`); n != 1 {
 		t.Errorf("the first's figure after and the second's baseline were read together %d times, want 1", n)
@@ -165,13 +170,14 @@ anomaly "volume_drop" "drop" {
 // come from the stale check's one scan. Three changes of orders: blanks in
 // email (null share, first window), a numeric change of amount in the
 // second window (standard deviation for outliers, mean for numeric_shift),
-// a volume_drop in the third (row count, a delete: read again) and one in
-// a fourth, whose count the first drop leaves alone (another window). Each
+// a volume_drop in the third (row count: the deleted rows' count in the
+// range, from the journal) and one in a fourth, whose count the first drop
+// leaves alone (another window). Each
 // label must hold what an independent query reads before the apply and
 // after it (no change moves another's metric), and the debug log shows
-// the journal read for the two updates and the table read only by the
-// stale check, the drop's figure after and nothing else (MariaDB, which
-// has no FILTER, reads the baselines on their own).
+// the journals read for every figure after and the table read only by
+// the stale check (MariaDB, which has no FILTER, reads the baselines on
+// their own).
 func TestLabelAfterFromJournal(t *testing.T) {
 	allFixtures(t, testLabelAfterFromJournal)
 }
@@ -306,15 +312,18 @@ anomaly "volume_drop" "zlate" {
 			if n := strings.Count(b, `sql="SELECT COUNT(*), MAX(t.\"created_at\"), COUNT(*) FILTER (WHERE`); n != 1 {
 				t.Errorf("the stale check ran %d times, want 1", n)
 			}
-			// Label metrics read from the table: the drops' figures after
-			// only (their row counts on their own); zlate's baseline is the
-			// stale check's, since drop deletes rows of another window
-			// only, so drop's figure after does not read it too.
+			// No label metric read from the table: the drops' figures after
+			// come from their journals (the deleted rows, whole), and
+			// zlate's baseline is the stale check's, since drop deletes
+			// rows of another window only.
 			if n := strings.Count(b, `sql="SELECT SUM(`); n != 0 {
 				t.Errorf("a label metric of the updates was read from the table %d times, want 0", n)
 			}
-			if n := len(regexp.MustCompile(`sql="SELECT COUNT\(\*\) FROM (\\"public\\"\.)?\\"orders\\" t WHERE`).FindAllString(b, -1)); n != 2 {
-				t.Errorf("the drops' row counts were read on their own %d times, want 2 (their figures after)", n)
+			if n := len(regexp.MustCompile(`sql="SELECT COUNT\(\*\) FROM (\\"public\\"\.)?\\"orders\\" t WHERE`).FindAllString(b, -1)); n != 0 {
+				t.Errorf("the drops' row counts were read from the table %d times, want 0", n)
+			}
+			if n := strings.Count(b, `sql="SELECT 0 - COALESCE(COUNT(*), 0) FROM`); n != 2 {
+				t.Errorf("the drops' journals were read %d times for their figures after, want 2", n)
 			}
 			if n := strings.Count(b, `sql="SELECT COUNT(*) FILTER (WHERE`); n != 0 {
 				t.Errorf("a figure after and the next change's baseline were read together %d times, want 0 (the stale check read every baseline)", n)

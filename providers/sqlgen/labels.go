@@ -311,15 +311,16 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 
 // LabelDelta returns the query that reads, from the journal jt of change
 // m, how m moved the figures of the label metric family (LabelMetric's
-// columns): the figures over the journal's new values minus those over
-// its old ones, which added to the figures before the change give those
-// after it without reading the table again. It serves a change that
-// updates one column where the metric adds up its rows (row count, null
-// share, mean, standard deviation) and which rows it counts does not
-// depend on the changed column (the column is neither the time column nor
-// a segment's): every journaled row is then in the metric's range (the
-// change chose it there) before and after, and it is the only kind of row
-// whose figures changed. unchanged is true where the change cannot move
+// columns), which added to the figures before the change give those
+// after it without reading the table again, where the metric adds up its
+// rows (row count, null share, mean, standard deviation). For a change
+// that updates one column, which rows the metric counts must not depend
+// on that column (neither the time column nor a segment's): every
+// journaled row is then in the metric's range (the change chose it there)
+// before and after, it is the only kind of row whose figures changed, and
+// the move is the figures over the journal's new values minus those over
+// its old ones. For a delete, the journal's rows are the deleted rows,
+// whole: the move is their figures in the metric's range, taken away. unchanged is true where the change cannot move
 // the figures at all (a row count, or a metric of another column): there
 // is no query. ok is false otherwise, and where the journal might not hold
 // what the table does (triggers that may rewrite the rows).
@@ -329,7 +330,13 @@ func LabelDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement,
 	default:
 		return q, false, false // no live test here: the table is read again
 	}
-	if m.Op != planner.OpUpdate || m.Column == nil || m.With != nil || m.TriggersMayRewrite {
+	if m.TriggersMayRewrite {
+		return q, false, false
+	}
+	if m.Op == planner.OpDelete {
+		return deleteDelta(d, m, family, jt)
+	}
+	if m.Op != planner.OpUpdate || m.Column == nil || m.With != nil {
 		return q, false, false
 	}
 	moved := m.Column.Name
@@ -364,6 +371,23 @@ func LabelDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement,
 		sel[i] = fmt.Sprintf("COALESCE(n.n%d, 0) - COALESCE(o.o%d, 0)", i, i) // a SUM of no row is NULL
 	}
 	q.SQL = fmt.Sprintf("SELECT %s FROM %s, %s", strings.Join(sel, ", "), after, before)
+	return q.withArgs(a), false, true
+}
+
+// deleteDelta is LabelDelta for a delete, whose journal holds every row
+// it deleted, whole and under the table's column names: the metric's
+// figures over the journal's rows in the metric's range, taken away.
+func deleteDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement, unchanged, ok bool) {
+	p, ok := labelParts(d, m, family)
+	if !ok || !p.sums {
+		return q, false, false
+	}
+	a := &args{d: d}
+	sel := make([]string, len(p.aggs))
+	for i, agg := range p.aggs {
+		sel[i] = fmt.Sprintf("0 - COALESCE(%s, 0)", agg(a)) // a SUM of no row is NULL
+	}
+	q.SQL = fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a)))
 	return q.withArgs(a), false, true
 }
 
