@@ -32,14 +32,13 @@ var Version = "dev"
 // labelProbe is a label being made: its fields, and the metric query whose
 // baseline was measured before the change.
 type labelProbe struct {
-	label    truth.Label
-	q        sqlgen.Statement
-	finish   func([]float64) float64
-	measured bool
-	// parts are the metric query's figures before the change, and
-	// complete is true where this run journals every row the change
-	// changes (not a resumed batched change): the figures after can then
-	// be derived from them and the journal (afterFromJournal).
+	label  truth.Label
+	q      sqlgen.Statement
+	finish func([]float64) float64
+	// parts are the metric query's figures before the change (nil: not
+	// measured), and complete is true where this run journals every row
+	// the change changes (not a resumed batched change): the figures after
+	// can then be derived from them and the journal (afterFromJournal).
 	parts    []float64
 	complete bool
 	ch       *planner.Change
@@ -121,7 +120,7 @@ func (e *Engine) labelBefore(ctx context.Context, c *providers.Conn, ch *planner
 		}
 	}
 	v := finish(vals)
-	lp.label.BaselineValue, lp.measured, lp.parts = &v, true, vals
+	lp.label.BaselineValue, lp.parts = &v, vals
 	return lp
 }
 
@@ -224,7 +223,7 @@ func (e *Engine) writeLabel(ctx context.Context, tx queryer, c *providers.Conn, 
 	}
 	l := &lp.label
 	l.AnomalyID, l.InjectedAt, l.RowsAffected = entry.Journal.ID, entry.AppliedAt.UTC(), entry.Rows
-	if lp.measured {
+	if lp.parts != nil {
 		v, err := e.measureAfter(ctx, tx, c, entry, lp)
 		if err != nil {
 			return fmt.Errorf("measuring %s after the change for its label: %w", l.Metric, err)
@@ -296,7 +295,7 @@ func (e *Engine) measureWithNext(ctx context.Context, tx queryer, c *providers.C
 // columns), inside tx, without reading the table again; ok is false where
 // it cannot, or where this run did not journal the whole change.
 func (e *Engine) afterFromJournal(ctx context.Context, tx queryer, c *providers.Conn, entry *state.Anomaly, lp *labelProbe) (v *float64, ok bool, err error) {
-	if !lp.complete || lp.parts == nil || lp.ch.Mutation == nil || entry.Journal.ID == "" {
+	if !lp.complete || lp.ch.Mutation == nil || entry.Journal.ID == "" {
 		return nil, false, nil
 	}
 	jt := c.Dialect.JournalTable(entry.Journal.Schema, entry.Journal.ID)
