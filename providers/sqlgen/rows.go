@@ -7,7 +7,6 @@ package sqlgen
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/state"
@@ -70,22 +69,21 @@ func timeWindow(d Dialect, s planner.Selection, alias string, a *args) string {
 		return ""
 	}
 	col := alias + "." + d.Quote(s.TimeColumn.Name)
-	span := func(from, to time.Time) string {
-		return fmt.Sprintf("%s >= %s AND %s < %s", col, a.add(d.TimeArg(from, s.TimeFormat)), col, a.add(d.TimeArg(to, s.TimeFormat)))
-	}
-	switch {
-	case len(s.Ranges) == 1:
-		return span(s.Ranges[0].From, s.Ranges[0].To)
-	case len(s.Ranges) > 1:
-		parts := make([]string, len(s.Ranges))
-		for i, r := range s.Ranges {
-			parts[i] = "(" + span(r.From, r.To) + ")"
+	rs := boundRanges(d, s)
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%s >= %s", col, a.add(r[0]))
+		if r[1] != nil {
+			parts[i] += fmt.Sprintf(" AND %s < %s", col, a.add(r[1]))
 		}
-		return "(" + strings.Join(parts, " OR ") + ")"
-	case s.OpenEnd:
-		return fmt.Sprintf("%s >= %s", col, a.add(d.TimeArg(s.From, s.TimeFormat)))
 	}
-	return span(s.From, s.To)
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	for i := range parts {
+		parts[i] = "(" + parts[i] + ")"
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
 // rowSet renders the new value of the expressions RowDialect serves, over

@@ -116,13 +116,10 @@ func ranked(d Dialect, m *planner.Mutation, a *args) string {
 // that do not overlap. False where either has no time window, or the
 // bounds do not compare.
 func DisjointWindows(d Dialect, a, b planner.Selection) bool {
-	if a.TimeColumn == nil || b.TimeColumn == nil || a.TimeColumn.Name != b.TimeColumn.Name || a.TimeFormat != b.TimeFormat {
+	if a.TimeColumn == nil || b.TimeColumn == nil || a.TimeColumn.Name != b.TimeColumn.Name || a.TimeFormat != b.TimeFormat || unbounded(a) || unbounded(b) {
 		return false
 	}
 	ra, rb := boundRanges(d, a), boundRanges(d, b)
-	if ra == nil || rb == nil {
-		return false
-	}
 	for _, x := range ra {
 		for _, y := range rb {
 			xy, ok1 := below(x[0], y[1])
@@ -135,8 +132,8 @@ func DisjointWindows(d Dialect, a, b planner.Selection) bool {
 	return true
 }
 
-// boundRanges renders a selection's time ranges as the bounds its SQL
-// binds ([from, to), to nil for an open end), nil without bounds.
+// boundRanges renders a selection's time window as the bounds its SQL
+// binds (timeWindow): [from, to) per range, to nil for an open end.
 func boundRanges(d Dialect, s planner.Selection) [][2]any {
 	arg := func(t time.Time) any { return d.TimeArg(t, s.TimeFormat) }
 	switch {
@@ -146,14 +143,15 @@ func boundRanges(d Dialect, s planner.Selection) [][2]any {
 			out[i] = [2]any{arg(r.From), arg(r.To)}
 		}
 		return out
-	case s.From.IsZero():
-		return nil
 	case s.OpenEnd:
 		return [][2]any{{arg(s.From), nil}}
-	case s.To.IsZero():
-		return nil
 	}
 	return [][2]any{{arg(s.From), arg(s.To)}}
+}
+
+// unbounded tells a window with no time bounds set.
+func unbounded(s planner.Selection) bool {
+	return len(s.Ranges) == 0 && (s.From.IsZero() || (s.To.IsZero() && !s.OpenEnd))
 }
 
 // below tells whether bound a < bound b (b nil: no upper bound); ok is
