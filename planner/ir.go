@@ -279,6 +279,10 @@ type Mutation struct {
 	// ones, so nothing is derived from the journal that the table would
 	// tell otherwise (sqlgen.LabelDelta).
 	TriggersMayRewrite bool `json:",omitempty"`
+	// Partitioned is true where Table is a partitioned table
+	// (TableProfile.Partitioned): a PostgreSQL batch then finds its rows
+	// through each partition's key index (sqlgen.ApplyBatchNext).
+	Partitioned bool `json:",omitempty"`
 }
 
 // ColumnDef is a column's definition, enough to create it again.

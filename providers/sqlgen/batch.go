@@ -353,6 +353,15 @@ type NextRange struct {
 // rows it changes, so a window of which the selection takes few rows
 // needs few batches, and the key index is walked once.
 //
+// The rows are read without a lock and changed by their address, each
+// only where it is still the version read (a row another transaction
+// changed in between is left alone, and counts as read, not changed);
+// the journal takes the UPDATE's (DELETE's) RETURNING. Each row is thus
+// locked and written once, by the UPDATE itself, and found again by its
+// address instead of through the key index: TestBatchLeavesRowChangedMeanwhile
+// and TestBatchPartitionedRowAddresses (providers/postgres) hold it to
+// that.
+//
 // r.From is the window's smallest key where the stale check read it,
 // which spares the first batch the walk over the keys before the window.
 func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, r NextRange, n int64) (Statement, error) {
@@ -391,30 +400,61 @@ func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, r NextRan
 	if r.Upto != nil && len(keyNames) == 1 {
 		w += " AND " + rowValues(d, "t", keyNames, []any{r.Upto}, "<=", a)
 	}
-	src, suffix, _ := d.LockedRead(t, w)
-	old := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d%s", sel, src, w, keys, n, suffix)
-	// The changed table's side of the join reads the batch's key range
-	// only: after lo, up to the last key read (an InitPlan the key index
-	// takes as its bound).
-	last := fmt.Sprintf("(SELECT %s FROM j ORDER BY %s LIMIT 1)", strings.Join(jkeys, ", "), strings.Join(desc, ", "))
-	upper := fmt.Sprintf("%s <= %s", qkeys[0], last)
-	if len(qkeys) > 1 {
-		upper = fmt.Sprintf("(%s) <= %s", keys, last)
+	// The batch's rows, read once, unlocked, with their address
+	// (PostgreSQL's tableoid and ctid: a ctid is unique within one
+	// partition or inheritance child only).
+	var read string
+	if m.Op == planner.OpUpdate {
+		read = sel
+	} else {
+		read = keys
 	}
-	tr := upper
-	if s := start(); s != "" {
-		tr = s + " AND " + upper
+	old := fmt.Sprintf("SELECT t.tableoid AS %s, t.ctid AS %s, %s FROM %s t WHERE %s ORDER BY %s LIMIT %d",
+		d.Quote(relCol), d.Quote(tidCol), read, t, w, keys, n)
+	// A row's address finds it (a TID scan per row). A partitioned table
+	// is read through its partitions' key indexes over the batch's key
+	// range instead (after lo, up to the last key read: an InitPlan the
+	// indexes take as their bound), where PostgreSQL would otherwise scan
+	// every partition whole to join them by address.
+	same := fmt.Sprintf("t.tableoid = j.%s AND t.ctid = j.%s", d.Quote(relCol), d.Quote(tidCol))
+	if m.Partitioned {
+		last := fmt.Sprintf("(SELECT %s FROM j ORDER BY %s LIMIT 1)", strings.Join(jkeys, ", "), strings.Join(desc, ", "))
+		upper := fmt.Sprintf("%s <= %s", qkeys[0], last)
+		if len(qkeys) > 1 {
+			upper = fmt.Sprintf("(%s) <= %s", keys, last)
+		}
+		if s := start(); s != "" {
+			same += " AND " + s
+		}
+		same += " AND " + upper
 	}
+	// The UPDATE (DELETE) takes a row only where it still is the version
+	// read: under READ COMMITTED a row that another transaction changed
+	// after the read is re-checked in its new version, whose ctid differs,
+	// so it is left as it is and out of the journal, instead of getting a
+	// value computed from, and a before-image of, the version it replaced.
+	// Its own row lock is the only one taken, and the journal takes what
+	// the statement returns: the old value read, and the value stored
+	// (after any BEFORE trigger).
 	var mut string
 	if m.Op == planner.OpUpdate {
-		mut = d.UpdateJoin(t, "j", d.Quote(m.Column.Name), "j."+d.Quote(AfterCol)+keep(d, m.Kept()), keyJoin(d, keyNames, "t", "j"), tr)
+		col := d.Quote(m.Column.Name)
+		mut = fmt.Sprintf("%s RETURNING %s, j.%s, t.%s", d.UpdateJoin(t, "j", col, "j."+d.Quote(AfterCol)+keep(d, m.Kept()), same, ""),
+			strings.Join(jkeys, ", "), d.Quote(BeforeCol), col)
 	} else {
-		mut = d.DeleteJoin(t, "j", quoteAll(d, keyNames)) + " AND " + tr
+		mut = fmt.Sprintf("DELETE FROM %s AS t USING j AS j WHERE %s RETURNING t.*", t, same)
 	}
 	return Statement{Role: RoleMutation, Args: a.vals, SQL: fmt.Sprintf(
-		"WITH j AS (%s), ins AS (%s SELECT * FROM j), u AS (%s RETURNING 1) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), l.* FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true",
-		old, head, mut, strings.Join(jkeys, ", "), strings.Join(desc, ", "))}, nil
+		"WITH j AS (%s), u AS (%s), ins AS (%s SELECT * FROM u) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), l.* FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true",
+		old, mut, head, strings.Join(jkeys, ", "), strings.Join(desc, ", "))}, nil
 }
+
+// The columns of a batch's read (ApplyBatchNext) that hold a row's
+// address on PostgreSQL.
+const (
+	relCol = "anomgen_rel"
+	tidCol = "anomgen_tid"
+)
 
 // RollbackBatch returns the restore of the journal rows of j whose key is
 // in r: the rows that still hold the injected value (deleted rows that
