@@ -106,17 +106,25 @@ func ownKey(vals []any) []any {
 	return vals
 }
 
-// scanBatch reads the row ApplyBatchNext returns: the rows changed, the
-// rows read and the key of the last row read (nil when none was read).
-func scanBatch(row *sql.Row, n int) (changed, read int64, last []any, err error) {
+// scanBatch reads the row ApplyBatchNextDelta returns: the rows changed,
+// the rows read, the key of the last row read (nil when none was read)
+// and the moved figures of the label metric (moved of them).
+func scanBatch(row *sql.Row, n, moved int) (changed, read int64, last []any, delta []float64, err error) {
 	vals, ptrs := providers.ScanSlots(n)
-	if err := row.Scan(append([]any{&changed, &read}, ptrs...)...); err != nil {
-		return 0, 0, nil, err
+	dest := append([]any{&changed, &read}, ptrs...)
+	if moved > 0 {
+		delta = make([]float64, moved)
+		for i := range delta {
+			dest = append(dest, &nullFloat{&delta[i]})
+		}
+	}
+	if err := row.Scan(dest...); err != nil {
+		return 0, 0, nil, nil, err
 	}
 	if read == 0 {
-		return changed, 0, nil, nil
+		return changed, 0, nil, delta, nil
 	}
-	return changed, read, ownKey(vals), nil
+	return changed, read, ownKey(vals), delta, nil
 }
 
 // nextSize adapts the batch size to the time bound: a batch slower than
@@ -325,8 +333,9 @@ func (r *batchRun) batch(ctx context.Context, k *chain) (end bool, err error) {
 	var hi []any
 	var stmts []sqlgen.Statement
 	var next sqlgen.Statement
+	moved := 0 // figures of the label metric's move the batch returns (labels.go)
 	if r.folded {
-		if next, err = sqlgen.ApplyBatchNext(d, schema, id, m, sqlgen.NextRange{Lo: k.lo, From: k.from, Upto: k.upto}, k.size); err != nil {
+		if next, moved, err = sqlgen.ApplyBatchNextDelta(d, schema, id, m, sqlgen.NextRange{Lo: k.lo, From: k.from, Upto: k.upto}, k.size, r.lp.foldable()); err != nil {
 			return false, err
 		}
 	} else {
@@ -360,11 +369,12 @@ func (r *batchRun) batch(ctx context.Context, k *chain) (end bool, err error) {
 			rows, _ = res.RowsAffected()
 		}
 	}
+	var delta []float64
 	if r.folded {
 		e.emit(Event{Kind: EventStatement, Address: ch.Address, Message: next.SQL})
 		var read int64
 		var last []any
-		if rows, read, last, err = scanBatch(tx.QueryRowContext(ctx, next.SQL, next.Args...), len(m.Key)); err != nil {
+		if rows, read, last, delta, err = scanBatch(tx.QueryRowContext(ctx, next.SQL, next.Args...), len(m.Key), moved); err != nil {
 			return false, failed(err, next.SQL)
 		}
 		if read >= k.size {
@@ -376,7 +386,8 @@ func (r *batchRun) batch(ctx context.Context, k *chain) (end bool, err error) {
 	entry := r.entry
 	finish := end && len(entry.Batches.Lanes) == 0 // the change's last batch
 	was, wasRows := *entry.Batches, entry.Rows
-	undo := func() { *entry.Batches, entry.Rows = was, wasRows }
+	undoMoved := r.lp.addMoved(delta) // under r.mu, like the entry
+	undo := func() { *entry.Batches, entry.Rows = was, wasRows; undoMoved() }
 	entry.Rows += rows
 	entry.Batches.Done++
 	entry.Batches.Partial = !finish

@@ -41,7 +41,11 @@ type labelProbe struct {
 	// can then be derived from them and the journal (afterFromJournal).
 	parts    []float64
 	complete bool
-	ch       *planner.Change
+	// moved is the move of the figures over the rows this run's batches
+	// changed, as each batch's statement returned it (foldable; guarded
+	// by the batch run's lock), nil where they did not.
+	moved []float64
+	ch    *planner.Change
 	// The next writer of the table and its baseline, measured with the
 	// figure after (writeLabel) and handed over after the commit.
 	next     *planner.Change
@@ -289,6 +293,34 @@ func (e *Engine) measureWithNext(ctx context.Context, tx queryer, c *providers.C
 	return &after, true, nil
 }
 
+// foldable returns the label metric a complete batched change's
+// statements can return the move of with their rows (PostgreSQL,
+// sqlgen.ApplyBatchNextDelta), for afterFromJournal; "" where there is
+// none to fold.
+func (lp *labelProbe) foldable() string {
+	if lp == nil || !lp.complete || lp.parts == nil {
+		return ""
+	}
+	return lp.label.Metric
+}
+
+// addMoved adds one batch's moved figures to lp's and returns what undoes
+// it (the batch's transaction failed).
+func (lp *labelProbe) addMoved(delta []float64) (undo func()) {
+	if lp == nil || delta == nil {
+		return func() {}
+	}
+	was := lp.moved
+	sum := append([]float64(nil), delta...)
+	for i := range was {
+		if i < len(sum) {
+			sum[i] += was[i]
+		}
+	}
+	lp.moved = sum
+	return func() { lp.moved = was }
+}
+
 // afterFromJournal derives lp's figure after its change from the figures
 // before it and what the change journaled (sqlgen.LabelDelta: a one-column
 // update, a metric that adds up its rows, which it picks by other
@@ -305,10 +337,12 @@ func (e *Engine) afterFromJournal(ctx context.Context, tx queryer, c *providers.
 	}
 	vals := append([]float64(nil), lp.parts...)
 	if !unchanged {
-		e.emit(Event{Kind: EventStatement, Address: lp.label.Address, Message: q.SQL})
-		delta, err := queryFloats(ctx, tx, q)
-		if err != nil {
-			return nil, true, err
+		delta := lp.moved // what the batches returned
+		if delta == nil {
+			e.emit(Event{Kind: EventStatement, Address: lp.label.Address, Message: q.SQL})
+			if delta, err = queryFloats(ctx, tx, q); err != nil {
+				return nil, true, err
+			}
 		}
 		if len(delta) != len(vals) {
 			return nil, true, fmt.Errorf("the journal's figures are %d, the metric's %d", len(delta), len(vals))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -463,6 +464,23 @@ func TestBatchedLanes(t *testing.T) {
 	}
 	if got := f.checksum(t); got != want {
 		t.Errorf("two lanes left checksum %s, one at a time %s", got, want)
+	}
+	// The label's mean after adds up the moves both lanes' batches
+	// returned (no journal read): it must be what a query reads.
+	if n, m := strings.Count(string(al), `sql="WITH j AS`), strings.Count(string(al), `) AS moved`); n < 8 || m != n || strings.Contains(string(al), `sql="SELECT COALESCE(n.n0`) {
+		t.Errorf("%d batch statements, %d of them returned the label's move, journal read: %v; want every batch's move, no journal read",
+			n, m, strings.Contains(string(al), `sql="SELECT COALESCE(n.n0`))
+	}
+	mean := queryFloat(t, f.db, `SELECT AVG(CAST(amount AS double precision)) FROM orders WHERE created_at >= '2026-01-01 00:00:00' AND created_at < '2026-01-01 10:00:00' AND amount IS NOT NULL`)
+	for _, l := range stateLabels(t, two) {
+		if l.Address != addr {
+			continue
+		}
+		if l.InjectedValue == nil {
+			t.Errorf("%s: label %s not measured after the change", addr, l.Metric)
+		} else if math.Abs(*l.InjectedValue-mean) > 1e-9*math.Abs(mean) {
+			t.Errorf("%s: label %s after %v, a query reads %v", addr, l.Metric, *l.InjectedValue, mean)
+		}
 	}
 	rollback(two)
 

@@ -47,6 +47,13 @@ func GoldenLabels(t *testing.T, d sqlgen.Dialect) {
 				fmt.Fprintf(&b, "-- %s: %s after the change is the figure before\n\n", ch.Address, f)
 			default:
 				write(ch.Address+": "+f+" moved, from the journal", dq)
+				if sqlgen.BoundInBatch(d) && sqlgen.Batchable(d, ch.Mutation) {
+					s, n, err := sqlgen.ApplyBatchNextDelta(d, "anomgen", "0123456789abcdef", ch.Mutation, sqlgen.NextRange{}, 10000, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					write(fmt.Sprintf("%s: %s moved, returned by each batch (%d figures after its last key)", ch.Address, f, n), s)
+				}
 			}
 		}
 	}

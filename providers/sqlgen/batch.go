@@ -365,8 +365,19 @@ type NextRange struct {
 // r.From is the window's smallest key where the stale check read it,
 // which spares the first batch the walk over the keys before the window.
 func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, r NextRange, n int64) (Statement, error) {
+	s, _, err := ApplyBatchNextDelta(d, schema, id, m, r, n, "")
+	return s, err
+}
+
+// ApplyBatchNextDelta is ApplyBatchNext whose row also carries, after the
+// last key, the move of label metric family over the rows the batch
+// changes (LabelDelta over the rows it journals): cols figures, which
+// added up over every batch of a change and to the figures before it give
+// the figures after it, without reading the journal again. cols is 0
+// where family is "" or LabelDelta has no query for it.
+func ApplyBatchNextDelta(d Dialect, schema, id string, m *planner.Mutation, r NextRange, n int64, family string) (s Statement, cols int, err error) {
 	if !BoundInBatch(d) {
-		return Statement{}, fmt.Errorf("sqlgen: %s batches ask for their bound first (BatchBound)", d.Name())
+		return Statement{}, 0, fmt.Errorf("sqlgen: %s batches ask for their bound first (BatchBound)", d.Name())
 	}
 	j := d.JournalTable(schema, id)
 	t := d.Table(m.Table)
@@ -382,7 +393,7 @@ func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, r NextRan
 	a := &args{d: d}
 	sel, head, err := batchRead(d, j, m, a)
 	if err != nil {
-		return Statement{}, err
+		return Statement{}, 0, err
 	}
 	w := where(d, m, a)
 	start := func() string { // the batch's lower bound, "" for none
@@ -439,14 +450,22 @@ func ApplyBatchNext(d Dialect, schema, id string, m *planner.Mutation, r NextRan
 	var mut string
 	if m.Op == planner.OpUpdate {
 		col := d.Quote(m.Column.Name)
-		mut = fmt.Sprintf("%s RETURNING %s, j.%s, t.%s", d.UpdateJoin(t, "j", col, "j."+d.Quote(AfterCol)+keep(d, m.Kept()), same, ""),
-			strings.Join(jkeys, ", "), d.Quote(BeforeCol), col)
+		mut = fmt.Sprintf("%s RETURNING %s, j.%s, t.%s AS %s", d.UpdateJoin(t, "j", col, "j."+d.Quote(AfterCol)+keep(d, m.Kept()), same, ""),
+			strings.Join(jkeys, ", "), d.Quote(BeforeCol), col, d.Quote(AfterCol))
 	} else {
 		mut = fmt.Sprintf("DELETE FROM %s AS t USING j AS j WHERE %s RETURNING t.*", t, same)
 	}
+	// The label metric's move over the batch's changed rows: one row of
+	// figures, after the last key.
+	out, moved := "l.*", ""
+	if family != "" {
+		if q, n, unchanged, ok := labelDelta(d, m, family, "u", a); ok && !unchanged {
+			out, moved, cols = "l.*, moved.*", " CROSS JOIN ("+q+") AS moved", n
+		}
+	}
 	return Statement{Role: RoleMutation, Args: a.vals, SQL: fmt.Sprintf(
-		"WITH j AS (%s), u AS (%s), ins AS (%s SELECT * FROM u) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), l.* FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true",
-		old, mut, head, strings.Join(jkeys, ", "), strings.Join(desc, ", "))}, nil
+		"WITH j AS (%s), u AS (%s), ins AS (%s SELECT * FROM u) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), %s FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true%s",
+		old, mut, head, out, strings.Join(jkeys, ", "), strings.Join(desc, ", "), moved)}, cols, nil
 }
 
 // The columns of a batch's read (ApplyBatchNext) that hold a row's

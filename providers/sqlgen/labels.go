@@ -325,37 +325,46 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 // is no query. ok is false otherwise, and where the journal might not hold
 // what the table does (triggers that may rewrite the rows).
 func LabelDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement, unchanged, ok bool) {
+	a := &args{d: d}
+	q.SQL, _, unchanged, ok = labelDelta(d, m, family, jt, a)
+	return q.withArgs(a), unchanged, ok
+}
+
+// labelDelta is LabelDelta's query over jt, a journal table or a
+// statement's own rows under the journal's column names, its arguments
+// added to a; cols is how many figures it reads.
+func labelDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q string, cols int, unchanged, ok bool) {
 	switch d.Name() {
 	case "postgres", "mysql", "sqlite":
 	default:
-		return q, false, false // no live test here: the table is read again
+		return "", 0, false, false // no live test here: the table is read again
 	}
 	if m.TriggersMayRewrite {
-		return q, false, false
+		return "", 0, false, false
 	}
 	if m.Op == planner.OpDelete {
-		return deleteDelta(d, m, family, jt)
+		return deleteDelta(d, m, family, jt, a)
 	}
 	if m.Op != planner.OpUpdate || m.Column == nil || m.With != nil {
-		return q, false, false
+		return "", 0, false, false
 	}
 	moved := m.Column.Name
 	if tc := m.Where.TimeColumn; tc != nil && tc.Name == moved {
-		return q, false, false
+		return "", 0, false, false
 	}
 	for _, f := range m.Where.Segments {
 		if f.Column.Name == moved {
-			return q, false, false
+			return "", 0, false, false
 		}
 	}
 	p, ok := labelParts(d, m, family)
 	if !ok || !p.sums {
-		return q, false, false
+		return "", 0, false, false
 	}
 	if family == truth.RowCount {
-		return q, true, true
+		return "", 0, true, true
 	}
-	side := func(journalCol, alias string, a *args) string {
+	side := func(journalCol, alias string) string {
 		aggs := make([]string, len(p.aggs))
 		for i, agg := range p.aggs {
 			aggs[i] = fmt.Sprintf("%s AS %s%d", agg(a), alias, i)
@@ -363,32 +372,28 @@ func LabelDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement,
 		return fmt.Sprintf("(SELECT %s FROM (SELECT j.%s AS %s FROM %s j) t%s) %s",
 			strings.Join(aggs, ", "), d.Quote(journalCol), d.Quote(moved), jt, whereOf(p.rowCond), alias)
 	}
-	a := &args{d: d}
-	after := side(AfterCol, "n", a)
-	before := side(BeforeCol, "o", a)
+	after := side(AfterCol, "n")
+	before := side(BeforeCol, "o")
 	sel := make([]string, len(p.aggs))
 	for i := range p.aggs {
 		sel[i] = fmt.Sprintf("COALESCE(n.n%d, 0) - COALESCE(o.o%d, 0)", i, i) // a SUM of no row is NULL
 	}
-	q.SQL = fmt.Sprintf("SELECT %s FROM %s, %s", strings.Join(sel, ", "), after, before)
-	return q.withArgs(a), false, true
+	return fmt.Sprintf("SELECT %s FROM %s, %s", strings.Join(sel, ", "), after, before), len(sel), false, true
 }
 
 // deleteDelta is LabelDelta for a delete, whose journal holds every row
 // it deleted, whole and under the table's column names: the metric's
 // figures over the journal's rows in the metric's range, taken away.
-func deleteDelta(d Dialect, m *planner.Mutation, family, jt string) (q Statement, unchanged, ok bool) {
+func deleteDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q string, cols int, unchanged, ok bool) {
 	p, ok := labelParts(d, m, family)
 	if !ok || !p.sums {
-		return q, false, false
+		return "", 0, false, false
 	}
-	a := &args{d: d}
 	sel := make([]string, len(p.aggs))
 	for i, agg := range p.aggs {
 		sel[i] = fmt.Sprintf("0 - COALESCE(%s, 0)", agg(a)) // a SUM of no row is NULL
 	}
-	q.SQL = fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a)))
-	return q.withArgs(a), false, true
+	return fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a))), len(sel), false, true
 }
 
 // segmentShare is labelParts' category_share: the share of the time
