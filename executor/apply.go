@@ -476,11 +476,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		return 0, err
 	}
 	m := ch.Mutation
-	entry := &state.Anomaly{
-		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
-		AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings), Occurrence: e.Occurrences[ch.Address],
-	}
+	entry := e.newEntry(ch, st, id, src.JournalSchema)
 	marshal := func() string {
 		b, _ := json.Marshal(entry)
 		return string(b)
@@ -576,10 +572,6 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 		e.emit(Event{Kind: EventNote, Address: ch.Address, Rows: rows,
 			Message: fmt.Sprintf("dry run: %s %s → %s in the window; rolled back", metricName, fmtMetric(metricName, before), fmtMetric(metricName, after))})
 		return rows, nil
-	}
-	if ch.Duration > 0 {
-		exp := entry.AppliedAt.Add(ch.Duration)
-		entry.ExpiresAt = &exp
 	}
 	cat := sqlgen.CatalogInsert(d, src.JournalSchema, id, ch.Address, entry.AppliedAt, marshal(), sqlgen.StatusApplied)
 	if !d.TransactionalDDL() {

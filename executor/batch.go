@@ -181,21 +181,13 @@ func (e *Engine) applyBatched(ctx context.Context, ch *planner.Change, st *state
 		}
 	} else {
 		id := state.NewID()
-		r.entry = &state.Anomaly{
-			Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-			Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
-			AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings),
-			Batches: &state.Batches{Size: max, Planned: ch.Rows, WindowRows: ch.WindowRows, Partial: true},
-		}
+		r.entry = e.newEntry(ch, st, id, src.JournalSchema) // identity.go
+		r.entry.Batches = &state.Batches{Size: max, Planned: ch.Rows, WindowRows: ch.WindowRows, Partial: true}
 		if n := ch.WindowRows; n > 0 {
 			if r.folded && ch.Rows > 0 {
 				n = ch.Rows // its batches count changed rows, not window rows
 			}
 			r.entry.Batches.Estimate = int((n + max - 1) / max)
-		}
-		if ch.Duration > 0 {
-			exp := r.entry.AppliedAt.Add(ch.Duration)
-			r.entry.ExpiresAt = &exp
 		}
 	}
 	entry := r.entry

@@ -23,6 +23,24 @@ import (
 // id is drawn when the change is applied.
 const PlanJournalID = "{id}"
 
+// newEntry is the state and journal catalog entry of ch, applied now
+// with journal id in the source's journal schema: every kind of apply
+// (one transaction, batches, schema changes) records the same identity,
+// the daemon occurrence it applies (Occurrences) and, for a change that
+// lasts, when it expires.
+func (e *Engine) newEntry(ch *planner.Change, st *state.State, id, journalSchema string) *state.Anomaly {
+	a := &state.Anomaly{
+		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
+		Column: ch.Column, Window: ch.Window, Journal: ch.Mutation.Journal(id, journalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
+		AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings), Occurrence: e.Occurrences[ch.Address],
+	}
+	if ch.Duration > 0 {
+		exp := a.AppliedAt.Add(ch.Duration)
+		a.ExpiresAt = &exp
+	}
+	return a
+}
+
 // stateSettings copies a change's effective settings into the state.
 func stateSettings(in []planner.Setting) []state.Setting {
 	var out []state.Setting

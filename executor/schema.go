@@ -126,15 +126,7 @@ func (e *Engine) applySchema(ctx context.Context, ch *planner.Change, st *state.
 	if err != nil {
 		return 0, err
 	}
-	entry := &state.Anomaly{
-		Address: ch.Address, Kind: ch.Kind, ParamsHash: ch.ParamsHash, Source: ch.Source, Target: ch.Target,
-		Column: ch.Column, Window: ch.Window, Journal: m.Journal(id, src.JournalSchema), Lineage: st.Lineage, Workspace: e.cfg.Workspace,
-		AppliedAt: e.now().UTC(), Settings: stateSettings(ch.Settings), Occurrence: e.Occurrences[ch.Address],
-	}
-	if ch.Duration > 0 {
-		exp := entry.AppliedAt.Add(ch.Duration)
-		entry.ExpiresAt = &exp
-	}
+	entry := e.newEntry(ch, st, id, src.JournalSchema)
 	marshal := func() string {
 		b, _ := json.Marshal(entry)
 		return string(b)

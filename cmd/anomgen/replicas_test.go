@@ -899,9 +899,25 @@ func TestReplicasReload(t *testing.T) {
 // with its occurrence id (in the journal catalog and the backend's
 // state), a second -once does not apply it again, a River job delivering
 // the same occurrence finds it applied, and a -once after its end reverts
-// it; the backend's audit table holds one apply and one revert.
+// it; the backend's audit table holds one apply and one revert. Both in
+// one transaction and in batches of 2 rows: a batched change's catalog
+// entry lacked its occurrence id until 7 December 2026, so a River job
+// delivering the occurrence again would have applied it a second time.
 func TestReplicasOnce(t *testing.T) {
+	t.Run("one transaction", func(t *testing.T) { testReplicasOnce(t, false) })
+	t.Run("batches", func(t *testing.T) { testReplicasOnce(t, true) })
+}
+
+func testReplicasOnce(t *testing.T, batched bool) {
 	bk, f, dir := backendDaemonScenario(t)
+	if batched {
+		main := readFile(t, filepath.Join(dir, "main.hcl"))
+		with := strings.Replace(main, "  daemon       = true\n", "  daemon       = true\n  batch_rows   = 2\n", 1)
+		if with == main {
+			t.Fatalf("the scenario's source has no daemon line to extend:\n%s", main)
+		}
+		writeFile(t, dir, "main.hcl", with)
+	}
 	clock := clockwork.NewFakeClockAt(daemonStart.Add(10 * time.Minute))
 	useDaemonClock(t, clock)
 	sum := func() string { return providertest.Checksum(t, f.db, "SELECT * FROM orders ORDER BY id") }
@@ -914,6 +930,9 @@ func TestReplicasOnce(t *testing.T) {
 	applied := sum()
 	if applied == orig || entries() != 1 {
 		t.Fatalf("-once with a backend did not apply the running occurrence with its id (%d catalog entries)\n%s", entries(), r)
+	}
+	if got := queryInt(t, f.db, `SELECT count(*) FROM anomgen.journals WHERE entry::json->'batches' IS NOT NULL`); got != map[bool]int64{true: 1}[batched] {
+		t.Fatalf("batched %v: %d catalog entries record batches", batched, got)
 	}
 	if exists(statePath(dir)) {
 		t.Errorf("-once with a backend wrote a local state file")
