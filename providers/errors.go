@@ -218,6 +218,10 @@ func WithStatement(err error, stmt string) error {
 		switch {
 		case name != "" && target != "" && sameName(name, target) && (verb == "UPDATE" || verb == "DELETE" || verb == "INSERT"):
 			c.Privilege = verb
+		case name != "" && verb == "WITH" && cteWrite(stmt, name) != "":
+			// A data-modifying CTE (PostgreSQL's batches): the verb of the
+			// part that writes the object.
+			c.Privilege = cteWrite(stmt, name)
 		case strings.Contains(strings.ToUpper(stmt), " FOR UPDATE"):
 			// A locking read (a journal's before-images) needs UPDATE on
 			// the table it locks.
@@ -273,6 +277,31 @@ func statementTarget(stmt string) (verb, target string) {
 		return verb, ""
 	}
 	return verb, ""
+}
+
+// cteWrite returns the verb (UPDATE, DELETE, INSERT) with which a
+// statement of data-modifying CTEs writes table name, or "" where none
+// of its parts does.
+func cteWrite(stmt, name string) string {
+	f := strings.Fields(stmt)
+	for i := 0; i+1 < len(f); i++ {
+		w := strings.TrimLeft(strings.ToUpper(f[i]), "(")
+		var target string
+		switch {
+		case w == "UPDATE":
+			target = f[i+1]
+		case (w == "DELETE" && strings.EqualFold(f[i+1], "FROM")) || (w == "INSERT" && strings.EqualFold(f[i+1], "INTO")):
+			if i+2 < len(f) {
+				target = f[i+2]
+			}
+		default:
+			continue
+		}
+		if sameName(name, strings.TrimSuffix(target, ",")) {
+			return w
+		}
+	}
+	return ""
 }
 
 func unquote(s string) string {

@@ -68,6 +68,11 @@ func TestWithStatement(t *testing.T) {
 		// The journal insert reads the table: SELECT is what is missing.
 		{"table orders", `INSERT INTO "anomgen"."j_1" ("id") SELECT t."id" FROM "public"."orders" t WHERE true`, "permission denied: SELECT on orders"},
 		{"table orders", `CREATE TABLE "anomgen"."j_1" AS SELECT t."id" FROM "public"."orders" t WHERE 1 = 0`, "permission denied: SELECT on orders"},
+		// PostgreSQL's batch: one statement of data-modifying CTEs, whose
+		// parts read the table, write it and insert into the journal.
+		{"table orders", `WITH j AS (SELECT t.tableoid AS "anomgen_rel", t.ctid AS "anomgen_tid", t."id" FROM "public"."orders" t WHERE true ORDER BY t."id" LIMIT 10), u AS (UPDATE "public"."orders" AS t SET "email" = j."anomgen_after" FROM j AS j WHERE t.ctid = j."anomgen_tid" RETURNING j."id"), ins AS (INSERT INTO "anomgen"."j_1" ("id") SELECT * FROM u) SELECT 1`, "permission denied: UPDATE on orders"},
+		{"table orders", `WITH j AS (SELECT t.ctid AS "anomgen_tid" FROM "public"."orders" t), u AS (DELETE FROM "public"."orders" AS t USING j AS j WHERE t.ctid = j."anomgen_tid" RETURNING t.*), ins AS (INSERT INTO "anomgen"."j_1" SELECT * FROM u) SELECT 1`, "permission denied: DELETE on orders"},
+		{"table j_1", `WITH j AS (SELECT t.ctid AS "anomgen_tid" FROM "public"."orders" t), u AS (DELETE FROM "public"."orders" AS t USING j AS j WHERE t.ctid = j."anomgen_tid" RETURNING t.*), ins AS (INSERT INTO "anomgen"."j_1" SELECT * FROM u) SELECT 1`, "permission denied: INSERT on j_1"},
 		{"schema anomgen", `CREATE TABLE IF NOT EXISTS "anomgen"."journals" (id text)`, "permission denied: CREATE on schema anomgen"},
 		{"schema anomgen", `SELECT id FROM "anomgen"."journals"`, "permission denied: USAGE on schema anomgen"},
 		{"database shop", `CREATE SCHEMA IF NOT EXISTS "anomgen"`, "permission denied: CREATE on database shop"},

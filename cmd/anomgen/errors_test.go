@@ -426,6 +426,17 @@ func TestErrorNoUpdatePrivilege(t *testing.T) {
 			ordersNulls, orders, shownUser, s.grant("UPDATE", "orders", user)))
 		wantAll(t, r, r.stdout, ordersNulls+": failed", "Apply stopped: 0 applied, 0 rolled back before the failure.")
 		s.nothingApplied(t, dir, before)
+
+		// The same in batches of 2 rows: the batch's transaction fails
+		// and the error says the same.
+		src := s.source(user, pw, "", "")
+		src = src[:strings.LastIndex(src, "}")] + "  batch_rows = 2\n}\n"
+		batched := s.scenario(t, src, ordersNullRate)
+		r, _ = logged(t, batched, []string{pw}, "apply", "-auto-approve")
+		mustFail(t, r, 1)
+		wantAll(t, r, r.stderr, fmt.Sprintf("Error: %s: permission denied: UPDATE on %s for user %s;", ordersNulls, orders, shownUser),
+			"Ask an administrator to run: "+s.grant("UPDATE", "orders", user))
+		s.nothingApplied(t, batched, before)
 	})
 }
 
