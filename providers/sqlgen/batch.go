@@ -358,9 +358,10 @@ type NextRange struct {
 // changed in between is left alone, and counts as read, not changed);
 // the journal takes the UPDATE's (DELETE's) RETURNING. Each row is thus
 // locked and written once, by the UPDATE itself, and found again by its
-// address instead of through the key index: TestBatchLeavesRowChangedMeanwhile
-// and TestBatchPartitionedRowAddresses (providers/postgres) hold it to
-// that.
+// address instead of through the key index (a partitioned table's rows
+// through each partition's key index over the batch's key range, then by
+// address): TestBatchLeavesRowChangedMeanwhile and
+// TestBatchPartitionedRowAddresses (providers/postgres) hold it to that.
 //
 // r.From is the window's smallest key where the stale check read it,
 // which spares the first batch the walk over the keys before the window.
