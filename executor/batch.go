@@ -473,13 +473,18 @@ func (e *Engine) batchFailed(ch *planner.Change, st *state.State, save Save, ent
 		st.Put(entry.Clone())
 		_ = save(st) // best effort: the catalog entry is the record, refresh reads it
 	}
-	detail := providers.FirstLine(err.Error())
+	detail, hint := providers.FirstLine(err.Error()), ""
 	if errors.Is(err, context.Canceled) {
 		detail = "interrupted"
 	} else if stmt != "" {
-		detail = describe(err).Detail
+		pe := e.explain(err, stmt, c, ch.Table, entry.Journal.Schema) // as the first batch's (runError): the privilege, the GRANT
+		detail, hint = pe.Detail, pe.Hint
 	}
-	return fmt.Errorf("%s: batch %d failed (%s) and was rolled back; %s", ch.Address, entry.Batches.Done+1, detail, PartialText(entry))
+	msg := fmt.Sprintf("%s: batch %d failed (%s) and was rolled back; %s", ch.Address, entry.Batches.Done+1, detail, PartialText(entry))
+	if hint != "" {
+		msg += ". " + hint
+	}
+	return errors.New(msg)
 }
 
 // batchedRollback restores prior's journal in key-range batches of at most

@@ -573,6 +573,33 @@ func TestGuardPartitionedPostgres(t *testing.T) {
 		if got := stateList(t, nowhere); got != "" {
 			t.Errorf("the state lists %q", got)
 		}
+
+		// In batches of 3 rows, the same fails in a later batch: the
+		// batches before it stay committed with their journal, the error
+		// says which batch failed, why, and how far the change got, and
+		// rollback restores every byte.
+		batched := t.TempDir()
+		writeFile(t, batched, "main.hcl", g.source[:strings.LastIndex(g.source, "}")]+"  batch_rows = 3\n}\n\n"+targets)
+		writeFile(t, batched, "anomalies.hcl", shift("2"))
+		r = cli(t, batched, "apply", "-auto-approve")
+		if r.code == 0 {
+			t.Fatalf("expected the apply to fail:\n%s", r)
+		}
+		wantAll(t, r, r.stderr, "anomaly.numeric_shift.scores: batch ", "failed (", "no partition of relation", "and was rolled back; partly applied: ",
+			"run `anomgen apply` to finish or `anomgen rollback anomaly.numeric_shift.scores` to undo")
+		if got := sums(); got == before {
+			t.Errorf("the batches before the failing one changed nothing")
+		}
+		if got := stateList(t, batched); !strings.Contains(got, "anomaly.numeric_shift.scores") {
+			t.Errorf("the state lists %q, want the partly applied change", got)
+		}
+		mustOK(t, cli(t, batched, "rollback", "-all", "-auto-approve"))
+		if got := sums(); got != before {
+			t.Errorf("after rollback of the partly applied change %s, was %s", got, before)
+		}
+		if n := g.journals(t); n != 0 {
+			t.Errorf("%d journal tables left after rollback", n)
+		}
 	})
 }
 
