@@ -312,10 +312,8 @@ func (lp *labelProbe) addMoved(delta []float64) (undo func()) {
 	}
 	was := lp.moved
 	sum := append([]float64(nil), delta...)
-	for i := range was {
-		if i < len(sum) {
-			sum[i] += was[i]
-		}
+	for i := range min(len(was), len(sum)) { // the same statement: as many figures each batch
+		sum[i] += was[i]
 	}
 	lp.moved = sum
 	return func() { lp.moved = was }
@@ -324,8 +322,10 @@ func (lp *labelProbe) addMoved(delta []float64) (undo func()) {
 // afterFromJournal derives lp's figure after its change from the figures
 // before it and what the change journaled (sqlgen.LabelDelta: a one-column
 // update, a metric that adds up its rows, which it picks by other
-// columns), inside tx, without reading the table again; ok is false where
-// it cannot, or where this run did not journal the whole change.
+// columns), inside tx, without reading the table again, nor the journal
+// where the batches returned the move with their rows (lp.moved); ok is
+// false where it cannot, or where this run did not journal the whole
+// change.
 func (e *Engine) afterFromJournal(ctx context.Context, tx queryer, c *providers.Conn, entry *state.Anomaly, lp *labelProbe) (v *float64, ok bool, err error) {
 	if !lp.complete || lp.ch.Mutation == nil || entry.Journal.ID == "" {
 		return nil, false, nil

@@ -215,13 +215,17 @@ func WithStatement(err error, stmt string) error {
 		}
 	default:
 		c.Object = name
+		written := ""
+		if verb == "WITH" && name != "" {
+			written = cteWrite(stmt, name)
+		}
 		switch {
 		case name != "" && target != "" && sameName(name, target) && (verb == "UPDATE" || verb == "DELETE" || verb == "INSERT"):
 			c.Privilege = verb
-		case name != "" && verb == "WITH" && cteWrite(stmt, name) != "":
+		case written != "":
 			// A data-modifying CTE (PostgreSQL's batches): the verb of the
 			// part that writes the object.
-			c.Privilege = cteWrite(stmt, name)
+			c.Privilege = written
 		case strings.Contains(strings.ToUpper(stmt), " FOR UPDATE"):
 			// A locking read (a journal's before-images) needs UPDATE on
 			// the table it locks.
@@ -252,7 +256,11 @@ func splitKind(object string) (kind, name string) {
 // statementTarget returns the verb of a statement and the table it writes
 // (unquoted), e.g. UPDATE and public.orders.
 func statementTarget(stmt string) (verb, target string) {
-	f := strings.Fields(stmt)
+	return targetOf(strings.Fields(stmt))
+}
+
+// targetOf is statementTarget over a statement's words.
+func targetOf(f []string) (verb, target string) {
 	if len(f) == 0 {
 		return "", ""
 	}
@@ -281,24 +289,17 @@ func statementTarget(stmt string) (verb, target string) {
 
 // cteWrite returns the verb (UPDATE, DELETE, INSERT) with which a
 // statement of data-modifying CTEs writes table name, or "" where none
-// of its parts does.
+// of its parts does: each part read as a statement (statementTarget)
+// from the word that opens it.
 func cteWrite(stmt, name string) string {
 	f := strings.Fields(stmt)
-	for i := 0; i+1 < len(f); i++ {
-		w := strings.TrimLeft(strings.ToUpper(f[i]), "(")
-		var target string
-		switch {
-		case w == "UPDATE":
-			target = f[i+1]
-		case (w == "DELETE" && strings.EqualFold(f[i+1], "FROM")) || (w == "INSERT" && strings.EqualFold(f[i+1], "INTO")):
-			if i+2 < len(f) {
-				target = f[i+2]
+	for i := range f {
+		switch strings.ToUpper(strings.TrimLeft(f[i], "(")) {
+		case "UPDATE", "DELETE", "INSERT":
+			verb, target := targetOf(append([]string{strings.TrimLeft(f[i], "(")}, f[i+1:]...))
+			if target != "" && sameName(name, target) {
+				return verb
 			}
-		default:
-			continue
-		}
-		if sameName(name, strings.TrimSuffix(target, ",")) {
-			return w
 		}
 	}
 	return ""

@@ -309,7 +309,7 @@ anomaly "volume_drop" "zlate" {
 				updates, drops = map[string]int{"outliers": 1}[k.kind], 0
 				batches := strings.Count(b, `sql="WITH j AS`)
 				if n := strings.Count(b, `) AS moved`); n != batches || n < 2*(3-updates) {
-					t.Errorf("%d of %d batch statements returned the label's move, want all, at least 2 per batched change", n, batches)
+					t.Errorf("%d of %d batch statements returned the label's move, want all of them, and at least %d", n, batches, 2*(3-updates))
 				}
 			}
 			if n := strings.Count(b, `sql="SELECT COALESCE(n.n0`); n != updates {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -22,15 +23,10 @@ import (
 func TestOnePassTypedValues(t *testing.T) {
 	pg := providertest.NewPostgres(t)
 	d := postgres.Dialect{}
-	for _, s := range []string{
+	execAll(t, pg.DB, plain(
 		`CREATE TYPE mood AS ENUM ('calm', 'unknown')`,
 		`CREATE TABLE items (id bigint PRIMARY KEY, qty integer, mood mood)`,
-		`INSERT INTO items SELECT i, i, 'calm' FROM generate_series(1, 20) i`,
-	} {
-		if _, err := pg.DB.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+		`INSERT INTO items SELECT i, i, 'calm' FROM generate_series(1, 20) i`)...)
 	key := []planner.Column{{Name: "id", Type: "bigint", Class: planner.ClassInteger}}
 	qty := planner.Column{Name: "qty", Type: "integer", Class: planner.ClassInteger, Nullable: true}
 	mood := planner.Column{Name: "mood", Type: "mood", Class: planner.ClassEnum, Nullable: true, Labels: []string{"calm", "unknown"}}
@@ -128,14 +124,9 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 	} {
 		table := planner.TableName{Schema: "public", Name: "items_" + c.name}
 		tq := d.Table(table)
-		for _, s := range []string{
-			`CREATE TABLE ` + tq + ` (id bigint PRIMARY KEY, qty integer)`,
-			`INSERT INTO ` + tq + ` SELECT i, i FROM generate_series(1, 20) i`,
-		} {
-			if _, err := pg.DB.Exec(s); err != nil {
-				t.Fatal(err)
-			}
-		}
+		execAll(t, pg.DB, plain(
+			`CREATE TABLE `+tq+` (id bigint PRIMARY KEY, qty integer)`,
+			`INSERT INTO `+tq+` SELECT i, i FROM generate_series(1, 20) i`)...)
 		m := &planner.Mutation{Op: c.op, Table: table, Key: key, Columns: cols, Where: planner.Selection{Share: 1}}
 		if c.op == planner.OpUpdate {
 			m.Column, m.Set = &qty, c.set
@@ -145,11 +136,7 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range setup {
-			if _, err := pg.DB.Exec(s.SQL, s.Args...); err != nil {
-				t.Fatalf("%s: %s: %v", c.name, s.SQL, err)
-			}
-		}
+		execAll(t, pg.DB, setup...)
 		batch, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, sqlgen.NextRange{}, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -208,7 +195,11 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 			t.Fatalf("%s: %s: %v", c.name, batch.SQL, r.err)
 		}
 		if r.changed != 19 || r.read != 20 || r.last == nil || *r.last != 20 {
-			t.Errorf("%s: the batch changed %d rows, read %d, last key %v; want 19, 20, 20", c.name, r.changed, r.read, r.last)
+			last := "none"
+			if r.last != nil {
+				last = fmt.Sprint(*r.last)
+			}
+			t.Errorf("%s: the batch changed %d rows, read %d, last key %s; want 19, 20, 20", c.name, r.changed, r.read, last)
 		}
 
 		var journaled, row7 int64
@@ -258,11 +249,7 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 				t.Errorf("%s: %d journal rows hold another before or after value than the row's", c.name, wrong)
 			}
 		}
-		for _, s := range sqlgen.RollbackBatch(d, m.Journal(id, "anomgen"), sqlgen.KeyRange{}) {
-			if _, err := pg.DB.Exec(s.SQL, s.Args...); err != nil {
-				t.Fatalf("%s: %s: %v", c.name, s.SQL, err)
-			}
-		}
+		execAll(t, pg.DB, sqlgen.RollbackBatch(d, m.Journal(id, "anomgen"), sqlgen.KeyRange{})...)
 		want("after rollback", func(id int64) (int64, bool) {
 			if id == 7 {
 				return -5, true
@@ -279,16 +266,11 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 func TestBatchPartitionedRowAddresses(t *testing.T) {
 	pg := providertest.NewPostgres(t)
 	d := postgres.Dialect{}
-	for _, s := range []string{
+	execAll(t, pg.DB, plain(
 		`CREATE TABLE parts (id bigint NOT NULL, side integer NOT NULL, qty integer, PRIMARY KEY (id, side)) PARTITION BY LIST (side)`,
 		`CREATE TABLE parts_even PARTITION OF parts FOR VALUES IN (0)`,
 		`CREATE TABLE parts_odd PARTITION OF parts FOR VALUES IN (1)`,
-		`INSERT INTO parts SELECT i, i % 2, i * 10 FROM generate_series(1, 40) i`,
-	} {
-		if _, err := pg.DB.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+		`INSERT INTO parts SELECT i, i % 2, i * 10 FROM generate_series(1, 40) i`)...)
 	var shared int
 	if err := pg.DB.QueryRow(`SELECT COUNT(*) FROM parts_even e JOIN parts_odd o ON e.ctid = o.ctid`).Scan(&shared); err != nil || shared == 0 {
 		t.Fatalf("the partitions share %d row addresses (%v); the test needs some", shared, err)
@@ -306,11 +288,7 @@ func TestBatchPartitionedRowAddresses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range setup {
-			if _, err := pg.DB.Exec(s.SQL, s.Args...); err != nil {
-				t.Fatalf("%s: %v", s.SQL, err)
-			}
-		}
+		execAll(t, pg.DB, setup...)
 		var changed, read int64
 		for r := (sqlgen.NextRange{}); ; {
 			batch, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, r, 15)
@@ -340,4 +318,23 @@ func TestBatchPartitionedRowAddresses(t *testing.T) {
 				changed, read, wrong, journaled, wrongJournal)
 		}
 	}
+}
+
+// execAll runs each statement on db, failing the test at the first error.
+func execAll(t *testing.T, db *sql.DB, stmts ...sqlgen.Statement) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := db.Exec(s.SQL, s.Args...); err != nil {
+			t.Fatalf("%s: %v", s.SQL, err)
+		}
+	}
+}
+
+// plain turns SQL texts without arguments into statements.
+func plain(sqls ...string) []sqlgen.Statement {
+	out := make([]sqlgen.Statement, len(sqls))
+	for i, q := range sqls {
+		out[i] = sqlgen.Statement{SQL: q}
+	}
+	return out
 }
