@@ -468,7 +468,7 @@ func (e *Engine) apply(ctx context.Context, now time.Time, ch *planner.Change, s
 	src := e.cfg.Source(ch.Source)
 	d := c.Dialect
 	id := state.NewID()
-	stmts, err := sqlgen.Apply(d, src.JournalSchema, id, ch.Mutation)
+	stmts, err := sqlgen.ApplyWindow(d, src.JournalSchema, id, ch.Mutation, ch.WindowRows)
 	if err != nil {
 		return 0, err
 	}

@@ -192,7 +192,7 @@ func (e *Engine) statements(c *providers.Conn, ch *planner.Change) {
 		}
 		return
 	}
-	stmts, err := sqlgen.Apply(d, schema, PlanJournalID, m)
+	stmts, err := sqlgen.ApplyWindow(d, schema, PlanJournalID, m, ch.WindowRows) // the form apply runs
 	if err != nil {
 		return
 	}
@@ -270,6 +270,24 @@ func (e *Engine) Stale(ctx context.Context, saved *planner.Plan, st *state.State
 				parts = append(parts, "new: "+strings.Join(added, ", "))
 			}
 			why = append(why, fmt.Sprintf("target %s: its columns changed (%s)", n, strings.Join(parts, "; ")))
+		}
+	}
+	// A table that became partitioned or gained child tables (legacy
+	// inheritance) since the plan, or lost them, holds its rows in other
+	// relations than the plan's statements find them in (sqlgen.byAddress).
+	layout := map[string]bool{}
+	for _, ch := range saved.Changes {
+		prof := profiles[ch.Target]
+		if ch.Mutation == nil || prof == nil || layout[ch.Target] || (ch.Action != planner.Create && ch.Action != planner.Replace) {
+			continue
+		}
+		if now := prof.Partitioned || prof.Inherited; now != ch.Mutation.Partitioned {
+			layout[ch.Target] = true
+			was, is := "in the table alone", "in partitions or child tables"
+			if !now {
+				was, is = is, was
+			}
+			why = append(why, fmt.Sprintf("target %s: its rows were %s when planned, %s now (the table was partitioned, inherited from or detached since)", ch.Target, was, is))
 		}
 	}
 	if columnsGone {

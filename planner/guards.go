@@ -41,7 +41,7 @@ func guard(a *config.Anomaly, prof *TableProfile, ch *Change) hcl.Diagnostics {
 	if m == nil {
 		return nil
 	}
-	m.Partitioned = prof.Partitioned
+	m.Partitioned = prof.Partitioned || prof.Inherited
 	diags := foreignKeyGuard(a, prof, m)
 	diags = append(diags, copyGuard(a, prof, ch)...) // copies.go
 	diags = append(diags, triggerGuard(a, prof, ch)...)

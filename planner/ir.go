@@ -104,6 +104,10 @@ type TableProfile struct {
 	// partitioning, MySQL, SQL Server and Oracle partitioned tables); its
 	// rows are reached through it.
 	Partitioned bool `json:"partitioned,omitempty"`
+	// Inherited is true for a PostgreSQL table other tables inherit from
+	// (legacy inheritance): statements on it reach their rows too, which
+	// live in relations of their own.
+	Inherited bool `json:"inherited,omitempty"`
 	// PartitionKey lists the columns the partitions are chosen by, where
 	// the database says (PostgreSQL); updating one moves rows between
 	// partitions.
@@ -279,9 +283,12 @@ type Mutation struct {
 	// ones, so nothing is derived from the journal that the table would
 	// tell otherwise (sqlgen.LabelDelta).
 	TriggersMayRewrite bool `json:",omitempty"`
-	// Partitioned is true where Table is a partitioned table
-	// (TableProfile.Partitioned): a PostgreSQL batch then finds its rows
-	// through each partition's key index (sqlgen.ApplyBatchNext).
+	// Partitioned is true where Table's rows live in several relations:
+	// a partitioned table (TableProfile.Partitioned) or a parent of
+	// legacy inheritance (TableProfile.Inherited). A PostgreSQL batch then
+	// finds its rows by relation and address, through each relation's key
+	// index, instead of by address in the table alone
+	// (sqlgen.ApplyBatchNext).
 	Partitioned bool `json:",omitempty"`
 }
 

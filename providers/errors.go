@@ -266,6 +266,9 @@ func targetOf(f []string) (verb, target string) {
 	}
 	verb = strings.ToUpper(f[0])
 	pick := func(i int) string {
+		if i < len(f) && strings.EqualFold(f[i], "ONLY") { // UPDATE ONLY t, DELETE FROM ONLY t (PostgreSQL)
+			i++
+		}
 		if i < len(f) {
 			return unquote(f[i])
 		}

@@ -601,6 +601,60 @@ func TestGuardPartitionedPostgres(t *testing.T) {
 			t.Errorf("%d journal tables left after rollback", n)
 		}
 	})
+
+	// A parent of legacy inheritance: statements on it reach its child's
+	// rows, which share row addresses (ctid) with its own. Every row of the
+	// window is changed once, with the value computed from its own, in one
+	// transaction and in batches, and rollback restores both tables.
+	t.Run("legacy inheritance", func(t *testing.T) {
+		g.exec(t, `CREATE TABLE ledger (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, qty integer NOT NULL)`,
+			`CREATE TABLE ledger_old (PRIMARY KEY (id)) INHERITS (ledger)`,
+			`INSERT INTO ledger SELECT i, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute', i FROM generate_series(1, 600) i`,
+			`INSERT INTO ledger_old SELECT i, timestamptz '2026-01-01 00:00:00+00' + (i - 600) * interval '1 minute', i FROM generate_series(601, 1200) i`)
+		if n := queryInt(t, g.db, "SELECT COUNT(*) FROM ONLY ledger p JOIN ledger_old c ON p.ctid = c.ctid"); n == 0 {
+			t.Fatal("parent and child share no row address; the test needs some")
+		}
+		conn, err := providers.Open(context.Background(), g.settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof, err := conn.Inspector.Profile(context.Background(), "ledger", "created_at")
+		conn.DB.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !prof.Inherited || prof.Partitioned {
+			t.Fatalf("profile: inherited %v, partitioned %v; want true, false", prof.Inherited, prof.Partitioned)
+		}
+		sums := func() string {
+			return g.sum(t, "SELECT * FROM ONLY ledger ORDER BY id") + " " + g.sum(t, "SELECT * FROM ledger_old ORDER BY id")
+		}
+		before := sums()
+		shift := "anomaly \"numeric_shift\" \"qty\" {\n  target    = target.ledger\n  column    = \"qty\"\n  amplitude = 1\n" + window("2026-01-01T00:00:00Z", "5h") + "}\n"
+		targets := g.target("ledger", "ledger", "")
+		for _, batchRows := range []string{"", "  batch_rows = 50\n"} {
+			dir := t.TempDir()
+			writeFile(t, dir, "main.hcl", g.source[:strings.LastIndex(g.source, "}")]+batchRows+"}\n\n"+targets)
+			writeFile(t, dir, "anomalies.hcl", shift)
+			planned := plannedRows(t, mustOK(t, cli(t, dir, "plan")).stdout)["anomaly.numeric_shift.qty"]
+			if planned != 598 {
+				t.Fatalf("%q: planned %d rows, want 598 (299 of each table)", batchRows, planned)
+			}
+			mustOK(t, cli(t, dir, "apply", "-auto-approve"))
+			// Rows 1..299 of the parent and 601..899 of the child are in the
+			// window (created_at before 05:00); each must hold twice its own value.
+			if n := queryInt(t, g.db, "SELECT COUNT(*) FROM ledger WHERE qty = 2 * id"); n != 598 {
+				t.Errorf("%q: %d rows hold twice their own value, want 598", batchRows, n)
+			}
+			if n := queryInt(t, g.db, "SELECT COUNT(*) FROM ledger WHERE qty <> id AND qty <> 2 * id"); n != 0 {
+				t.Errorf("%q: %d rows hold a value computed from another row's", batchRows, n)
+			}
+			mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+			if got := sums(); got != before {
+				t.Errorf("%q: after rollback %s, was %s", batchRows, got, before)
+			}
+		}
+	})
 }
 
 // TestGuardGeneratedColumns: null_rate on a column a generated column is

@@ -31,14 +31,16 @@ const tree = `WITH RECURSIVE tree(relid, lvl) AS (
 func (in inspector) guards(ctx context.Context, p *planner.TableProfile, oid uint32) error {
 	var relkind string
 	var leafRows float64
-	var unanalyzed bool
+	var unanalyzed, children bool
 	err := in.db.QueryRowContext(ctx, tree+`
 		SELECT c.relkind::text, COALESCE((SELECT SUM(GREATEST(l.reltuples, 0)) FROM tree t JOIN pg_class l ON l.oid = t.relid WHERE l.relkind = 'r'), 0),
-			EXISTS (SELECT 1 FROM tree t JOIN pg_class l ON l.oid = t.relid WHERE l.relkind = 'r' AND l.reltuples < 0)
-		FROM pg_class c WHERE c.oid = $1`, oid).Scan(&relkind, &leafRows, &unanalyzed)
+			EXISTS (SELECT 1 FROM tree t JOIN pg_class l ON l.oid = t.relid WHERE l.relkind = 'r' AND l.reltuples < 0),
+			EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = $1)
+		FROM pg_class c WHERE c.oid = $1`, oid).Scan(&relkind, &leafRows, &unanalyzed, &children)
 	if err != nil {
 		return err
 	}
+	p.Inherited = children && relkind != "p"
 	if relkind == "p" {
 		p.Partitioned = true
 		p.Rows = int64(leafRows)

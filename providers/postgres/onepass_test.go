@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"testing"
@@ -106,7 +107,9 @@ func TestOnePassTypedValues(t *testing.T) {
 // version it replaced would make rollback overwrite the application's
 // write), change and journal every other row, and rollback must restore
 // those and keep the application's value. For an UPDATE of a value
-// computed from the old one and for a DELETE.
+// computed from the old one and for a DELETE, each as a batch
+// (ApplyBatchNext) and as the one statement of a one-transaction change
+// by address (sqlgen.ApplyWindow).
 func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 	pg := providertest.NewPostgres(t)
 	d := postgres.Dialect{}
@@ -114,15 +117,20 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 	key := []planner.Column{{Name: "id", Type: "bigint", Class: planner.ClassInteger}}
 	qty := planner.Column{Name: "qty", Type: "integer", Class: planner.ClassInteger, Nullable: true}
 	cols := []planner.Column{key[0], qty}
-	for i, c := range []struct {
+	var i int
+	for _, c := range []struct {
 		name string
 		op   planner.Op
 		set  planner.Expr
+		one  bool // the one-transaction form
 	}{
-		{"update", planner.OpUpdate, planner.Offset{Add: 1000}},
-		{"delete", planner.OpDelete, nil},
+		{"update", planner.OpUpdate, planner.Offset{Add: 1000}, false},
+		{"delete", planner.OpDelete, nil, false},
+		{"one-transaction update", planner.OpUpdate, planner.Offset{Add: 1000}, true},
+		{"one-transaction delete", planner.OpDelete, nil, true},
 	} {
-		table := planner.TableName{Schema: "public", Name: "items_" + c.name}
+		i++
+		table := planner.TableName{Schema: "public", Name: fmt.Sprintf("items_%d", i)}
 		tq := d.Table(table)
 		execAll(t, pg.DB, plain(
 			`CREATE TABLE `+tq+` (id bigint PRIMARY KEY, qty integer)`,
@@ -131,15 +139,28 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 		if c.op == planner.OpUpdate {
 			m.Column, m.Set = &qty, c.set
 		}
-		id := "meanwhile" + string(rune('a'+i))
-		setup, err := sqlgen.ApplySetup(d, "anomgen", id, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		execAll(t, pg.DB, setup...)
-		batch, err := sqlgen.ApplyBatchNext(d, "anomgen", id, m, sqlgen.NextRange{}, 100)
-		if err != nil {
-			t.Fatal(err)
+		id := fmt.Sprintf("meanwhile%d", i)
+		var batch sqlgen.Statement
+		if c.one {
+			stmts, err := sqlgen.ApplyWindow(d, "anomgen", id, m, 20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := len(stmts) - 1
+			if stmts[last].Role != sqlgen.RoleMutation || !strings.Contains(stmts[last].SQL, "anomgen_tid") || strings.Contains(stmts[last].SQL, "FOR UPDATE") {
+				t.Fatalf("%s: want one statement by address, unlocked, after the DDL; got %+v", c.name, stmts)
+			}
+			execAll(t, pg.DB, stmts[:last]...)
+			batch = stmts[last]
+		} else {
+			setup, err := sqlgen.ApplySetup(d, "anomgen", id, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			execAll(t, pg.DB, setup...)
+			if batch, err = sqlgen.ApplyBatchNext(d, "anomgen", id, m, sqlgen.NextRange{}, 100); err != nil {
+				t.Fatal(err)
+			}
 		}
 
 		app, err := pg.DB.Conn(ctx)
@@ -166,7 +187,15 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 				done <- result{err: err}
 				return
 			}
-			r.err = tx.QueryRow(batch.SQL, batch.Args...).Scan(&r.changed, &r.read, &r.last)
+			if c.one { // its affected rows are the rows changed
+				var res sql.Result
+				if res, r.err = tx.Exec(batch.SQL, batch.Args...); r.err == nil {
+					r.changed, _ = res.RowsAffected()
+					r.read, r.last = 20, new(int64(20))
+				}
+			} else {
+				r.err = tx.QueryRow(batch.SQL, batch.Args...).Scan(&r.changed, &r.read, &r.last)
+			}
 			if r.err == nil {
 				r.err = tx.Commit()
 			} else {
@@ -262,7 +291,10 @@ func TestBatchLeavesRowChangedMeanwhile(t *testing.T) {
 // TestBatchPartitionedRowAddresses runs a batch over a partitioned table
 // whose two partitions hold rows at the same row addresses (ctid): each
 // row must get the value computed from its own old value, and the journal
-// its own before-image.
+// its own before-image. A mutation not marked Partitioned (a plan made
+// before the table was partitioned, which the stale check refuses) finds
+// rows by address in the table alone: it must change no row at all,
+// rather than one partition's row with the other's value.
 func TestBatchPartitionedRowAddresses(t *testing.T) {
 	pg := providertest.NewPostgres(t)
 	d := postgres.Dialect{}
@@ -278,8 +310,6 @@ func TestBatchPartitionedRowAddresses(t *testing.T) {
 	key := []planner.Column{{Name: "id", Type: "bigint", Class: planner.ClassInteger}}
 	qty := planner.Column{Name: "qty", Type: "integer", Class: planner.ClassInteger, Nullable: true}
 	for i, partitioned := range []bool{true, false} {
-		// Partitioned: the form a plan made against the partitioned table
-		// takes; not: a saved plan from before the field, by address alone.
 		id, base := fmt.Sprintf("parts%d", i), fmt.Sprint(i)
 		m := &planner.Mutation{Op: planner.OpUpdate, Table: planner.TableName{Schema: "public", Name: "parts"}, Key: key,
 			Columns: []planner.Column{key[0], {Name: "side", Type: "integer", Class: planner.ClassInteger}, qty}, Column: &qty,
@@ -313,8 +343,18 @@ func TestBatchPartitionedRowAddresses(t *testing.T) {
 		if err := pg.DB.QueryRow(`SELECT COUNT(*), COUNT(*) FILTER (WHERE anomgen_before <> id * 10 + `+base+` OR anomgen_after <> id * 10 + 1 + `+base+`) FROM anomgen.j_`+id+``).Scan(&journaled, &wrongJournal); err != nil {
 			t.Fatal(err)
 		}
+		if !partitioned {
+			var touched int64
+			if err := pg.DB.QueryRow(`SELECT COUNT(*) FROM parts WHERE qty <> id * 10 + 1`).Scan(&touched); err != nil {
+				t.Fatal(err)
+			}
+			if changed != 0 || read != 0 || touched != 0 || journaled != 0 {
+				t.Errorf("not marked partitioned: changed %d rows of %d read, %d rows hold another value than before; journal %d rows; want none", changed, read, touched, journaled)
+			}
+			continue
+		}
 		if changed != 40 || read != 40 || wrong != 0 || journaled != 40 || wrongJournal != 0 {
-			t.Errorf("partitioned %v: changed %d rows of %d read, %d rows hold another value than their own plus 1; journal %d rows, %d wrong; want 40, 40, 0, 40, 0", partitioned,
+			t.Errorf("partitioned: changed %d rows of %d read, %d rows hold another value than their own plus 1; journal %d rows, %d wrong; want 40, 40, 0, 40, 0",
 				changed, read, wrong, journaled, wrongJournal)
 		}
 	}

@@ -98,6 +98,11 @@ func Golden(t *testing.T, d sqlgen.Dialect) {
 			for _, s := range stmts {
 				write("apply: "+string(s.Role), s)
 			}
+			if one, err := sqlgen.ApplyWindow(d, "anomgen", "0123456789abcdef", ch.Mutation, sqlgen.ByAddressRows); err != nil {
+				t.Fatal(err)
+			} else if len(one) != len(stmts) || one[len(one)-1].SQL != stmts[len(stmts)-1].SQL {
+				write("apply, a window of at most 10,000 rows: "+string(one[len(one)-1].Role), one[len(one)-1])
+			}
 			entry := `{"address":"` + ch.Address + `"}`
 			if d.TransactionalDDL() {
 				write("apply: catalog", sqlgen.CatalogInsert(d, "anomgen", "0123456789abcdef", ch.Address,

@@ -381,7 +381,6 @@ func ApplyBatchNextDelta(d Dialect, schema, id string, m *planner.Mutation, r Ne
 		return Statement{}, 0, fmt.Errorf("sqlgen: %s batches ask for their bound first (BatchBound)", d.Name())
 	}
 	j := d.JournalTable(schema, id)
-	t := d.Table(m.Table)
 	keyNames := names(m.Key)
 	qkeys := qualify(d, "t", m.Key)
 	keys := strings.Join(qkeys, ", ")
@@ -392,10 +391,7 @@ func ApplyBatchNextDelta(d Dialect, schema, id string, m *planner.Mutation, r Ne
 		desc[i] = jkeys[i] + " DESC"
 	}
 	a := &args{d: d}
-	sel, head, err := batchRead(d, j, m, a)
-	if err != nil {
-		return Statement{}, 0, err
-	}
+	head := journalHead(d, j, m)
 	w := where(d, m, a)
 	start := func() string { // the batch's lower bound, "" for none
 		switch {
@@ -412,49 +408,25 @@ func ApplyBatchNextDelta(d Dialect, schema, id string, m *planner.Mutation, r Ne
 	if r.Upto != nil && len(keyNames) == 1 {
 		w += " AND " + rowValues(d, "t", keyNames, []any{r.Upto}, "<=", a)
 	}
-	// The batch's rows, read once, unlocked, with their address
-	// (PostgreSQL's tableoid and ctid: a ctid is unique within one
-	// partition or inheritance child only).
-	var read string
-	if m.Op == planner.OpUpdate {
-		read = sel
-	} else {
-		read = keys
-	}
-	old := fmt.Sprintf("SELECT t.tableoid AS %s, t.ctid AS %s, %s FROM %s t WHERE %s ORDER BY %s LIMIT %d",
-		d.Quote(relCol), d.Quote(tidCol), read, t, w, keys, n)
-	// A row's address finds it (a TID scan per row). A partitioned table
-	// is read through its partitions' key indexes over the batch's key
-	// range instead (after lo, up to the last key read: an InitPlan the
-	// indexes take as their bound), where PostgreSQL would otherwise scan
-	// every partition whole to join them by address.
-	same := fmt.Sprintf("t.tableoid = j.%s AND t.ctid = j.%s", d.Quote(relCol), d.Quote(tidCol))
+	// A partitioned table's rows are found by address through its
+	// partitions' key indexes over the batch's key range (after lo, up to
+	// the last key read: an InitPlan the indexes take as their bound),
+	// where PostgreSQL would otherwise scan every partition whole to join
+	// them by address.
+	var bound string
 	if m.Partitioned {
 		last := fmt.Sprintf("(SELECT %s FROM j ORDER BY %s LIMIT 1)", strings.Join(jkeys, ", "), strings.Join(desc, ", "))
-		upper := fmt.Sprintf("%s <= %s", qkeys[0], last)
+		bound = fmt.Sprintf("%s <= %s", qkeys[0], last)
 		if len(qkeys) > 1 {
-			upper = fmt.Sprintf("(%s) <= %s", keys, last)
+			bound = fmt.Sprintf("(%s) <= %s", keys, last)
 		}
 		if s := start(); s != "" {
-			same += " AND " + s
+			bound = s + " AND " + bound
 		}
-		same += " AND " + upper
 	}
-	// The UPDATE (DELETE) takes a row only where it still is the version
-	// read: under READ COMMITTED a row that another transaction changed
-	// after the read is re-checked in its new version, whose ctid differs,
-	// so it is left as it is and out of the journal, instead of getting a
-	// value computed from, and a before-image of, the version it replaced.
-	// Its own row lock is the only one taken, and the journal takes what
-	// the statement returns: the old value read, and the value stored
-	// (after any BEFORE trigger).
-	var mut string
-	if m.Op == planner.OpUpdate {
-		col := d.Quote(m.Column.Name)
-		mut = fmt.Sprintf("%s RETURNING %s, j.%s, t.%s AS %s", d.UpdateJoin(t, "j", col, "j."+d.Quote(AfterCol)+keep(d, m.Kept()), same, ""),
-			strings.Join(jkeys, ", "), d.Quote(BeforeCol), col, d.Quote(AfterCol))
-	} else {
-		mut = fmt.Sprintf("DELETE FROM %s AS t USING j AS j WHERE %s RETURNING t.*", t, same)
+	ctes, err := byAddress(d, m, w, n, bound, a)
+	if err != nil {
+		return Statement{}, 0, err
 	}
 	// The label metric's move over the batch's changed rows: one row of
 	// figures, after the last key.
@@ -465,8 +437,8 @@ func ApplyBatchNextDelta(d Dialect, schema, id string, m *planner.Mutation, r Ne
 		}
 	}
 	return Statement{Role: RoleMutation, Args: a.vals, SQL: fmt.Sprintf(
-		"WITH j AS (%s), u AS (%s), ins AS (%s SELECT * FROM u) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), %s FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true%s",
-		old, mut, head, out, strings.Join(jkeys, ", "), strings.Join(desc, ", "), moved)}, cols, nil
+		"WITH %s, ins AS (%s SELECT * FROM u) SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM j), %s FROM (SELECT 1) AS one LEFT JOIN (SELECT %s FROM j ORDER BY %s LIMIT 1) AS l ON true%s",
+		ctes, head, out, strings.Join(jkeys, ", "), strings.Join(desc, ", "), moved)}, cols, nil
 }
 
 // The columns of a batch's read (ApplyBatchNext) that hold a row's
@@ -475,6 +447,155 @@ const (
 	relCol = "anomgen_rel"
 	tidCol = "anomgen_tid"
 )
+
+// byAddress renders the CTEs of a statement that journals and changes
+// rows by their address (ApplyBatchNext, applyByAddress): j, the rows of
+// m's table that w selects (the first n in key order where n > 0), read
+// once without a lock, with their address and their key; u, what the
+// change of those rows returns for the journal (key, old value, value
+// stored; a deleted row whole).
+//
+// The change takes a row only where it still is the version read: under
+// READ COMMITTED a row that another transaction changed after the read
+// is re-checked in its new version, whose address differs, so it is left
+// as it is and out of the journal, instead of getting a value computed
+// from, and a before-image of, the version it replaced. Its own row lock
+// is the only one taken, and the journal takes what the statement
+// returns: the old value read, and the value stored (after any BEFORE
+// trigger).
+//
+// A table whose rows all live in it (not m.Partitioned) is read and
+// changed ONLY in itself, its rows found by one TID scan over the array
+// of their addresses (ctid), the new value computed over the row itself
+// (Batchable's kinds read nothing else), and the journal's rows paired by
+// key: a TID scan per row joined to the read costs about 70 % more. The
+// rows of a partitioned table or of a parent of legacy inheritance are
+// spread over several relations, where a ctid is unique within one only:
+// they are joined to the read by relation and ctid, bound (the batch's
+// key range, "" for none) narrowing the table's side.
+func byAddress(d Dialect, m *planner.Mutation, w string, n int64, bound string, a *args) (string, error) {
+	t := d.Table(m.Table)
+	qkeys := qualify(d, "t", m.Key)
+	keys := strings.Join(qkeys, ", ")
+	order := ""
+	if n > 0 {
+		order = fmt.Sprintf(" ORDER BY %s LIMIT %d", keys, n)
+	}
+	tid := d.Quote(tidCol)
+	if !m.Partitioned {
+		read := keys
+		if m.Op == planner.OpUpdate {
+			read += fmt.Sprintf(", t.%s AS %s", d.Quote(m.Column.Name), d.Quote(BeforeCol))
+		}
+		j := fmt.Sprintf("j AS (SELECT t.ctid AS %s, %s FROM ONLY %s t WHERE %s%s)", tid, read, t, w, order)
+		found := fmt.Sprintf("t.ctid = ANY (ARRAY(SELECT j.%s FROM j))", tid)
+		if m.Op != planner.OpUpdate {
+			return fmt.Sprintf("%s, u AS (DELETE FROM ONLY %s AS t WHERE %s RETURNING t.*)", j, t, found), nil
+		}
+		set, err := updateSet(d, m, a)
+		if err != nil {
+			return "", err
+		}
+		col := d.Quote(m.Column.Name)
+		jk := make([]string, len(m.Key))
+		on := make([]string, len(m.Key))
+		for i, k := range m.Key {
+			q := d.Quote(k.Name)
+			jk[i] = "j." + q
+			on[i] = fmt.Sprintf("c.%s = j.%s", q, q)
+		}
+		return fmt.Sprintf("%s, c AS (UPDATE ONLY %s AS t SET %s = %s%s WHERE %s RETURNING %s, t.%s AS %s), u AS (SELECT %s, j.%s, c.%s FROM c JOIN j ON %s)",
+			j, t, col, set, keep(d, m.Kept()), found, keys, col, d.Quote(AfterCol),
+			strings.Join(jk, ", "), d.Quote(BeforeCol), d.Quote(AfterCol), strings.Join(on, " AND ")), nil
+	}
+	sel, _, err := batchRead(d, "", m, a)
+	if err != nil {
+		return "", err
+	}
+	if m.Op != planner.OpUpdate {
+		sel = keys
+	}
+	j := fmt.Sprintf("j AS (SELECT t.tableoid AS %s, t.ctid AS %s, %s FROM %s t WHERE %s%s)", d.Quote(relCol), tid, sel, t, w, order)
+	same := fmt.Sprintf("t.tableoid = j.%s AND t.ctid = j.%s", d.Quote(relCol), tid)
+	if bound != "" {
+		same += " AND " + bound
+	}
+	if m.Op != planner.OpUpdate {
+		return fmt.Sprintf("%s, u AS (DELETE FROM %s AS t USING j AS j WHERE %s RETURNING t.*)", j, t, same), nil
+	}
+	jkeys := make([]string, len(m.Key))
+	for i, k := range m.Key {
+		jkeys[i] = "j." + d.Quote(k.Name)
+	}
+	col := d.Quote(m.Column.Name)
+	return fmt.Sprintf("%s, u AS (%s RETURNING %s, j.%s, t.%s AS %s)", j,
+		d.UpdateJoin(t, "j", col, "j."+d.Quote(AfterCol)+keep(d, m.Kept()), same, ""),
+		strings.Join(jkeys, ", "), d.Quote(BeforeCol), col, d.Quote(AfterCol)), nil
+}
+
+// journalHead is the head of the insert of a change's journal rows into
+// journal table j: "INSERT INTO j (key..., before, after)" for an update,
+// "INSERT INTO j" (whole rows) for a delete.
+func journalHead(d Dialect, j string, m *planner.Mutation) string {
+	if m.Op != planner.OpUpdate {
+		return "INSERT INTO " + j
+	}
+	cols := append(quoteAll(d, names(m.Key)), d.Quote(BeforeCol), d.Quote(AfterCol))
+	return fmt.Sprintf("INSERT INTO %s (%s)", j, strings.Join(cols, ", "))
+}
+
+// ByAddress reports whether a one-transaction change of m can journal and
+// change its rows in one statement by their address (ApplyWindow): on
+// PostgreSQL, for the changes that can run in batches, of a table whose
+// rows all live in it (a partitioned table's rows would be found by
+// address only by scanning every partition).
+func ByAddress(d Dialect, m *planner.Mutation) bool {
+	return BoundInBatch(d) && !m.Partitioned && Batchable(d, m)
+}
+
+// ByAddressRows is the largest window a one-transaction change journals
+// and changes in one statement by address (ApplyWindow), the size of a
+// default batch: over larger windows (batch_rows = 0) the statement's
+// CTEs and the join that pairs the journal's rows would spill past
+// work_mem, where the locking read and the join to the journal do not.
+const ByAddressRows = 10000
+
+// ApplyWindow is Apply for a change whose window holds windowRows rows
+// (-1: not counted): a change ByAddress takes, whose window holds at most
+// ByAddressRows rows, is journaled and changed in one statement by
+// address (applyByAddress) after Apply's DDL; any other gets Apply's
+// statements.
+func ApplyWindow(d Dialect, schema, id string, m *planner.Mutation, windowRows int64) ([]Statement, error) {
+	stmts, err := Apply(d, schema, id, m)
+	if err != nil || !ByAddress(d, m) || windowRows < 0 || windowRows > ByAddressRows {
+		return stmts, err
+	}
+	var out []Statement
+	for _, s := range stmts {
+		if s.DDL {
+			out = append(out, s)
+		}
+	}
+	s, err := applyByAddress(d, d.JournalTable(schema, id), m)
+	return append(out, s), err
+}
+
+// applyByAddress renders the one statement of a one-transaction change
+// that ApplyWindow takes by address: it reads the selection's rows unlocked with their
+// address, changes each where it is still the version read, and inserts
+// what the change returns into the journal j, as a batch does
+// (ApplyBatchNext) but over the whole window. Its affected-row count, the
+// journal rows inserted, is the rows changed. Against a locking read
+// followed by an UPDATE joined to the journal by key, each row is locked
+// and written once, and found again by its address instead of by a join.
+func applyByAddress(d Dialect, j string, m *planner.Mutation) (Statement, error) {
+	a := &args{d: d}
+	ctes, err := byAddress(d, m, where(d, m, a), 0, "", a)
+	if err != nil {
+		return Statement{}, err
+	}
+	return Statement{Role: RoleMutation, Args: a.vals, SQL: fmt.Sprintf("WITH %s %s SELECT * FROM u", ctes, journalHead(d, j, m))}, nil
+}
 
 // RollbackBatch returns the restore of the journal rows of j whose key is
 // in r: the rows that still hold the injected value (deleted rows that
