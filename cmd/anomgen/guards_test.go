@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers"
 	"github.com/anomgen/anomgen/providers/providertest"
 )
@@ -449,15 +450,7 @@ func TestGuardPartitionedPostgres(t *testing.T) {
 	}
 	before := sums()
 
-	conn, err := providers.Open(context.Background(), g.settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prof, err := conn.Inspector.Profile(context.Background(), "events", "created_at")
-	conn.DB.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	prof := g.profile(t, "events", "created_at")
 	if !prof.Partitioned || !reflect.DeepEqual(prof.PartitionKey, []string{"created_at"}) || prof.Rows != 2000 || !reflect.DeepEqual(prof.PrimaryKey, []string{"id", "created_at"}) {
 		t.Fatalf("profile: partitioned %v by %v, %d rows, key %v", prof.Partitioned, prof.PartitionKey, prof.Rows, prof.PrimaryKey)
 	}
@@ -614,15 +607,7 @@ func TestGuardPartitionedPostgres(t *testing.T) {
 		if n := queryInt(t, g.db, "SELECT COUNT(*) FROM ONLY ledger p JOIN ledger_old c ON p.ctid = c.ctid"); n == 0 {
 			t.Fatal("parent and child share no row address; the test needs some")
 		}
-		conn, err := providers.Open(context.Background(), g.settings)
-		if err != nil {
-			t.Fatal(err)
-		}
-		prof, err := conn.Inspector.Profile(context.Background(), "ledger", "created_at")
-		conn.DB.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		prof := g.profile(t, "ledger", "created_at")
 		if !prof.Inherited || prof.Partitioned {
 			t.Fatalf("profile: inherited %v, partitioned %v; want true, false", prof.Inherited, prof.Partitioned)
 		}
@@ -655,6 +640,21 @@ func TestGuardPartitionedPostgres(t *testing.T) {
 			}
 		}
 	})
+}
+
+// profile inspects table of g's database as plan does.
+func (g *guardDB) profile(t *testing.T, table, timeColumn string) *planner.TableProfile {
+	t.Helper()
+	conn, err := providers.Open(context.Background(), g.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.DB.Close()
+	prof, err := conn.Inspector.Profile(context.Background(), table, timeColumn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prof
 }
 
 // TestGuardGeneratedColumns: null_rate on a column a generated column is
