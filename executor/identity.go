@@ -71,7 +71,7 @@ func (e *Engine) Identify(ctx context.Context, p *planner.Plan, st *state.State,
 		fp, ok := p.Targets[ch.Target]
 		if !ok {
 			var err error
-			r, err := e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil))
+			r, err := e.fingerprint(ctx, c, ch.Mutation, profiles[ch.Target], sqlgen.Fingerprint(c.Dialect, ch.Mutation, nil, nil))
 			if err != nil {
 				return fmt.Errorf("fingerprinting %s for %s: %w", ch.Table, ch.Address, err)
 			}
@@ -123,13 +123,13 @@ func (e *Engine) fingerprint(ctx context.Context, c *providers.Conn, m *planner.
 			}
 		}
 	}
-	var firsts, lasts []any // each window's smallest and greatest key
-	if q.KeySpans {
+	var firsts, lasts []any // each window's smallest and greatest key, where q reads them
+	if len(q.Spans) > 0 {
 		firsts, lasts = make([]any, q.Windows), make([]any, q.Windows)
-		for i := range firsts {
+		for _, i := range q.Spans {
 			dest = append(dest, &firsts[i])
 		}
-		for i := range lasts {
+		for _, i := range q.Spans {
 			dest = append(dest, &lasts[i])
 		}
 	}

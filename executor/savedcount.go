@@ -68,15 +68,22 @@ func (e *Engine) staleCounts(ctx context.Context, saved, current *planner.Plan, 
 	var tasks []task
 	for _, t := range targets {
 		var sels []planner.Selection
-		for _, ch := range t.windows {
+		var spans []bool
+		for i, ch := range t.windows {
 			sels = append(sels, ch.Mutation.Where)
+			// Only a change that runs in batches starts at its window's
+			// first key and splits its span into lanes; the saved plan's
+			// window rows decide that as the apply will, since a window
+			// that holds other rows now makes the plan stale.
+			_, _, batched := e.batching(t.saved[i])
+			spans = append(spans, batched)
 		}
 		t.labels = e.labelFolds(t.c, t.windows, t.saved)
 		folds := make([]sqlgen.LabelFold, len(t.labels))
 		for i, l := range t.labels {
 			folds[i] = l.fold
 		}
-		t.q = sqlgen.Fingerprint(t.c.Dialect, t.m, sels, folds...)
+		t.q = sqlgen.Fingerprint(t.c.Dialect, t.m, sels, spans, folds...)
 		e.emit(Event{Kind: EventStatement, Address: t.all[0].Address, Message: t.q.SQL})
 		tasks = append(tasks, task{sources: []string{t.source}, run: func() error {
 			var err error

@@ -43,14 +43,15 @@ func GoldenFingerprint(t *testing.T, d sqlgen.Dialect) {
 		title   string
 		m       *planner.Mutation
 		windows []planner.Selection
+		spans   []bool
 		labels  []sqlgen.LabelFold
 	}{
-		{"rows and the newest time (plan)", m, nil, nil},
-		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}, nil},
-		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}, nil},
-		{"with the label baselines of first writers (stddev, category share, row count) and, for a one-column key, each window's first and last key, where FILTER exists", keyed, []planner.Selection{seg, win}, labels},
+		{"rows and the newest time (plan)", m, nil, nil, nil},
+		{"rows, the newest time and four windows (apply FILE's stale check)", m, []planner.Selection{win, open, seg, ranges}, nil, nil},
+		{"no time column: rows, and a change without a window", noTime, []planner.Selection{{}}, nil, nil},
+		{"with the label baselines of first writers (stddev, category share, row count) and, for a one-column key, the first and last key of the windows of batched changes (the second and third), where FILTER exists", keyed, []planner.Selection{seg, win, open}, []bool{false, true, true}, labels},
 	} {
-		q := sqlgen.Fingerprint(d, c.m, c.windows, c.labels...)
+		q := sqlgen.Fingerprint(d, c.m, c.windows, c.spans, c.labels...)
 		fmt.Fprintf(&b, "-- %s\n%s;\n", c.title, q.SQL)
 		if len(c.labels) > 0 {
 			fmt.Fprintf(&b, "--   label columns: %v\n", q.Labels)
