@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/anomgen/anomgen/planner/truth"
 )
 
 // TestLabelBaselineFromPlan: where a label's metric before the change is
@@ -344,6 +346,82 @@ anomaly "volume_drop" "zlate" {
 				t.Errorf("a figure after and the next change's baseline were read together %d times, want 0 (the stale check read every baseline)", n)
 			}
 			mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+		})
+	}
+}
+
+// TestSegmentShareAfterFromJournal: the category share of a segment kind
+// adds up its rows (the segment's rows and all rows of the window), so
+// the figure after segment_drop (the deleted rows, in its journal) and
+// segment_spike (the copies inserted, in its journal) comes from the
+// journal, not from another scan of the table; both labels equal the
+// share a query of the table reads before and after.
+func TestSegmentShareAfterFromJournal(t *testing.T) {
+	for _, f := range []*fixture{sqliteFixture(t), postgresFixture(t)} {
+		t.Run(f.name, func(t *testing.T) {
+			execSQL(t, f.db, `ALTER TABLE orders ADD COLUMN channel TEXT`,
+				`UPDATE orders SET channel = CASE WHEN id % 3 = 0 THEN 'store' WHEN id % 7 = 0 THEN NULL ELSE 'web' END`)
+			orig := f.checksum(t)
+			window := func(start string) string {
+				return "  window {\n    start    = \"" + start + "\"\n    duration = \"4h\"\n  }\n"
+			}
+			seg := "  segment {\n    column = \"channel\"\n    values = [\"store\"]\n  }\n"
+			dir := t.TempDir()
+			writeFile(t, dir, "main.hcl", f.source+f.target()+
+				"anomaly \"segment_drop\" \"store_gone\" {\n  target = target.orders\n"+seg+window("2026-01-01T00:00:00Z")+"}\n"+
+				"anomaly \"segment_spike\" \"store_wave\" {\n  target = target.orders\n"+seg+window("2026-01-01T04:00:00Z")+"}\n")
+			share := func(from, to string) float64 {
+				in := ` FROM orders WHERE created_at >= '2026-01-01 ` + from + `' AND created_at < '2026-01-01 ` + to + `'`
+				return queryFloat(t, f.db, `SELECT COUNT(CASE WHEN channel = 'store' THEN 1 END)`+in) / queryFloat(t, f.db, `SELECT COUNT(*)`+in)
+			}
+			measure := func() map[string]float64 {
+				return map[string]float64{"anomaly.segment_drop.store_gone": share("00:00:00", "04:00:00"), "anomaly.segment_spike.store_wave": share("04:00:00", "08:00:00")}
+			}
+			before := measure()
+			file := filepath.Join(t.TempDir(), "reviewed.plan")
+			mustOK(t, cli(t, dir, "plan", "-out", file))
+			log := filepath.Join(t.TempDir(), "debug.log")
+			mustOK(t, cli(t, dir, "-log-level", "debug", "-log-file", log, "apply", "-auto-approve", file))
+			after := measure()
+			if a := after["anomaly.segment_drop.store_gone"]; a != 0 {
+				t.Fatalf("the store's share after segment_drop is %v, want 0", a)
+			}
+			if b, a := before["anomaly.segment_spike.store_wave"], after["anomaly.segment_spike.store_wave"]; a < b*1.3 {
+				t.Fatalf("segment_spike moved the store's share from %v to %v only", b, a)
+			}
+			labels := stateLabels(t, dir)
+			if len(labels) != 2 {
+				t.Fatalf("%d labels, want 2", len(labels))
+			}
+			near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9 }
+			for _, l := range labels {
+				if l.Metric != truth.CategoryShare || l.BaselineValue == nil || l.InjectedValue == nil {
+					t.Fatalf("label %s: metric %s, baseline %v, after %v; want category_share, both measured", l.Address, l.Metric, l.BaselineValue, l.InjectedValue)
+				}
+				if b, a := before[l.Address], after[l.Address]; !near(*l.BaselineValue, b) || !near(*l.InjectedValue, a) {
+					t.Errorf("%s: label %v → %v, a query of the table %v → %v", l.Address, *l.BaselineValue, *l.InjectedValue, b, a)
+				}
+			}
+			raw, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := string(raw)
+			// The table is read for the share once, by the stale check
+			// (both baselines); the figures after, from the journals.
+			if n := strings.Count(b, `sql="SELECT SUM(CASE WHEN`) + strings.Count(b, `sql="SELECT AVG(CASE WHEN`); n != 0 {
+				t.Errorf("the share was read from the table %d times after the stale check, want 0", n)
+			}
+			if n := strings.Count(b, `sql="SELECT 0 - COALESCE(SUM(CASE WHEN`); n != 1 {
+				t.Errorf("segment_drop's journal was read %d times for the share after, want 1", n)
+			}
+			if n := strings.Count(b, `sql="SELECT COALESCE(SUM(CASE WHEN`); n != 1 {
+				t.Errorf("segment_spike's journal was read %d times for the share after, want 1", n)
+			}
+			mustOK(t, cli(t, dir, "rollback", "-all", "-auto-approve"))
+			if f.checksum(t) != orig {
+				t.Error("rollback did not restore orders")
+			}
 		})
 	}
 }

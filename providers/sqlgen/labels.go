@@ -313,14 +313,17 @@ func labelParts(d Dialect, m *planner.Mutation, family string) (p metricParts, o
 // m, how m moved the figures of the label metric family (LabelMetric's
 // columns), which added to the figures before the change give those
 // after it without reading the table again, where the metric adds up its
-// rows (row count, null share, mean, standard deviation). For a change
+// rows (row count, null share, mean, standard deviation, a segment's
+// share of the rows). For a change
 // that updates one column, which rows the metric counts must not depend
 // on that column (neither the time column nor a segment's): every
 // journaled row is then in the metric's range (the change chose it there)
 // before and after, it is the only kind of row whose figures changed, and
 // the move is the figures over the journal's new values minus those over
 // its old ones. For a delete, the journal's rows are the deleted rows,
-// whole: the move is their figures in the metric's range, taken away. unchanged is true where the change cannot move
+// whole: the move is their figures in the metric's range, taken away; for
+// an insert of copies, the journal's rows are the rows inserted: their
+// figures, added. unchanged is true where the change cannot move
 // the figures at all (a row count, or a metric of another column): there
 // is no query. ok is false otherwise, and where the journal might not hold
 // what the table does (triggers that may rewrite the rows).
@@ -342,8 +345,11 @@ func labelDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q s
 	if m.TriggersMayRewrite {
 		return "", 0, false, false
 	}
-	if m.Op == planner.OpDelete {
+	switch m.Op {
+	case planner.OpDelete:
 		return deleteDelta(d, m, family, jt, a)
+	case planner.OpInsert:
+		return insertDelta(d, m, family, jt, a)
 	}
 	if m.Op != planner.OpUpdate || m.Column == nil || m.With != nil {
 		return "", 0, false, false
@@ -396,6 +402,32 @@ func deleteDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q 
 	return fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a))), len(sel), false, true
 }
 
+// insertDelta is LabelDelta for an insert of copies, whose journal holds
+// every row it inserted, as inserted (applyInsert), under the table's
+// column names: the metric's figures over the journal's rows in the
+// metric's range, added. A generated column among those the range reads
+// (the time column, a segment's) is not in the journal as the table
+// computes it: ok is false then.
+func insertDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q string, cols int, unchanged, ok bool) {
+	if tc := m.Where.TimeColumn; tc != nil && tc.Generated {
+		return "", 0, false, false
+	}
+	for _, f := range m.Where.Segments {
+		if f.Column.Generated {
+			return "", 0, false, false
+		}
+	}
+	p, ok := labelParts(d, m, family)
+	if !ok || !p.sums {
+		return "", 0, false, false
+	}
+	sel := make([]string, len(p.aggs))
+	for i, agg := range p.aggs {
+		sel[i] = fmt.Sprintf("COALESCE(%s, 0)", agg(a)) // a SUM of no row is NULL
+	}
+	return fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a))), len(sel), false, true
+}
+
 // segmentShare is labelParts' category_share: the share of the time
 // range's rows that match m's segments, for a change that deletes or
 // copies them. The segment conditions come first in the SQL, so their
@@ -410,10 +442,11 @@ func segmentShare(d Dialect, m *planner.Mutation) (p metricParts, ok bool) {
 			for _, f := range m.Where.Segments {
 				seg = append(seg, filterIn(d, f, "t", a))
 			}
-			return fmt.Sprintf("AVG(CASE WHEN %s THEN 1.0 ELSE 0.0 END)", strings.Join(seg, " AND "))
-		}},
+			return fmt.Sprintf("SUM(CASE WHEN %s THEN 1 ELSE 0 END)", strings.Join(seg, " AND "))
+		}, func(*args) string { return "COUNT(*)" }},
 		cond:   func(a *args) string { return timeWindow(d, m.Where, "t", a) },
-		finish: func(v []float64) float64 { return v[0] },
+		finish: func(v []float64) float64 { return ratio(v[0], v[1]) },
+		sums:   true,
 	}, true
 }
 
