@@ -12,9 +12,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/anomgen/anomgen/config"
+	"github.com/anomgen/anomgen/executor"
+	"github.com/anomgen/anomgen/planner"
 	"github.com/anomgen/anomgen/providers/providertest"
 	"github.com/chromedp/chromedp"
 	"github.com/jonboulle/clockwork"
@@ -597,5 +601,53 @@ func TestDaemonFailureCountedOnce(t *testing.T) {
 	}
 	if e, _ := m["error"].(string); !strings.Contains(e, "max") {
 		t.Errorf("the failure's log line does not say why: %v", m)
+	}
+}
+
+// TestObserverReloadWhileRunReports: a reload replaces a workspace's
+// scheduled anomalies (workspace) while a run of the configuration
+// before still reports applied occurrences from the executor's workers
+// (done). Every read of the scheduled list takes the observer's lock:
+// under -race, an unlocked one (as done's table lookup was) is reported.
+func TestObserverReloadWhileRunReports(t *testing.T) {
+	sched := func(every string) *config.Config {
+		return viewLoad(t, `
+anomaly "null_rate" "email_nulls" {
+  target = target.orders
+  column = "email"
+  volume = 0.1
+  window {
+    last = "2h"
+  }
+  schedule {
+    every    = "`+every+`"
+    duration = "1h"
+  }
+}
+`)
+	}
+	a, b := sched("2h"), sched("3h")
+	o := newDaemonObserver(slog.New(slog.NewTextHandler(io.Discard, nil)), func(s string) string { return s }, clockwork.NewFakeClockAt(daemonStart))
+	o.workspace("ws", a)
+	r := &observedRun{o: o, w: o.byDir["ws"], failedAddrs: map[string]bool{}}
+	const addr = "anomaly.null_rate.email_nulls"
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			o.workspace("ws", []*config.Config{a, b}[i%2]) // reloads
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			r.done(executor.Event{Kind: executor.EventDone, Action: planner.Create, Address: addr, Rows: 1})
+		}
+	}()
+	wg.Wait()
+	v := o.snapshot(daemonStart, 1)
+	if len(v) != 1 || len(v[0].Injected) != 1 || v[0].Injected[0].Table != "public.orders" || v[0].Injected[0].Kind != "null_rate" {
+		t.Errorf("snapshot after the runs: %+v, want %s applied on public.orders", v, addr)
 	}
 }

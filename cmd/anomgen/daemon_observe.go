@@ -233,7 +233,7 @@ func (o *daemonObserver) watch(dir string, s *session, au *auditor) *observedRun
 }
 
 // table is the table an address's target names (as written in the
-// scenario), else fallback.
+// scenario), else fallback. The caller holds the observer's lock.
 func (w *observedWorkspace) table(addr, fallback string) string {
 	for _, sa := range w.scheduled {
 		if sa.addr == addr && sa.table != "" {
@@ -263,8 +263,10 @@ func (r *observedRun) done(ev executor.Event) {
 			msg = "occurrence replaced"
 		}
 		o.fired.WithLabelValues(ws, ev.Address).Inc()
-		iv := injectedView{Address: ev.Address, Table: w.table(ev.Address, ""), Rows: ev.Rows, AppliedAt: occ}
+		// A reload replaces w.scheduled (workspaceLocked) while runs of the
+		// old configuration still report: read it under the lock only.
 		o.mu.Lock()
+		iv := injectedView{Address: ev.Address, Table: w.table(ev.Address, ""), Rows: ev.Rows, AppliedAt: occ}
 		for _, sa := range w.scheduled {
 			if sa.addr == ev.Address {
 				iv.Kind = sa.kind
