@@ -391,15 +391,7 @@ func labelDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q s
 // it deleted, whole and under the table's column names: the metric's
 // figures over the journal's rows in the metric's range, taken away.
 func deleteDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q string, cols int, unchanged, ok bool) {
-	p, ok := labelParts(d, m, family)
-	if !ok || !p.sums {
-		return "", 0, false, false
-	}
-	sel := make([]string, len(p.aggs))
-	for i, agg := range p.aggs {
-		sel[i] = fmt.Sprintf("0 - COALESCE(%s, 0)", agg(a)) // a SUM of no row is NULL
-	}
-	return fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a))), len(sel), false, true
+	return journalRowsDelta(d, m, family, jt, "0 - ", a)
 }
 
 // insertDelta is LabelDelta for an insert of copies, whose journal holds
@@ -417,13 +409,19 @@ func insertDelta(d Dialect, m *planner.Mutation, family, jt string, a *args) (q 
 			return "", 0, false, false
 		}
 	}
+	return journalRowsDelta(d, m, family, jt, "", a)
+}
+
+// journalRowsDelta reads the metric's figures over the rows of journal
+// jt in the metric's range, each prefixed by sign ("0 - ": taken away).
+func journalRowsDelta(d Dialect, m *planner.Mutation, family, jt, sign string, a *args) (q string, cols int, unchanged, ok bool) {
 	p, ok := labelParts(d, m, family)
 	if !ok || !p.sums {
 		return "", 0, false, false
 	}
 	sel := make([]string, len(p.aggs))
 	for i, agg := range p.aggs {
-		sel[i] = fmt.Sprintf("COALESCE(%s, 0)", agg(a)) // a SUM of no row is NULL
+		sel[i] = fmt.Sprintf("%sCOALESCE(%s, 0)", sign, agg(a)) // a SUM of no row is NULL
 	}
 	return fmt.Sprintf("SELECT %s FROM %s t%s", strings.Join(sel, ", "), jt, whereOf(p.cond(a))), len(sel), false, true
 }
