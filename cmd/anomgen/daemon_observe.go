@@ -266,10 +266,10 @@ func (r *observedRun) done(ev executor.Event) {
 		// A reload replaces w.scheduled (workspaceLocked) while runs of the
 		// old configuration still report: read it under the lock only.
 		o.mu.Lock()
-		iv := injectedView{Address: ev.Address, Table: w.table(ev.Address, ""), Rows: ev.Rows, AppliedAt: occ}
+		iv := injectedView{Address: ev.Address, Rows: ev.Rows, AppliedAt: occ}
 		for _, sa := range w.scheduled {
 			if sa.addr == ev.Address {
-				iv.Kind = sa.kind
+				iv.Kind, iv.Table = sa.kind, sa.table
 				if !occ.IsZero() {
 					until := occ.Add(sa.dur)
 					iv.Until = &until

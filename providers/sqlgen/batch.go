@@ -637,15 +637,3 @@ func RollbackBatch(d Dialect, j state.Journal, r KeyRange) []Statement {
 func BatchRollbackable(j state.Journal) bool {
 	return (j.Op == string(planner.OpUpdate) && j.With == "" && j.Column != "") || j.Op == string(planner.OpDelete)
 }
-
-// WindowCount returns the query for the rows of m's window (all rows of
-// the table without one): what a saved plan's stale check compares, far
-// cheaper than Count, which also hashes every row of the window.
-func WindowCount(d Dialect, m *planner.Mutation) Statement {
-	a := &args{d: d}
-	sql := fmt.Sprintf("SELECT COUNT(*) FROM %s t", d.Table(m.Table))
-	if w := window(d, m.Where, "t", a); w != "" {
-		sql += " WHERE " + w
-	}
-	return Statement{SQL: sql, Args: a.vals}
-}

@@ -35,7 +35,7 @@ type FingerprintQuery struct {
 // per window — COUNT(*) FILTER (WHERE …) on PostgreSQL and SQLite,
 // COUNT(CASE WHEN … THEN 1 END) elsewhere (zero, never NULL, on an empty
 // table, as COUNT(*) … WHERE is). A window with no condition counts every
-// row. It replaces a COUNT(*), a MAX and one WindowCount per window.
+// row. It replaces a COUNT(*), a MAX and one count per window.
 //
 // Label metrics given are measured in the same scan where the dialect has
 // a FILTER clause (PostgreSQL, SQLite) and the metric is a list of
